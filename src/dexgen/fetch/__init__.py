@@ -1,0 +1,1 @@
+"""Getting user data onto disk: resumable checksummed downloads and safe archive extraction."""

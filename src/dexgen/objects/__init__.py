@@ -1,0 +1,1 @@
+"""Object sets: procedural, directory and archive sources, mesh loading and repair, shards."""

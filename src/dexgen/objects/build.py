@@ -1,0 +1,264 @@
+"""Build the object set: resolve the source, process each mesh, write the sharded layout.
+
+Processing is cached per object under ``cache_dir`` keyed on everything that decides the result
+(source bytes, scale, bounds, code version), so an interrupted or repeated run redoes only the
+objects that are new or changed. The output folder is replaced atomically at the end.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import json
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import trimesh
+from tqdm import tqdm
+
+from dexgen import __version__, atomic
+from dexgen.config import to_mapping
+from dexgen.errors import InputError
+from dexgen.hashing import sha256_bytes, sha256_file, stable_hash
+from dexgen.objects import procedural
+from dexgen.objects.config import ObjectsConfig
+from dexgen.objects.loading import read_mesh, repair_mesh, volume_of
+from dexgen.objects.records import FORMAT_VERSION, INDEX, ObjectRecord, load_object_mesh
+from dexgen.objects.scales import read_scales
+from dexgen.objects.shards import shard_dirname, shard_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """One object to process: where it comes from and everything its result depends on."""
+
+    key: str
+    source: str
+    scale: float
+    source_sha256: str
+    path: Path | None = None  # directory / url sources
+    kind: str | None = None  # builtin
+
+
+def resolve_jobs(cfg: ObjectsConfig, *, seed: int, cache_dir: Path) -> list[_Job]:
+    """The objects ``cfg`` names, sorted by key; for ``url`` this downloads and extracts."""
+    if cfg.source == "builtin":
+        jobs = []
+        for key, kind in procedural.procedural_keys(cfg.count, cfg.kinds):
+            recipe = {"kind": kind, "key": key, "seed": seed, "size_range": cfg.size_range, "v": __version__}
+            jobs.append(
+                _Job(key=key, source="builtin", scale=1.0, source_sha256=stable_hash(recipe), kind=kind)
+            )
+        return jobs
+    if cfg.source == "directory":
+        root, scales_json = Path(cfg.object_dataset), Path(cfg.object_scales_json)
+    else:
+        root, scales_json = _fetch_archive(cfg, cache_dir)
+    scales = read_scales(scales_json, root)
+    return [
+        _Job(key=k, source=cfg.source, scale=s, source_sha256=sha256_file(root / k), path=root / k)
+        for k, s in scales.items()
+    ]
+
+
+def _fetch_archive(cfg: ObjectsConfig, cache_dir: Path) -> tuple[Path, Path]:
+    from dexgen.fetch.archive import extract
+    from dexgen.fetch.download import download
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", cfg.url.rsplit("/", 1)[-1]) or "archive"
+    archive = download(cfg.url, cache_dir / "downloads" / f"{cfg.sha256[:16]}-{name}", sha256=cfg.sha256)
+    target = cache_dir / "archives" / cfg.sha256
+    if not (target / ".complete").is_file():
+        extract(archive, target)
+        (target / ".complete").write_text(cfg.sha256 + "\n")
+    root, scales_json = target / cfg.archive_root, target / cfg.archive_scales_json
+    for name, path in (("archive_root", root), ("archive_scales_json", scales_json)):
+        if not path.resolve().is_relative_to(target.resolve()):
+            raise InputError(f"objects.{name} '{path.relative_to(target)}' escapes the extracted archive")
+    return root, scales_json
+
+
+def _process(job: _Job, cfg: ObjectsConfig, seed: int, cache_dir: Path) -> tuple[dict[str, Any], bytes]:
+    """(record fields, PLY bytes) for one object, from the cache when its inputs are unchanged."""
+    cache_key = stable_hash(
+        {"job": dataclasses.asdict(job) | {"path": None}, "bounds": cfg.bounds, "v": __version__, "fmt": 1}
+    )
+    cached_json, cached_ply = (
+        cache_dir / "objects" / f"{cache_key}.json",
+        cache_dir / "objects" / f"{cache_key}.ply",
+    )
+    if cached_json.is_file() and cached_ply.is_file():
+        fields = json.loads(cached_json.read_text())
+        data = cached_ply.read_bytes()
+        if sha256_bytes(data) == fields["mesh_sha256"]:
+            return fields, data
+    if job.source == "builtin":
+        raw = procedural.make_object(job.kind, job.key, seed=seed, size_range=cfg.size_range)
+        name = f"builtin:{job.key}"
+    else:
+        raw = read_mesh(job.path)
+        name = str(job.path)
+    mesh, repairs = repair_mesh(raw, scale=job.scale, bounds=cfg.bounds, name=name)
+    data = mesh.export(file_type="ply")
+    # Report on the mesh as stored (float32 PLY), which is what every later stage reads.
+    stored = trimesh.load(trimesh.util.wrap_as_stream(data), file_type="ply", process=False)
+    fields = {
+        "key": job.key,
+        "scale": job.scale,
+        "source": job.source,
+        "source_sha256": job.source_sha256,
+        "mesh_sha256": sha256_bytes(data),
+        "watertight": bool(stored.is_watertight),
+        "volume": volume_of(stored),
+        "extents": [float(x) for x in stored.extents],
+        "faces": len(stored.faces),
+        "repairs": repairs,
+    }
+    atomic.write_bytes(cached_ply, data)
+    atomic.write_json(cached_json, fields)
+    return fields, data
+
+
+def _process_safe(job: _Job, cfg: ObjectsConfig, seed: int, cache_dir: Path):
+    try:
+        return job.key, _process(job, cfg, seed, cache_dir), None
+    except InputError as exc:
+        return job.key, None, str(exc)
+
+
+def mesh_filename(key: str) -> str:
+    """A readable, collision-free file name for ``key`` inside its shard folder."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", Path(key).stem)[:60]
+    return f"{stem}-{sha256_bytes(key.encode())[:8]}.ply"
+
+
+def build_object_set(
+    cfg: ObjectsConfig,
+    *,
+    seed: int,
+    out_dir: str | Path,
+    cache_dir: str | Path,
+    report_path: str | Path | None = None,
+    preview_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """Write the object set to ``out_dir`` (see :mod:`dexgen.objects.records`); return the report."""
+    out_dir, cache_dir = Path(out_dir), Path(cache_dir)
+    jobs = resolve_jobs(cfg, seed=seed, cache_dir=cache_dir)
+    results: dict[str, tuple[dict[str, Any], bytes]] = {}
+    errors: dict[str, str] = {}
+    workers = cfg.workers or os.cpu_count() or 1
+    bar = tqdm(total=len(jobs), desc="objects", unit="obj", disable=None)
+    if workers <= 1 or len(jobs) <= 1:
+        outcomes = (_process_safe(job, cfg, seed, cache_dir) for job in jobs)
+        for key, result, error in outcomes:
+            _collect(key, result, error, results, errors, cfg)
+            bar.update()
+    else:
+        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_process_safe, job, cfg, seed, cache_dir) for job in jobs]
+            for future in cf.as_completed(futures):
+                _collect(*future.result(), results, errors, cfg)
+                bar.update()
+    bar.close()
+    if errors and cfg.on_bad_mesh == "error":
+        shown = [errors[k] for k in sorted(errors)][:10]
+        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+        hint = "; set objects.on_bad_mesh: skip to leave bad meshes out" if len(jobs) > 1 else ""
+        raise InputError(
+            f"{len(errors)} of {len(jobs)} objects refused{hint}:\n  " + "\n  ".join(shown) + more
+        )
+    if jobs and len(errors) / len(jobs) > cfg.max_skipped_fraction:
+        raise InputError(
+            f"{len(errors)} of {len(jobs)} objects refused, more than objects.max_skipped_fraction="
+            f"{cfg.max_skipped_fraction}; first: {errors[sorted(errors)[0]]}"
+        )
+    records = _write_layout(cfg, results, out_dir)
+    report = _report(cfg, records, errors)
+    if report_path is not None:
+        atomic.write_json(report_path, report)
+    if preview_path is not None:
+        from dexgen.objects.preview import contact_sheet
+
+        items = [
+            (r.key, load_object_mesh(out_dir / shard_dirname(r.shard), r)) for r in records[: cfg.preview_max]
+        ]
+        contact_sheet(items, preview_path)
+    return report
+
+
+def _collect(key, result, error, results, errors, cfg: ObjectsConfig) -> None:
+    if error is None:
+        results[key] = result
+    else:
+        errors[key] = error
+        if cfg.on_bad_mesh == "skip":
+            log.warning("skipping %s", error)
+
+
+def _write_layout(cfg: ObjectsConfig, results: dict, out_dir: Path) -> list[ObjectRecord]:
+    records = []
+    with atomic.replace_dir(out_dir) as tmp:
+        for shard in cfg.shards:
+            (tmp / shard_dirname(shard)).mkdir()
+        for key in sorted(results):
+            fields, data = results[key]
+            shard = shard_of(key, cfg.shards)
+            record = ObjectRecord.from_json(fields | {"shard": shard, "mesh": mesh_filename(key)})
+            (tmp / shard_dirname(shard) / record.mesh).write_bytes(data)
+            records.append(record)
+        header = {"format_version": FORMAT_VERSION, "shards": list(cfg.shards), "config": content_config(cfg)}
+        for shard in cfg.shards:
+            mine = [r.to_json() for r in records if r.shard == shard]
+            _dump(tmp / shard_dirname(shard) / INDEX, header | {"shard": shard, "objects": mine})
+        _dump(tmp / INDEX, header | {"objects": [r.to_json() for r in records]})
+    return records
+
+
+def content_config(cfg: ObjectsConfig) -> dict[str, Any]:
+    """The config values that decide the set's content: not worker counts, not local paths.
+
+    Sources are identified by their keys and content hashes in the records instead of paths, so the
+    same meshes give the same files on any machine.
+    """
+    skip = {"workers", "preview_max", "object_dataset", "object_scales_json"}
+    return {k: v for k, v in to_mapping(cfg).items() if k not in skip}
+
+
+def _dump(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")
+
+
+def _report(cfg: ObjectsConfig, records: list[ObjectRecord], errors: dict[str, str]) -> dict[str, Any]:
+    per_shard = {s: sum(r.shard == s for r in records) for s in cfg.shards}
+    return {
+        "count": len(records),
+        "skipped": len(errors),
+        "watertight": sum(r.watertight for r in records),
+        "faces_total": sum(r.faces for r in records),
+        "per_shard": per_shard,
+        "objects": [
+            {
+                "key": r.key,
+                "shard": r.shard,
+                "watertight": r.watertight,
+                "volume_cm3": round(r.volume * 1e6, 4),
+                "extents_mm": [round(1000 * e, 2) for e in r.extents],
+                "faces": r.faces,
+                "mesh_sha256": r.mesh_sha256,
+                "repairs": r.repairs,
+            }
+            for r in records
+        ],
+        "skipped_objects": [{"key": k, "reason": errors[k]} for k in sorted(errors)],
+    }
+
+
+def clear_cache(cache_dir: str | Path) -> None:
+    """Remove the per-object processing cache (the next build reprocesses everything)."""
+    shutil.rmtree(Path(cache_dir) / "objects", ignore_errors=True)

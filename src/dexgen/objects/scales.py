@@ -1,0 +1,67 @@
+"""GraspDataGen's object-scales JSON: ``{"relative/path.obj": scale}`` under an object root.
+
+Keys must stay inside the root: absolute paths and ``..`` escapes are refused, because keys are
+also written into datasets (GraspGen's ``object.file``) that other tools resolve against the root.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from dexgen.errors import InputError
+from dexgen.objects.loading import check_extension, check_scale
+
+
+def check_key(key: object, where: str) -> str:
+    """``key`` if it is a relative path inside the root, else an error naming ``where``."""
+    if not isinstance(key, str) or not key.strip():
+        raise InputError(f"{where}: key {key!r} must be a non-empty relative path")
+    if "\\" in key or PureWindowsPath(key).drive:
+        raise InputError(f"{where}: key '{key}' must use '/' separators and no drive letter")
+    posix = PurePosixPath(key)
+    if posix.is_absolute():
+        raise InputError(
+            f"{where}: key '{key}' is an absolute path; keys must be relative to the object dataset"
+        )
+    if ".." in posix.parts:
+        raise InputError(f"{where}: key '{key}' escapes the object dataset with '..'")
+    return posix.as_posix()
+
+
+def read_scales(path: str | Path, root: str | Path) -> dict[str, float]:
+    """Validated ``{key: scale}`` from ``path``; every key names an existing supported mesh in ``root``."""
+    path, root = Path(path), Path(root)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError(f"{path}: object scales JSON not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read object scales JSON ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f'{path}: expected a JSON object {{"relative/path.obj": scale}}, got a {type(data).__name__}'
+        )
+    if not data:
+        raise InputError(f"{path}: lists no objects")
+    if not root.is_dir():
+        raise InputError(f"{root}: object dataset folder not found")
+    scales: dict[str, float] = {}
+    for raw_key, raw_scale in data.items():
+        key = check_key(raw_key, str(path))
+        scale = check_scale(raw_scale, f"{path}: '{key}'")
+        mesh_path = root / key
+        try:
+            check_extension(mesh_path)
+        except InputError as exc:
+            raise InputError(f"{path}: '{key}': {exc}") from None
+        if not mesh_path.is_file():
+            raise InputError(f"{path}: '{key}' does not exist under {root}")
+        if key in scales:
+            raise InputError(f"{path}: key '{key}' appears twice after normalisation")
+        scales[key] = scale
+    return dict(sorted(scales.items()))

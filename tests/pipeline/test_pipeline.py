@@ -1,0 +1,75 @@
+"""The whole DAG on tiny params: it runs, leaves a clean status, and a second repro does nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from dvc_harness import dvc, git, reproduce, status
+
+pytestmark = [pytest.mark.pipeline, pytest.mark.slow]
+
+
+def test_repro_runs_every_stage_then_nothing(pipeline_repo):
+    repo = pipeline_repo()
+    ran = reproduce(repo)
+    assert "objects" in ran
+    assert status(repo) == {}
+    assert reproduce(repo) == []
+    report = json.loads((repo / "metrics/objects.json").read_text())
+    assert report["count"] == 6
+
+
+# A probe that consumes one shard, as guess@shard does: it proves a shard's consumer depends on
+# that shard's files alone.
+PROBE = {
+    "probe": {
+        "matrix": {"shard": "${objects.shards}"},
+        "cmd": "python -c \"import shutil; shutil.copy('data/objects/shard-${item.shard}/index.json', "
+        "'probe-${item.shard}.json')\"",
+        "deps": ["data/objects/shard-${item.shard}"],
+        "outs": ["probe-${item.shard}.json"],
+    }
+}
+
+
+def test_changing_one_scale_reruns_only_its_shard(pipeline_repo):
+    params = {"objects": {"source": "directory"}}
+    repo = pipeline_repo(params=params, extra_stages=PROBE)
+    ran = reproduce(repo)
+    assert sum(s.startswith("probe@") for s in ran) == 4
+    index = json.loads((repo / "data/objects/index.json").read_text())
+    shard = next(o["shard"] for o in index["objects"] if o["key"] == "bottle.stl")
+
+    scales_path = repo / "examples/meshes/object_scales.json"
+    scales = json.loads(scales_path.read_text())
+    scales["bottle.stl"] = 1.5
+    scales_path.write_text(json.dumps(scales))
+    ran = reproduce(repo)
+    assert ran == sorted(["objects", f"probe@{shard}"])
+    assert status(repo) == {}
+
+
+def test_push_then_pull_into_a_fresh_clone(pipeline_repo, tmp_path):
+    repo = pipeline_repo()
+    reproduce(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "repro")
+    dvc(repo, "push")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    assert not (clone / "data/objects").exists()
+    dvc(clone, "pull")
+    assert (clone / "data/objects/index.json").read_bytes() == (repo / "data/objects/index.json").read_bytes()
+    assert status(clone) == {}
+    assert json.loads(dvc(clone, "status", "--json").stdout or "{}") == {}
+
+
+def test_dag_lists_the_stages():
+    from dvc_harness import REPO
+
+    pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
+    assert "objects" in pipeline["stages"]
+    config = (REPO / ".dvc/config").read_text()
+    assert "analytics = false" in config
