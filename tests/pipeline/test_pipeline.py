@@ -17,6 +17,7 @@ def test_repro_runs_every_stage_then_nothing(pipeline_repo):
     assert "objects" in ran
     assert status(repo) == {}
     assert reproduce(repo) == []
+    assert "objects" in dvc(repo, "dag").stdout
     report = json.loads((repo / "metrics/objects.json").read_text())
     assert report["count"] == 6
 
