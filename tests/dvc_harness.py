@@ -24,6 +24,14 @@ PIPELINE_FILES = ["dvc.yaml", "params.yaml", "pyproject.toml", ".dvcignore", "st
 # Tiny params that keep every stage of the default pipeline to seconds. Later stages add theirs.
 TINY_PARAMS: dict[str, Any] = {
     "objects": {"count": 6, "workers": 1, "preview_max": 6},
+    "guess": {
+        "num_collision_free_grasps": 8,
+        "num_colliding_grasps": 4,
+        "num_random_poses": 4,
+        "max_attempts": 4000,
+        "max_pictures": 1,
+        "workers": 1,
+    },
 }
 
 

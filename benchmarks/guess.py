@@ -1,0 +1,139 @@
+"""Guess-stage throughput on one core: candidates/s on a ~10k-face mesh, s/object at default quotas,
+and collision checks/s of the one-BVH gripper against a per-body fcl-box baseline measured in the same
+run. Prints figures and ratios, writes metrics/bench/guess.json; never asserts on time.
+
+    PYTHONPATH=src python benchmarks/guess.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import fcl
+import numpy as np
+import trimesh
+
+from dexgen.atomic import write_json
+from dexgen.grippers import load_gripper
+from dexgen.grippers.geometry import bodies
+from dexgen.guess import GuessConfig, guess_object
+from dexgen.guess.antipodal import sample_antipodal
+from dexgen.guess.collision import GripperCollider, bvh
+from dexgen.objects.procedural import KINDS, make_object
+from dexgen.seeding import rng_for
+
+OUT = Path("metrics/bench/guess.json")
+
+
+def per_box_baseline(mesh: trimesh.Trimesh, gripper, poses: np.ndarray, opening: float, margin: float) -> int:
+    """One fcl.Box per body, one fcl.collide per body (stops at the first hit): the usual way."""
+    obj = fcl.CollisionObject(bvh(mesh), fcl.Transform())
+    boxes = [
+        (fcl.CollisionObject(fcl.Box(*b.size), fcl.Transform()), b.pose)
+        for b in bodies(gripper, opening, margin=margin)
+    ]
+    request, hits = fcl.CollisionRequest(), 0
+    for pose in poses:
+        for box, local in boxes:
+            world = pose @ local
+            box.setTransform(fcl.Transform(world[:3, :3], world[:3, 3]))
+            if fcl.collide(box, obj, request, fcl.CollisionResult()):
+                hits += 1
+                break
+    return hits
+
+
+def main() -> None:
+    gripper = load_gripper("robotiq_2f_85")
+    mesh = trimesh.creation.torus(
+        major_radius=0.05, minor_radius=0.018, major_sections=100, minor_sections=50
+    )
+    cfg = GuessConfig()
+    # 1. full pipeline rate at the attempt cap (quotas out of reach so it never stops early)
+    heavy = dataclasses.replace(
+        cfg,
+        num_collision_free_grasps=10**6,
+        num_colliding_grasps=10**6,
+        num_random_poses=0,
+        max_attempts=20000,
+    )
+    t = time.perf_counter()
+    res = guess_object(mesh, gripper, heavy, rng_for(0, "bench"))
+    dt = time.perf_counter() - t
+    cand_rate = res.stats["candidates"] / dt
+    sample_rate = res.stats["attempts"] / dt
+    # 2. collision checks: one BVH vs per-box fcl, same poses, fingers fully open
+    cand = sample_antipodal(
+        mesh,
+        gripper,
+        4000,
+        rng_for(1, "bench"),
+        friction_coef=0.5,
+        clearance=0.002,
+        depth_offset_range=(0.0, 0.01),
+    )
+    poses = cand.poses + np.pad(
+        rng_for(2, "bench").normal(scale=0.01, size=(len(cand.poses), 3, 1)), ((0, 0), (0, 1), (3, 0))
+    )  # grasps + 1 cm noise (stack.md §7 protocol)
+    col = GripperCollider(mesh, gripper, clearance=0.002, opening_steps=32)
+    t = time.perf_counter()
+    one_bvh_hits = int((col.check_open(poses) != 0).sum())
+    bvh_rate = len(poses) / (time.perf_counter() - t)
+    pair = col._pair(len(col.openings) - 1, len(col.openings) - 1)[0]
+    t = time.perf_counter()
+    raw_hits = sum(col._hit(pair, p) for p in poses)  # like-for-like with the baseline: no reasons
+    raw_rate = len(poses) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    box_hits = per_box_baseline(mesh, gripper, poses, gripper.max_opening, 0.002)
+    box_rate = len(poses) / (time.perf_counter() - t)
+    # 3. seconds per object at default quotas over the procedural kinds
+    per_object = {}
+    for kind in KINDS:
+        obj = make_object(kind, f"{kind}_000", seed=0, size_range=(0.05, 0.12))
+        t = time.perf_counter()
+        r = guess_object(obj, gripper, cfg, rng_for(0, "bench", kind))
+        per_object[kind] = {
+            "seconds": round(time.perf_counter() - t, 4),
+            "faces": len(obj.faces),
+            "found": r.stats["found"],
+        }
+    secs = [v["seconds"] for v in per_object.values()]
+    metrics = {
+        "mesh_faces": len(mesh.faces),
+        "candidates_per_s_per_core": round(cand_rate, 1),
+        "surface_samples_per_s_per_core": round(sample_rate, 1),
+        "collision_checks_per_s_one_bvh_with_containment": round(bvh_rate, 1),
+        "collision_checks_per_s_per_box_fcl": round(box_rate, 1),
+        "collision_checks_per_s_one_bvh_raw": round(raw_rate, 1),
+        "one_bvh_raw_vs_per_box_ratio": round(raw_rate / box_rate, 3),
+        "one_bvh_full_vs_per_box_ratio": round(bvh_rate / box_rate, 3),
+        "hits_agree": one_bvh_hits == box_hits == raw_hits,
+        "seconds_per_object_default_quotas_median": round(float(np.median(secs)), 4),
+        "seconds_per_object_default_quotas_max": round(float(np.max(secs)), 4),
+        "per_object": per_object,
+    }
+    print(f"mesh: torus, {len(mesh.faces)} faces, gripper {gripper.name}")
+    print(
+        f"candidates fully evaluated: {cand_rate:,.0f}/s per core ({sample_rate:,.0f} surface samples/s);"
+        f" target 5,000/s -> {cand_rate / 5000:.2f}x"
+    )
+    print(
+        f"collision checks: one BVH {raw_rate:,.0f}/s vs per-box fcl {box_rate:,.0f}/s -> "
+        f"{raw_rate / box_rate:.2f}x; with reasons + containment {bvh_rate:,.0f}/s -> {bvh_rate / box_rate:.2f}x"
+        f" (hits {raw_hits} / {one_bvh_hits} / {box_hits})"
+    )
+    print(
+        f"default quotas: median {np.median(secs):.3f} s/object, max {np.max(secs):.3f} s "
+        f"(target 0.5 s -> {0.5 / np.median(secs):.2f}x)"
+    )
+    for kind, v in per_object.items():
+        print(f"  {kind:13s} {v['faces']:6d} faces {v['seconds']:.3f} s {v['found']}")
+    write_json(OUT, metrics)
+    print(json.dumps({k: v for k, v in metrics.items() if k != "per_object"}))
+
+
+if __name__ == "__main__":
+    main()

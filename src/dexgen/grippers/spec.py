@@ -1,0 +1,148 @@
+"""Typed gripper descriptions: what one ``grippers/<name>.yaml`` file holds, validated on load.
+
+All lengths are metres in the gripper **base frame** (GraspGen convention, see
+``graspgen-format.md`` §3): origin at the mounting flange, +z = approach (palm towards fingertips),
++x = closing axis, y completes a right-handed frame. A parallel-jaw gripper is a palm box plus two
+finger boxes whose inner (pad) faces sit at ``x = ±opening / 2``; the fingers translate along x.
+Ranges are checked in ``__post_init__`` (raising ``ValueError``), so a bad file is refused with the
+file name and the offending field (see :mod:`dexgen.grippers.loader`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Literal
+
+
+def _positive(prefix: str, **values: float) -> None:
+    for name, value in values.items():
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{prefix}{name} must be positive, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Palm:
+    """The gripper body below the fingers, a box spanning z in [0, size[2]] centred on the z axis."""
+
+    size: tuple[float, float, float]  # full extents (x, y, z), metres
+
+    def __post_init__(self) -> None:
+        _positive("palm.size.", x=self.size[0], y=self.size[1], z=self.size[2])
+
+
+@dataclasses.dataclass(frozen=True)
+class Finger:
+    """One finger, a box whose tip is at ``fingertip_depth`` and whose inner face is the pad."""
+
+    length: float  # along z (approach), metres
+    thickness: float  # along x (closing), metres
+    width: float  # along y, metres: the pad width
+    pad_length: float  # along z, metres: the contact region measured back from the fingertip
+
+    def __post_init__(self) -> None:
+        _positive(
+            "finger.",
+            length=self.length,
+            thickness=self.thickness,
+            width=self.width,
+            pad_length=self.pad_length,
+        )
+        if self.pad_length > self.length:
+            raise ValueError(f"finger.pad_length {self.pad_length} exceeds finger.length {self.length}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ParallelJawGripper:
+    """A two-finger parallel-jaw gripper (symmetric fingers, opening measured between the pads)."""
+
+    name: str
+    kind: Literal["parallel_jaw"]
+    max_opening: float  # metres between the pads, fully open (the stroke)
+    min_opening: float  # metres between the pads, fully closed
+    fingertip_depth: float  # metres from base origin to the fingertips along +z
+    tcp_depth: float  # metres from base origin to the TCP (GraspGen ``depth``), on the pads
+    closing_force: float  # newtons, the datasheet maximum grip force
+    palm: Palm
+    finger: Finger
+    description: str = ""
+    source: str = ""  # set by the loader: the file this came from
+    sha256: str = ""  # set by the loader: hash of the file's bytes (provenance)
+
+    def __post_init__(self) -> None:
+        _positive(
+            "",
+            max_opening=self.max_opening,
+            fingertip_depth=self.fingertip_depth,
+            tcp_depth=self.tcp_depth,
+            closing_force=self.closing_force,
+        )
+        if not (math.isfinite(self.min_opening) and self.min_opening >= 0):
+            raise ValueError(f"min_opening must be >= 0, got {self.min_opening}")
+        if self.max_opening <= self.min_opening:
+            raise ValueError(
+                f"fingers cannot close: max_opening {self.max_opening} must exceed min_opening "
+                f"{self.min_opening} (the stroke is max - min)"
+            )
+        if self.palm.size[2] >= self.fingertip_depth:
+            raise ValueError(
+                f"fingers cannot reach past the palm: fingertip_depth {self.fingertip_depth} must exceed "
+                f"palm.size[2] {self.palm.size[2]}"
+            )
+        if self.finger.length > self.fingertip_depth:
+            raise ValueError(
+                f"finger.length {self.finger.length} exceeds fingertip_depth {self.fingertip_depth}"
+            )
+        pad_lo = self.fingertip_depth - self.finger.pad_length
+        if not pad_lo <= self.tcp_depth <= self.fingertip_depth:
+            raise ValueError(
+                f"tcp_depth {self.tcp_depth} is off the finger pads, which span z in "
+                f"[{pad_lo:.4f}, {self.fingertip_depth:.4f}]"
+            )
+
+    @property
+    def finger_base_depth(self) -> float:
+        """z of the finger's palm-side end, metres."""
+        return self.fingertip_depth - self.finger.length
+
+
+@dataclasses.dataclass(frozen=True)
+class SuctionGripper:
+    """A single suction cup on a tube along +z; the cup lip is at ``depth`` (the TCP)."""
+
+    name: str
+    kind: Literal["suction"]
+    cup_radius: float  # metres
+    cup_height: float  # metres along z
+    tube_radius: float  # metres
+    depth: float  # metres from base origin to the cup lip (GraspGen ``depth``)
+    suction_force: float  # newtons
+    friction: float  # cup-object friction coefficient
+    description: str = ""
+    source: str = ""  # set by the loader
+    sha256: str = ""  # set by the loader
+
+    def __post_init__(self) -> None:
+        _positive(
+            "",
+            cup_radius=self.cup_radius,
+            cup_height=self.cup_height,
+            tube_radius=self.tube_radius,
+            depth=self.depth,
+            suction_force=self.suction_force,
+            friction=self.friction,
+        )
+        if self.cup_height >= self.depth:
+            raise ValueError(
+                f"cup_height {self.cup_height} must be less than depth {self.depth} (tube length > 0)"
+            )
+        if self.tube_radius > self.cup_radius:
+            raise ValueError(f"tube_radius {self.tube_radius} exceeds cup_radius {self.cup_radius}")
+
+    @property
+    def tube_length(self) -> float:
+        return self.depth - self.cup_height
+
+
+Gripper = ParallelJawGripper | SuctionGripper
+KINDS: dict[str, type] = {"parallel_jaw": ParallelJawGripper, "suction": SuctionGripper}
