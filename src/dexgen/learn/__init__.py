@@ -1,0 +1,1 @@
+"""Training, evaluation and timing of grasp-quality networks on Dex-Net tensors."""

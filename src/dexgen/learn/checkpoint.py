@@ -1,0 +1,80 @@
+"""Checkpoints: weights plus everything needed to rebuild and trust them.
+
+A checkpoint is a ``torch.save`` dict (nanoGPT's shape, ``reference/style.md`` §5)::
+
+    format, model_name, model_args (architecture mapping), config (the TrainSetup mapping),
+    state_dict, stats (NormStats mapping), params_hash, seed, code_version, task, epoch,
+    data_fingerprint, history (per-epoch metrics); resume checkpoints add optimizer
+
+Models never open files; this module does, and checks the architecture before loading weights.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from dexgen import __version__, atomic
+from dexgen.config import to_mapping
+from dexgen.dexnet.stats import NormStats
+from dexgen.errors import InputError
+from dexgen.models import MODELS, get_model, model_config
+from dexgen.seeding import derive_seed
+
+FORMAT_VERSION = 1
+
+
+def build_model(name: str, args: Any, *, seed: int, key: str) -> nn.Module:
+    """An untrained model with weights drawn from ``seed`` and ``key`` (the task)."""
+    torch.manual_seed(derive_seed(seed, "init", key))
+    return get_model(name, args)
+
+
+def save_checkpoint(path: str | Path, **fields: Any) -> None:
+    """Write a checkpoint atomically; ``fields`` as in the module docstring."""
+    record = {"format": FORMAT_VERSION, "code_version": __version__, **fields}
+    record["model_args"] = to_mapping(record["model_args"])
+    buffer = io.BytesIO()
+    torch.save(record, buffer)
+    atomic.write_bytes(path, buffer.getvalue())
+
+
+def load_checkpoint(path: str | Path, *, expected_model: str | None = None) -> dict:
+    """Read a checkpoint on the CPU; refuse one of another architecture than ``expected_model``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: checkpoint not found")
+    try:
+        record = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a corrupt file
+        raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
+    if not isinstance(record, dict) or "model_name" not in record or "state_dict" not in record:
+        raise InputError(f"{path}: not a dexgen checkpoint (no model_name / state_dict)")
+    if record.get("format") != FORMAT_VERSION:
+        raise InputError(
+            f"{path}: checkpoint format {record.get('format')}, this code reads {FORMAT_VERSION}"
+        )
+    name = record["model_name"]
+    if name not in MODELS:
+        raise InputError(f"{path}: checkpoint model {name!r} is not one of {sorted(MODELS)}")
+    if expected_model is not None and name != expected_model:
+        raise InputError(f"{path}: checkpoint holds a {name}, expected a {expected_model}")
+    return record
+
+
+def model_from_checkpoint(record: dict, *, path: str | Path = "checkpoint") -> tuple[nn.Module, NormStats]:
+    """The model (weights loaded, eval mode) and normalisation stats stored in ``record``."""
+    name = record["model_name"]
+    args = model_config(name, record["model_args"], where=f"{path}:model_args")
+    model = get_model(name, args)
+    try:
+        model.load_state_dict(record["state_dict"])
+    except RuntimeError as exc:
+        raise InputError(
+            f"{path}: weights do not fit a {name} with args {record['model_args']}: {exc}"
+        ) from None
+    return model.eval(), NormStats.from_dict(record["stats"])

@@ -1,0 +1,128 @@
+"""Evaluation metrics against independent computations; the evaluate and convert stages end to end."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
+
+from dexgen.errors import ConfigError
+from dexgen.learn.config import setup_from_params
+from dexgen.learn.evaluate import classification_metrics, example_indices
+
+LABELS = np.array([1, 0, 1, 1, 0, 0, 1, 0, 0, 0])
+SCORES = np.array([0.9, 0.8, 0.7, 0.45, 0.4, 0.3, 0.35, 0.2, 0.1, 0.6])
+
+
+def test_metrics_on_known_inputs():
+    m = classification_metrics(LABELS, SCORES)
+    # at 0.5: predicted positive = {0.9, 0.8, 0.7, 0.6} -> TP 2, FP 2, FN 2, TN 4
+    assert m["accuracy_at_0.5"] == pytest.approx(0.6)
+    assert m["precision_at_0.5"] == pytest.approx(0.5) and m["recall_at_0.5"] == pytest.approx(0.5)
+    assert m["positive_rate"] == pytest.approx(0.4)
+    assert m["normalized_error_at_0.5"] == pytest.approx(0.4 / 0.4)
+    assert m["average_precision"] == pytest.approx(average_precision_score(LABELS, SCORES))
+    assert m["roc_auc"] == pytest.approx(roc_auc_score(LABELS, SCORES))
+    # best F1 by brute force over every candidate threshold (predict score >= t)
+    best = max(SCORES, key=lambda t: (f1_score(LABELS, (t <= SCORES).astype(int)), t))
+    assert m["best_f1_threshold"] == pytest.approx(best)
+    assert m["best_f1"] == pytest.approx(f1_score(LABELS, (best <= SCORES).astype(int)))
+    assert m["accuracy_at_best_f1"] == pytest.approx(accuracy_score(LABELS, (best <= SCORES).astype(int)))
+
+
+def test_single_class_gives_undefined_ranking_metrics():
+    m = classification_metrics(np.zeros(4), np.array([0.1, 0.2, 0.7, 0.3]))
+    assert m["accuracy_at_0.5"] == 0.75 and np.isnan(m["roc_auc"])
+    with pytest.raises(ValueError, match="must be equal"):
+        classification_metrics(np.zeros(3), np.zeros(4))
+
+
+def test_examples_are_the_most_confident_of_each_category():
+    ex = example_indices(LABELS, SCORES, 2)
+    assert ex["true_positive"].tolist() == [0, 2]
+    assert ex["false_positive"].tolist() == [1, 9]
+    assert ex["false_negative"].tolist() == [6, 3]
+    assert ex["true_negative"].tolist() == [8, 7]
+
+
+PARAMS = {
+    "seed": 4,
+    "device": "cpu",
+    "model": {"name": "DexNetGQCNN"},
+    "models": {
+        "DexNetGQCNN": {"arch": {"filters": 8, "fc3_size": 32, "fc4_size": 32}, "train": {"epochs": 2}},
+        "EfficientNet": {
+            "arch": {"input_size": 32},
+            "train": {"optimizer": "adam", "lr": 0.001, "epochs": 1},
+        },
+    },
+    "tasks": {"parallel_jaw": {"threshold": 0.002}, "suction": {"threshold": 0.2}},
+}
+
+
+def test_params_errors_name_the_key():
+    bad = json.loads(json.dumps(PARAMS))
+    bad["model"]["name"] = "ResNet"
+    with pytest.raises(ConfigError, match=r"unknown model name 'ResNet'; valid names are"):
+        setup_from_params(bad, "parallel_jaw")
+    bad["model"]["name"] = "DexNetFCGQCNN"
+    with pytest.raises(ConfigError, match="not trainable"):
+        setup_from_params(bad, "parallel_jaw")
+    bad = json.loads(json.dumps(PARAMS))
+    bad["models"]["DexNetGQCNN"]["train"]["optimizer"] = "lbfgs"
+    with pytest.raises(ConfigError, match=r"models.DexNetGQCNN.train.optimizer: 'lbfgs' is not one of"):
+        setup_from_params(bad, "parallel_jaw")
+    setup = setup_from_params(PARAMS, "suction")
+    assert setup.model_args.pose_dim == 2 and setup.task_cfg.threshold == 0.2
+
+
+def run_stage(module, argv):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[2] / "stages" / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(f"stage_{module}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.main(argv)
+
+
+@pytest.mark.parametrize("name", ["DexNetGQCNN", pytest.param("EfficientNet", marks=pytest.mark.slow)])
+def test_stages_end_to_end(tiny_pj, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    params = json.loads(json.dumps(PARAMS))
+    params["model"]["name"] = name
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    task = ["--task", "parallel_jaw"]
+    assert run_stage("train", [str(tiny_pj), "models/pj", "metrics/pj/train", *task]) == 0
+    assert (
+        run_stage(
+            "evaluate",
+            ["models/pj", str(tiny_pj), "metrics/pj/eval.json", "metrics/pj/eval", "results/pj", *task],
+        )
+        == 0
+    )
+    assert run_stage("convert", ["models/pj", "models/pj-fc", "metrics/pj/convert.json", *task]) == 0
+    ev = json.loads((tmp_path / "metrics/pj/eval.json").read_text())
+    assert 0 <= ev["average_precision"] <= 1 and ev["model"] == name
+    for png in (
+        "precision_recall",
+        "roc",
+        "true_positive",
+        "false_positive",
+        "true_negative",
+        "false_negative",
+    ):
+        assert (tmp_path / "results/pj" / f"{png}.png").is_file()
+    assert (tmp_path / "metrics/pj/eval/plots/sklearn/precision_recall.json").is_file()
+    conv = json.loads((tmp_path / "metrics/pj/convert.json").read_text())
+    if name == "DexNetGQCNN":
+        assert conv["exact"] and conv["max_abs_diff_probability"] <= 1e-5
+        assert (tmp_path / "models/pj-fc/model.pt").is_file()
+    else:
+        assert conv["converted"] is False
+    # evaluating with model.name switched refuses the other architecture's checkpoint
+    params["model"]["name"] = "EfficientNet" if name == "DexNetGQCNN" else "DexNetGQCNN"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    assert run_stage("evaluate", ["models/pj", str(tiny_pj), "e.json", "e", "r", *task]) == 2
