@@ -32,6 +32,8 @@ TINY_PARAMS: dict[str, Any] = {
         "max_pictures": 1,
         "workers": 1,
     },
+    "sim": {"threads": 1, "max_pictures": 1, "decomposition": {"method": "hull"}},
+    "graspgen": {"max_excluded_fraction": 0.9},
 }
 
 

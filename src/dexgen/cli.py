@@ -18,6 +18,7 @@ from dexgen.errors import DexgenError
 
 Command = Callable[[argparse.Namespace], int]
 _REGISTRY: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command, str]] = {}
+_PACKAGES_REGISTERED = False
 
 
 def command(name: str, help: str):
@@ -31,6 +32,17 @@ def command(name: str, help: str):
         return bind
 
     return wrap
+
+
+def _register_packages() -> None:
+    """Subcommands that live beside their library code; each module imports heavy deps lazily."""
+    from dexgen.graspgen.commands import add_graspgen_commands
+    from dexgen.learn.commands import add_learn_commands
+    from dexgen.sim.commands import add_sim_commands
+
+    add_graspgen_commands(command)
+    add_learn_commands(command)
+    add_sim_commands(command)
 
 
 def _objects_setup(p: argparse.ArgumentParser) -> None:
@@ -90,6 +102,10 @@ def _maybe_params(path: str) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    global _PACKAGES_REGISTERED
+    if not _PACKAGES_REGISTERED:
+        _register_packages()
+        _PACKAGES_REGISTERED = True
     parser = argparse.ArgumentParser(
         prog="dexgen",
         description="Grasp data from meshes and grasp-quality networks. The DVC pipeline (dvc repro) runs "

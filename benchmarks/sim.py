@@ -1,0 +1,161 @@
+"""Grasp-trial throughput by object complexity, one thread vs every core, and memory over many trials.
+
+For each object kind (a box is one hull; a superquadric one hull with many vertices; a mug and a torus
+are coacd parts) the default guesses (64 collision-free + 16 random) run through the default MuJoCo
+trial with 1 thread, 2 threads and every core. Prints trials/s and ratios against the 1-thread run of
+the same object in the same run, then the resident memory growth over ``--memory-trials`` trials, and
+writes metrics/bench/sim.json. Never fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dexgen import atomic
+from dexgen.grippers import load_gripper
+from dexgen.guess import GuessConfig, guess_object
+from dexgen.hashing import sha256_bytes
+from dexgen.objects.procedural import make_object
+from dexgen.seeding import rng_for
+from dexgen.sim.config import SimConfig
+from dexgen.sim.decomposition import cached_decomposition
+from dexgen.sim.objects import make_sim_object
+from dexgen.sim.registry import make_backend
+
+KINDS = ("box", "superquadric", "torus", "mug")
+
+
+def rss_mb() -> float:
+    """Resident set size of this process, MB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def prepare(kind: str, cfg: SimConfig, cache: Path):
+    gripper = load_gripper()
+    mesh = make_object(kind, f"{kind}_bench", seed=0, size_range=(0.05, 0.08))
+    start = time.perf_counter()
+    dec = cached_decomposition(
+        mesh, sha256_bytes(mesh.vertices.tobytes()), cfg.decomposition, cache_dir=cache
+    )
+    decompose_s = time.perf_counter() - start
+    obj = make_sim_object(
+        kind, mesh, dec, density=cfg.density, friction=cfg.friction, torsional_friction=cfg.torsional_friction
+    )
+    g = guess_object(mesh, gripper, GuessConfig(num_colliding_grasps=0), rng_for(0, "bench", kind))
+    keep = g.labels != 1  # collision-free and random, as the stage runs them by default
+    return gripper, obj, g.poses[keep], g.openings[keep], g.labels[keep], dec.method, decompose_s
+
+
+def rate(
+    cfg: SimConfig, threads: int, gripper, obj, poses, openings, repeat: int
+) -> tuple[float, np.ndarray]:
+    with make_backend(dataclasses.replace(cfg, threads=threads)) as backend:
+        backend.run(obj, gripper, poses[:8], openings[:8])  # warm-up: thread pool, first model
+        start = time.perf_counter()
+        for _ in range(repeat):
+            trials = backend.run(obj, gripper, poses, openings)
+        return repeat * len(poses) / (time.perf_counter() - start), trials.success
+
+
+def memory(cfg: SimConfig, objects: list, total: int) -> dict:
+    """RSS after a warm-up round over every object, and after ``total`` more trials."""
+    with make_backend(cfg) as backend:
+        for gripper, obj, poses, openings, *_ in objects:
+            backend.run(obj, gripper, poses, openings)
+        before, done, peak = rss_mb(), 0, 0.0
+        while done < total:
+            for gripper, obj, poses, openings, *_ in objects:
+                done += len(backend.run(obj, gripper, poses, openings))
+                peak = max(peak, rss_mb())
+        after = rss_mb()
+    return {
+        "trials": done,
+        "rss_before_mb": round(before, 1),
+        "rss_after_mb": round(after, 1),
+        "rss_peak_mb": round(peak, 1),
+        "growth_mb": round(after - before, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS))
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each object's trials per timing")
+    parser.add_argument("--memory-trials", type=int, default=2000)
+    parser.add_argument("--out", default="metrics/bench/sim.json")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    cfg = SimConfig()
+    threads = sorted({1, 2, cores})
+    rows, objects = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.kinds:
+            gripper, obj, poses, openings, labels, method, dec_s = prepare(kind, cfg, Path(tmp))
+            objects.append((gripper, obj, poses, openings))
+            row = {
+                "kind": kind,
+                "parts": len(obj.parts),
+                "decomposition": method,
+                "decompose_s": round(dec_s, 2),
+                "trials": len(poses),
+            }
+            held = None
+            for t in threads:
+                row[f"trials_per_s_{t}_threads"], success = rate(
+                    cfg, t, gripper, obj, poses, openings, args.repeat
+                )
+                held = success if held is None else held
+                if not np.array_equal(held, success):
+                    raise SystemExit(f"{kind}: results differ between thread counts")
+            for t in threads[1:]:
+                row[f"speedup_{t}_vs_1"] = round(
+                    row[f"trials_per_s_{t}_threads"] / row["trials_per_s_1_threads"], 2
+                )
+            for t in threads:
+                row[f"trials_per_s_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"], 1)
+            row["held_collision_free"] = f"{int(held[labels == 0].sum())}/{int((labels == 0).sum())}"
+            row["held_random"] = f"{int(held[labels == 2].sum())}/{int((labels == 2).sum())}"
+            rows.append(row)
+            print(json.dumps(row))
+    mem = memory(cfg, objects, args.memory_trials)
+    total = {
+        t: sum(r["trials"] for r in rows) / sum(r["trials"] / r[f"trials_per_s_{t}_threads"] for r in rows)
+        for t in threads
+    }
+    result = {
+        "cores": cores,
+        "steps_per_trial": int(
+            round(
+                sum(
+                    (
+                        cfg.protocol.close_duration,
+                        cfg.protocol.lift_duration,
+                        cfg.protocol.shake_duration,
+                        *(t.duration for t in cfg.protocol.tugs),
+                    )
+                )
+                / cfg.protocol.timestep
+            )
+        ),
+        "objects": rows,
+        "all_objects": {
+            **{f"trials_per_s_{t}_threads": round(v, 1) for t, v in total.items()},
+            **{f"speedup_{t}_vs_1": round(total[t] / total[1], 2) for t in threads[1:]},
+        },
+        "memory": mem,
+    }
+    print(json.dumps({k: v for k, v in result.items() if k != "objects"}, indent=2))
+    atomic.write_json(args.out, result)
+
+
+if __name__ == "__main__":
+    main()

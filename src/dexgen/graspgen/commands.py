@@ -1,0 +1,236 @@
+"""CLI glue for ``dexgen graspgen``, ``dexgen analyze-grasp-data`` and ``dexgen yaml-to-json``.
+
+Registered from :mod:`dexgen.cli` with ``add_graspgen_commands(command)``. Flags keep GraspDataGen's
+names and meanings (graspdatagen.md §7-8); defaults come from ``params.yaml`` (``--params``), then
+GraspDataGen's environment variables. Heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_TRUE, _FALSE = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
+
+
+def parse_bool(text: str) -> bool:
+    """GraspDataGen's boolean spellings: yes/no/true/false/1/0."""
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise argparse.ArgumentTypeError(f"expected one of {_TRUE + _FALSE}, got {text!r}")
+
+
+def _flag(p: argparse.ArgumentParser, name: str, help: str) -> None:
+    p.add_argument(name, nargs="?", const=True, default=None, type=parse_bool, metavar="BOOL", help=help)
+
+
+def graspgen_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--params", default="params.yaml", help="params file for defaults (default: %(default)s)")
+    p.add_argument("--seed", type=int, help="base seed (default: params 'seed', else 0)")
+    p.add_argument(
+        "--object_scales_json", help='{"relative/mesh.obj": scale} JSON (default: the params object set)'
+    )
+    p.add_argument("--object_dataset", help="root the object keys are relative to ($OBJECT_DATASET_DIR)")
+    p.add_argument("--grasp_dataset", help="output root ($GRASP_DATASET_DIR, else 'results')")
+    p.add_argument(
+        "--gripper_config", help="gripper name or gripper YAML path (default: params guess.gripper)"
+    )
+    p.add_argument(
+        "--num_collision_free_grasps", type=int, help="positives requested from guessing and max kept"
+    )
+    p.add_argument(
+        "--num_colliding_grasps", type=int, help="colliding guesses requested and max negatives kept"
+    )
+    _flag(p, "--guess_only", "skip simulation: positives are collision-free guesses")
+    _flag(p, "--load_guesses", "reload existing files: true grasps re-simulated, false ones kept")
+    _flag(p, "--overwrite_grasps", "regenerate existing grasp files")
+    _flag(p, "--fill_grasps", "top up files short of a quota with grasps from a new seeded round")
+    _flag(p, "--overwrite_gripper_config", "rewrite config/grippers/<gripper>.yaml/.py when they differ")
+    p.add_argument(
+        "--valid_set_percentage", type=float, help="fraction of OBJECTS in valid.txt (default 0.2)"
+    )
+    p.add_argument(
+        "--graspgen_source",
+        help="GraspGen checkout for config/grippers ($GRASP_GEN_CODE_DIR, else the dataset)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _params(path: str) -> dict[str, Any]:
+    from dexgen.params_file import load_params
+
+    return load_params(path) if Path(path).is_file() else {}
+
+
+def _section(params: dict[str, Any], name: str) -> dict[str, Any]:
+    value = params.get(name) or {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _override(values: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    values.update({k: v for k, v in kwargs.items() if v is not None})
+    return values
+
+
+def graspgen_run(args: argparse.Namespace) -> int:
+    from dexgen.config import from_mapping
+    from dexgen.errors import ConfigError
+    from dexgen.graspgen.config import GraspgenConfig
+    from dexgen.graspgen.workflow import WorkflowOptions, run_graspgen
+    from dexgen.guess.config import GuessConfig
+    from dexgen.objects.config import ObjectsConfig
+    from dexgen.sim.config import SimConfig
+
+    params = _params(args.params)
+    object_dataset = args.object_dataset or os.environ.get("OBJECT_DATASET_DIR")
+    objects = _section(params, "objects")
+    if args.object_scales_json:
+        if not object_dataset:
+            raise ConfigError("--object_scales_json needs --object_dataset (or $OBJECT_DATASET_DIR)")
+        _override(
+            objects,
+            source="directory",
+            object_dataset=object_dataset,
+            object_scales_json=args.object_scales_json,
+        )
+    guess = _override(
+        _section(params, "guess"),
+        gripper=args.gripper_config,
+        num_collision_free_grasps=args.num_collision_free_grasps,
+        num_colliding_grasps=args.num_colliding_grasps,
+    )
+    export = _override(
+        _section(params, "graspgen"),
+        num_collision_free_grasps=args.num_collision_free_grasps,
+        num_colliding_grasps=args.num_colliding_grasps,
+        guess_only=args.guess_only,
+        valid_set_percentage=args.valid_set_percentage,
+    )
+    source = args.graspgen_source
+    if source is None and os.environ.get("GRASP_GEN_CODE_DIR"):
+        source = os.environ["GRASP_GEN_CODE_DIR"]
+        if not Path(source).is_dir():
+            log.warning(
+                "$GRASP_GEN_CODE_DIR=%s is not a folder; gripper config goes into the dataset", source
+            )
+            source = None
+    elif source is not None and not Path(source).is_dir():
+        raise ConfigError(f"--graspgen_source {source}: not a folder")
+    options = WorkflowOptions(
+        grasp_dataset=Path(args.grasp_dataset or os.environ.get("GRASP_DATASET_DIR") or "results"),
+        graspgen_source=Path(source) if source else None,
+        load_guesses=bool(args.load_guesses),
+        overwrite_grasps=bool(args.overwrite_grasps),
+        fill_grasps=bool(args.fill_grasps),
+        overwrite_gripper_config=bool(args.overwrite_gripper_config),
+        progress=not args.no_progress,
+    )
+    seed = args.seed if args.seed is not None else int(params.get("seed", 0))
+    metrics = run_graspgen(
+        from_mapping(ObjectsConfig, objects, where=f"{args.params}:objects"),
+        from_mapping(GuessConfig, guess, where=f"{args.params}:guess"),
+        from_mapping(SimConfig, _section(params, "sim"), where=f"{args.params}:sim"),
+        from_mapping(GraspgenConfig, export, where=f"{args.params}:graspgen"),
+        options=options,
+        seed=seed,
+    )
+    print(json.dumps(metrics, indent=2, sort_keys=True))
+    return 0
+
+
+def analyze_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="a grasp file (JSON or isaac_grasp YAML) or a folder of them (not recursive)")
+    p.add_argument("--detailed", action="store_true", help="print every file, also with --quiet")
+    p.add_argument("-o", "--output", help="write the full analysis as JSON here")
+    p.add_argument("--min-success", type=int, default=0, help="files with fewer successes fail")
+    p.add_argument("--min-failed", type=int, default=0, help="files with fewer failures fail")
+    p.add_argument("--min-total", type=int, default=0, help="files with fewer grasps fail")
+    p.add_argument("--quiet", action="store_true", help="only the aggregate and failures")
+    p.add_argument("--no-progress", action="store_true", help="accepted for GraspDataGen compatibility")
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def analyze_run(args: argparse.Namespace) -> int:
+    """Exit 0 when every file meets the criteria, 1 when one does not (or none was found)."""
+    from dexgen.atomic import write_json
+    from dexgen.graspgen.analyze import analyze
+
+    result = analyze(
+        args.path, min_success=args.min_success, min_failed=args.min_failed, min_total=args.min_total
+    )
+    if args.output:
+        write_json(args.output, result)
+    if args.detailed or not args.quiet:
+        for f in result["files"]:
+            if "error" in f:
+                print(f"{f['file']}: INVALID {f['error']}")
+            else:
+                print(
+                    f"{f['file']}: {f['total']} grasps, {f['success']} success, {f['failed']} failed ({_rate(f['success_rate'])})"
+                )
+    a = result["aggregate"]
+    print(
+        f"{a['files']} files ({a['invalid_files']} invalid): {a['total']} grasps, {a['success']} success, "
+        f"{a['failed']} failed, overall {_rate(a['success_rate'])}, per file {_rate(a['success_rate_mean'])} "
+        f"+- {_rate(a['success_rate_std'])} [{_rate(a['success_rate_min'])}, {_rate(a['success_rate_max'])}]"
+    )
+    for f in result["failing"]:
+        print(f"FAIL {f['file']}: {'; '.join(f['reasons'])}", file=sys.stderr)
+    if not result["files"]:
+        print(f"FAIL {args.path}: no grasp files found", file=sys.stderr)
+    return 0 if result["ok"] else 1
+
+
+def yaml_to_json_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "yaml", help="isaac_grasp YAML (GraspDataGen guess/sim output or GraspGen inference output)"
+    )
+    p.add_argument("json", nargs="?", help="output JSON (default: the YAML path with .json)")
+    p.add_argument(
+        "max_grasps_pos", nargs="?", type=int, metavar="max_grasps", help="keep the first N grasps"
+    )
+    p.add_argument("gripper_config_pos", nargs="?", metavar="gripper_config", help="GraspGen gripper YAML")
+    p.add_argument("--max_grasps", type=int, help="keep the first N grasps")
+    p.add_argument(
+        "--gripper_config", help="GraspGen gripper YAML for the gripper block (offset read as xyzw)"
+    )
+
+
+def yaml_to_json_run(args: argparse.Namespace) -> int:
+    from dexgen.graspgen.isaac_yaml import convert_yaml_to_json
+
+    out = convert_yaml_to_json(
+        args.yaml,
+        args.json,
+        max_grasps=args.max_grasps if args.max_grasps is not None else args.max_grasps_pos,
+        gripper_config=args.gripper_config or args.gripper_config_pos,
+    )
+    print(out)
+    return 0
+
+
+def add_graspgen_commands(command: Callable[..., Any]) -> None:
+    """Register the three commands with :func:`dexgen.cli.command`."""
+    command("graspgen", help="GraspGen dataset: guess -> simulate -> export per object (GraspDataGen flags)")(
+        graspgen_setup
+    )(graspgen_run)
+    command("analyze-grasp-data", help="counts and success rates of grasp files; exit 1 when criteria fail")(
+        analyze_setup
+    )(analyze_run)
+    command("yaml-to-json", help="GraspDataGen isaac_grasp YAML -> GraspGen grasp JSON")(yaml_to_json_setup)(
+        yaml_to_json_run
+    )

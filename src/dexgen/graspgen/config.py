@@ -1,0 +1,58 @@
+"""The typed config of the GraspGen export (``params.yaml: graspgen``), validated once at load."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dexgen.config import to_mapping
+from dexgen.hashing import stable_hash
+
+# GraspGen skips an object with fewer positives (min_pos_grasps_gen, graspgen-format.md §2).
+GENERATOR_MIN_POSITIVES = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class GraspgenConfig:
+    """How labelled guesses and trials become a GraspGen training set.
+
+    Counts follow GraspDataGen (``graspdatagen.md`` §7): ``num_collision_free_grasps`` is the most
+    ``true`` entries kept per object, ``num_colliding_grasps`` the most ``false`` entries kept.
+    """
+
+    num_collision_free_grasps: int = 64  # max positives per object (sim successes; guesses under guess_only)
+    num_colliding_grasps: int = 16  # max negatives per object (sim failures + colliding guesses)
+    # share of the negatives drawn from colliding guesses; the rest are sim failures at their input pose.
+    # A kind that runs short is topped up from the other when negative_topup is true.
+    colliding_fraction: float = 0.5
+    negative_topup: bool = True
+    guess_only: bool = False  # no simulation: positives = collision-free guesses, negatives = colliding
+    valid_set_percentage: float = 0.2  # fraction of objects in valid.txt (at least one when >= 2 objects)
+    # objects with fewer positives are left out (GraspGen would skip them, code 102) and reported
+    min_positives: int = GENERATOR_MIN_POSITIVES
+    # stop the export when more than this fraction of the objects is left out
+    max_excluded_fraction: float = 0.5
+    # a positive TCP must lie this close (5-NN mean L1, metres) to the surface (GraspGen's visibility filter)
+    visibility_distance: float = 0.03
+    surface_samples: int = 2048  # surface points for the visibility check
+
+    def __post_init__(self) -> None:
+        for name in ("num_collision_free_grasps", "num_colliding_grasps", "min_positives"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.num_collision_free_grasps < self.min_positives:
+            raise ValueError(
+                f"num_collision_free_grasps {self.num_collision_free_grasps} is below min_positives "
+                f"{self.min_positives}: no object could be kept"
+            )
+        for name in ("colliding_fraction", "max_excluded_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if not 0.0 <= self.valid_set_percentage < 1.0:
+            raise ValueError(f"valid_set_percentage must be in [0, 1), got {self.valid_set_percentage}")
+        if not self.visibility_distance > 0 or self.surface_samples < 5:
+            raise ValueError("visibility_distance must be > 0 and surface_samples >= 5")
+
+    def output_hash(self) -> str:
+        """Hash of the fields that decide a grasp file's bytes (split settings excluded)."""
+        skip = ("valid_set_percentage", "max_excluded_fraction", "visibility_distance", "surface_samples")
+        return stable_hash({k: v for k, v in to_mapping(self).items() if k not in skip})

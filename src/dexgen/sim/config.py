@@ -1,0 +1,198 @@
+"""The typed config of the simulate stage (``params.yaml: sim``), validated once at load.
+
+Every number of the trial lives here with its unit and the reason for its default; the defaults
+follow the MuJoCo prototype that worked (``stack.md`` §4) and GraspDataGen's tug sequence
+(``graspdatagen.md`` §5). Lengths in metres, times in seconds, angles in degrees, forces in newtons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Literal
+
+from dexgen.config import to_mapping
+from dexgen.hashing import stable_hash
+
+# Fields that change speed, never the per-object output bytes: left out of the params hash so that
+# changing them does not invalidate finished objects on resume.
+_NOT_HASHED = ("threads", "batch_size", "max_pictures")
+
+
+@dataclasses.dataclass(frozen=True)
+class DecompositionConfig:
+    """Convex decomposition of the object's collision geometry (coacd "fast" settings, ``stack.md`` §7)."""
+
+    method: Literal["coacd", "hull"] = "coacd"  # hull: one convex hull (fast, no concavities)
+    threshold: float = 0.1  # coacd concavity threshold (smaller = more parts, slower)
+    max_parts: int = 32  # coacd max_convex_hull; -1 = unbounded
+    preprocess_mode: Literal["off", "auto", "on"] = "off"  # "auto" is 2-6x slower (stack.md §7)
+    resolution: int = 1000  # coacd sampling resolution
+    mcts_iterations: int = 30
+    mcts_max_depth: int = 2
+    mcts_nodes: int = 10
+    # a mesh whose volume is within this fraction of its hull's is convex: it gets its hull (exact, no fallback)
+    convex_tolerance: float = 0.002
+
+    def __post_init__(self) -> None:
+        if not self.threshold > 0:
+            raise ValueError(f"decomposition.threshold must be > 0, got {self.threshold}")
+        if self.max_parts == 0 or self.max_parts < -1:
+            raise ValueError(f"decomposition.max_parts must be >= 1 or -1 (unbounded), got {self.max_parts}")
+        for name in ("resolution", "mcts_iterations", "mcts_max_depth", "mcts_nodes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"decomposition.{name} must be >= 1, got {getattr(self, name)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Tug:
+    """A constant force on the object, in the gripper base frame (GraspDataGen's ``tug_sequences``)."""
+
+    duration: float  # seconds
+    # gripper base frame, normalised on use; +z pulls the object out through the opening
+    direction: tuple[float, float, float]
+    scale: float = 1.0  # times tug_force_g * m * g
+
+    def __post_init__(self) -> None:
+        if not self.duration > 0:
+            raise ValueError(f"tug duration must be > 0, got {self.duration}")
+        if not math.hypot(*self.direction) > 0:
+            raise ValueError(f"tug direction {list(self.direction)} must be nonzero")
+
+
+def _default_tugs() -> tuple[Tug, ...]:
+    # GraspDataGen's five directions (out of the opening, then tilted 63.4 deg toward -+y and -+x), shortened
+    # from 0.5 s to 0.12 s each: an object that slips under 2 g moves 7 cm in 0.12 s, so it still discriminates.
+    dirs = ((0, 0, 1), (0, 2, 1), (0, -2, 1), (2, 0, 1), (-2, 0, 1))
+    return tuple(Tug(0.12, tuple(float(v) for v in d), 1.0) for d in dirs)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProtocolConfig:
+    """The open-loop trial timeline: close, lift, tugs, shake."""
+
+    timestep: float = 0.002  # s; MuJoCo dt (stack.md §4)
+    close_duration: float = 0.3  # s; fingers close with the object's gravity cancelled
+    close_ramp: float = 0.2  # s; finger targets ramp closed over this (pitfall 2: no full-force slam)
+    lift_duration: float = 0.25  # s; gravity on, the hand rises lift_height (cosine profile)
+    lift_height: float = 0.1  # m, against gravity
+    tugs: tuple[Tug, ...] = dataclasses.field(default_factory=_default_tugs)
+    tug_force_g: float = 1.0  # tug force in units of the object's weight (GraspDataGen force_magnitude)
+    shake_duration: float = 0.35  # s; the hand oscillates in translation and rotation
+    shake_amplitude: float = 0.02  # m, along each world axis (phase-shifted)
+    shake_frequency: float = 3.0  # Hz
+    shake_angle: float = 20.0  # degrees about each hand axis (phase-shifted)
+    shake_angle_frequency: float = 2.0  # Hz
+
+    def __post_init__(self) -> None:
+        if not 0 < self.timestep <= 0.01:
+            raise ValueError(f"protocol.timestep must be in (0, 0.01] s, got {self.timestep}")
+        if not 0 < self.close_ramp <= self.close_duration:
+            raise ValueError(
+                f"protocol.close_ramp {self.close_ramp} must be in (0, close_duration {self.close_duration}]"
+            )
+        for name in (
+            "lift_duration",
+            "shake_duration",
+            "lift_height",
+            "tug_force_g",
+            "shake_amplitude",
+            "shake_frequency",
+            "shake_angle",
+            "shake_angle_frequency",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"protocol.{name} must be >= 0, got {getattr(self, name)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SuccessConfig:
+    """When a trial counts as held (GraspDataGen's single-frame contact test is too weak, §11)."""
+
+    # m; object drift in the hand frame from the end of the close to the end (stack.md §4)
+    max_translation: float = 0.02
+    # degrees; same, rotation
+    max_rotation: float = 20.0
+    # N; a finger "touches" the object when their summed contact normal force exceeds this
+    min_contact_force: float = 0.1
+    # m; pads closer than min_opening + this are "fully closed": nothing is between them
+    closed_margin: float = 0.001
+    # m; a trial starting deeper than this inside the object's sim geometry fails in phase "start"
+    max_start_penetration: float = 0.002
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_translation",
+            "max_rotation",
+            "min_contact_force",
+            "closed_margin",
+            "max_start_penetration",
+        ):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"success.{name} must be >= 0, got {getattr(self, name)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SimConfig:
+    """Physics verification of grasp guesses (``params.yaml: sim``)."""
+
+    # a name in dexgen.sim.registry (unknown names list the valid ones)
+    backend: str = "mujoco"
+    # guess labels to simulate; "colliding" guesses start inside the object and are left out by default
+    labels: tuple[str, ...] = ("collision_free", "random")
+    # cap per label and object (the first ones in file order); 0 = all
+    max_trials_per_label: int = 0
+    # kg/m^3; object mass = volume * density (GraspDataGen fixes 1 kg whatever the size)
+    density: float = 500.0
+    # sliding friction of object and gripper (MuJoCo combines by max)
+    friction: float = 1.0
+    # m; condim-4 spin resistance about the contact normal (~ contact patch radius * mu)
+    torsional_friction: float = 0.01
+    # N per finger (actuator force limit); null = the gripper's datasheet closing_force
+    closing_force: float | None = 40.0
+    # the fingers move as one (a linkage / mimic joint, as real parallel grippers do); false = independent
+    finger_coupling: bool = True
+    # N/m, finger position servo gain (force-limited, so it only sets how fast the ramp is tracked)
+    finger_kp: float = 2000.0
+    # N s/m, finger servo damping
+    finger_kv: float = 20.0
+    # stiff gripper-object contacts (pitfall 2: MuJoCo's default 0.02 lets the pads sink into the hull)
+    finger_solref: tuple[float, float] = (0.004, 1.0)
+    finger_solimp: tuple[float, float, float] = (0.95, 0.99, 0.001)
+    # hand-to-mocap weld (pitfall 1: the hand must be a dynamic body dragged by a weld)
+    weld_solref: tuple[float, float] = (0.01, 1.0)
+    # kg/m^3 of the gripper bodies (gravity-compensated; sets their inertia)
+    hand_density: float = 1000.0
+    # top_down: every grasp is tested with its approach along gravity (gravity pulls the object out of the
+    # opening: one test for all poses); object_frame: the object keeps its frame, gravity along its -z
+    orientation: Literal["top_down", "object_frame"] = "top_down"
+    decomposition: DecompositionConfig = DecompositionConfig()
+    protocol: ProtocolConfig = ProtocolConfig()
+    success: SuccessConfig = SuccessConfig()
+    # mujoco.rollout threads; 0 = every core (speed only: results do not depend on it)
+    threads: int = 0
+    # trials per rollout call; memory is batch * steps * state floats, allocated once per object
+    batch_size: int = 64
+    # PNGs per shard (first objects in key order); 0 = none
+    max_pictures: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("density", "friction", "finger_kp", "hand_density"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        for name in ("torsional_friction", "finger_kv", "threads", "max_trials_per_label", "max_pictures"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.closing_force is not None and not self.closing_force > 0:
+            raise ValueError(f"closing_force must be > 0 or null, got {self.closing_force}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not self.labels:
+            raise ValueError("labels must name at least one guess label")
+
+    def output_params(self) -> dict:
+        """The fields that decide the output bytes (hashed into provenance ``params_hash``)."""
+        return {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
+
+    def output_hash(self) -> str:
+        return stable_hash(self.output_params())

@@ -1,0 +1,286 @@
+"""The default physics backend: MuJoCo on the CPU, batched with ``mujoco.rollout`` on every core.
+
+One compiled model per object; each grasp is one initial state (hand free joint at the grasp pose,
+fingers at its opening, the object at the world origin or turned so the approach points down) and
+one open-loop control sequence (finger targets, the object's external force, the mocap target).
+``mujoco.rollout`` releases the GIL and runs trajectories on a persistent thread pool with one
+MjData per thread (1.7-1.9x on 2 cores, ``stack.md`` §4). Trials run in chunks of ``batch_size``
+into preallocated buffers, so memory does not grow with the number of trials. Every trial is
+deterministic: there is no randomness in the physics and the thread count does not change results.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import mujoco
+import numpy as np
+from mujoco import rollout
+
+from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.sim.backend import SimBackend, Trials
+from dexgen.sim.config import SimConfig
+from dexgen.sim.evaluate import drift, label_trials, relative_poses
+from dexgen.sim.mujoco_scene import Scene, build_scene
+from dexgen.sim.objects import SimObject
+from dexgen.sim.protocol import Schedule, hand_targets, make_schedule, object_forces
+
+log = logging.getLogger(__name__)
+
+FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS.value
+CONTROL = int(
+    mujoco.mjtState.mjSTATE_CTRL
+    | mujoco.mjtState.mjSTATE_XFRC_APPLIED
+    | mujoco.mjtState.mjSTATE_MOCAP_POS
+    | mujoco.mjtState.mjSTATE_MOCAP_QUAT
+)
+TOP_DOWN = np.diag([1.0, -1.0, -1.0])  # hand +z (approach) along world -z: gravity pulls out of the opening
+
+
+def start_poses(poses: np.ndarray, orientation: str) -> tuple[np.ndarray, np.ndarray]:
+    """World poses (b, 4, 4) of the hand and of the object at the start of each trial.
+
+    poses : (b, 4, 4) float64 -- gripper base in the object frame. ``top_down``: the hand sits at the
+    origin with its approach along -z and the object is placed by the grasp; ``object_frame``: the
+    object sits at the origin in its own frame and the hand at the grasp pose.
+    """
+    if orientation == "object_frame":
+        return poses.copy(), np.broadcast_to(np.eye(4), poses.shape).copy()
+    hand = np.broadcast_to(np.eye(4), poses.shape).copy()
+    hand[:, :3, :3] = TOP_DOWN
+    return hand, hand @ np.linalg.inv(poses)
+
+
+def _matrix_to_wxyz(rot: np.ndarray) -> np.ndarray:
+    """(b, 4) wxyz of (b, 3, 3) rotations (via scipy; sign fixed to w >= 0)."""
+    from scipy.spatial.transform import Rotation
+
+    q = Rotation.from_matrix(rot).as_quat(scalar_first=True)
+    return q * np.where(q[:, :1] < 0, -1.0, 1.0)
+
+
+class _Buffers:
+    """Arrays reused by every chunk of every object with the same state size, so memory stays flat.
+
+    Allocating ~70 MB of trajectories per object and freeing it again makes the resident size wander by
+    tens of MB (allocator fragmentation); one set per backend keeps it constant.
+    """
+
+    def __init__(self, nstate: int, ncontrol: int, batch: int, schedule: Schedule) -> None:
+        n_close = schedule.end_of_close + 1
+        n_rest = schedule.nstep - n_close
+        self.key = (nstate, ncontrol, batch, schedule.nstep)
+        self.init = np.empty((batch, nstate))
+        self.control = np.empty((batch, schedule.nstep, ncontrol))
+        self.control_close = np.empty((batch, n_close, ncontrol))
+        self.control_rest = np.empty((batch, n_rest, ncontrol))
+        self.state = np.empty((batch, schedule.nstep, nstate))
+        self.state_close = np.empty((batch, n_close, nstate))
+        self.state_rest = np.empty((batch, n_rest, nstate))
+
+
+class MujocoBackend(SimBackend):
+    """MuJoCo grasp trials; owns the rollout thread pool (close it, or use ``with``)."""
+
+    name = "mujoco"
+
+    def __init__(self, config: SimConfig) -> None:
+        super().__init__(config)
+        self.threads = config.threads or os.cpu_count() or 1
+        self._pool = rollout.Rollout(nthread=self.threads)
+        self.schedule: Schedule = make_schedule(config.protocol)
+        self._buffers: _Buffers | None = None
+
+    def _buffers_for(self, model: mujoco.MjModel) -> _Buffers:
+        nstate, ncontrol = mujoco.mj_stateSize(model, FULL), mujoco.mj_stateSize(model, CONTROL)
+        key = (nstate, ncontrol, self.config.batch_size, self.schedule.nstep)
+        if self._buffers is None or self._buffers.key != key:
+            self._buffers = _Buffers(nstate, ncontrol, self.config.batch_size, self.schedule)
+        return self._buffers
+
+    def version(self) -> str:
+        return f"mujoco {mujoco.__version__}"
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        self._buffers = None
+
+    def run(
+        self, obj: SimObject, gripper: ParallelJawGripper, poses: np.ndarray, openings: np.ndarray
+    ) -> Trials:
+        poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
+        openings = np.asarray(openings, dtype=np.float64).reshape(-1)
+        if len(poses) != len(openings):
+            raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
+        if len(poses) == 0:
+            return Trials.empty()
+        if self._pool is None:
+            raise RuntimeError("backend is closed")
+        scene = build_scene(obj, gripper, self.config)
+        openings = np.clip(openings, gripper.min_opening, gripper.max_opening)
+        datas = [mujoco.MjData(scene.model) for _ in range(self.threads)]
+        probe = mujoco.MjData(scene.model)
+        buffers = self._buffers_for(scene.model)
+        batch = self.config.batch_size
+        parts = []
+        for start in range(0, len(poses), batch):
+            sl = slice(start, start + batch)
+            parts.append(self._chunk(scene, gripper, obj, poses[sl], openings[sl], datas, probe, buffers))
+        return Trials.concatenate(parts)
+
+    def _chunk(
+        self,
+        scene: Scene,
+        gripper: ParallelJawGripper,
+        obj: SimObject,
+        poses: np.ndarray,
+        openings: np.ndarray,
+        datas: list,
+        probe: mujoco.MjData,
+        buf: _Buffers,
+    ) -> Trials:
+        """Simulate up to ``batch_size`` trials: the close for all, the rest only for those holding the object."""
+        model, sch, cfg = scene.model, self.schedule, self.config
+        n, ref, last = len(poses), sch.end_of_close, sch.nstep - 1
+        hand0, obj0 = start_poses(poses, cfg.orientation)
+        q0 = scene.finger_q(gripper, openings)
+        control = self._controls(scene, obj, hand0, q0, buf.control[:n])
+        init = buf.init[:n]
+        penetration = np.array(
+            [self._start(scene, probe, hand0[i], obj0[i], q0[i], control[i, 0], init[i]) for i in range(n)]
+        )
+        state = buf.state[:n]
+
+        # close for every trial, then go on only with those that grasp something (early exit, stack.md §4)
+        np.copyto(buf.control_close[:n], control[:, : ref + 1])
+        self._pool.rollout(
+            model, datas, init, buf.control_close[:n], control_spec=CONTROL, state=buf.state_close[:n]
+        )
+        state[:, : ref + 1] = buf.state_close[:n]
+        touch_close = np.array([self._touch(scene, probe, state[i, ref], control[i, ref]) for i in range(n)])
+        closed = gripper.min_opening + cfg.success.closed_margin
+        going = touch_close.all(axis=1) & (self._openings(scene, gripper, state[:, ref]) > closed)
+        going &= penetration <= cfg.success.max_start_penetration
+        state[~going, ref + 1 :] = state[~going, ref : ref + 1]  # stopped trials stay as they were
+        idx = np.flatnonzero(going)
+        if len(idx) and last > ref:
+            rest = buf.state_rest[: len(idx)]
+            rest_control = np.take(control[:, ref + 1 :], idx, axis=0, out=buf.control_rest[: len(idx)])
+            self._pool.rollout(model, datas, state[idx, ref], rest_control, control_spec=CONTROL, state=rest)
+            state[idx, ref + 1 :] = rest
+        opening = self._openings(scene, gripper, state)  # (n, nstep) pad opening, metres
+        touch_end = touch_close.copy()
+        for i in idx:
+            touch_end[i] = self._touch(scene, probe, state[i, last], control[i, last])
+
+        q = state[..., 1 : 1 + model.nq]  # FULLPHYSICS = [time, qpos, qvel, act, ...]
+        h, o = scene.hand_qpos, scene.object_qpos
+        rel_pos, rel_rot = relative_poses(
+            q[..., h : h + 3], q[..., h + 3 : h + 7], q[..., o : o + 3], q[..., o + 3 : o + 7]
+        )
+        d_t, d_r = drift(rel_pos, rel_rot, ref)
+        success, score, phase, reason = label_trials(
+            d_t=d_t,
+            d_r=d_r,
+            phase_of_step=sch.phase,
+            ref=ref,
+            start_penetration=penetration,
+            touch_close=touch_close,
+            touch_end=touch_end,
+            opening_close=opening[:, ref],
+            opening_end=opening[:, last],
+            finite=np.isfinite(state).all(axis=(1, 2)),
+            min_opening=gripper.min_opening,
+            cfg=cfg.success,
+        )
+        hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
+        hand_T_obj[:, :3, :3] = rel_rot[:, last]
+        hand_T_obj[:, :3, 3] = rel_pos[:, last]
+        return Trials(
+            success=success,
+            score=score,
+            phase=phase,
+            reason=reason,
+            final_poses=np.linalg.inv(hand_T_obj),  # gripper base in the object frame
+            translation_drift=d_t[:, last],
+            rotation_drift=d_r[:, last],
+            start_penetration=penetration,
+            final_opening=opening[:, last],
+        )
+
+    def _controls(
+        self, scene: Scene, obj: SimObject, hand0: np.ndarray, q0: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """Fill ``out`` (n, nstep, ncontrol): [finger targets (2), xfrc_applied (6 nbody), mocap pos, quat]."""
+        sch, model = self.schedule, scene.model
+        out[:] = 0.0
+        target = q0[:, None] + (scene.q_closed_target - q0[:, None]) * sch.closing[None]  # (n, nstep)
+        out[:, :, 0] = target  # actuators are [finger_neg, finger_pos], same target
+        out[:, :, 1] = target
+        xfrc = model.nu + 6 * scene.object_body
+        out[:, :, xfrc : xfrc + 3] = object_forces(sch, hand0, obj.mass)
+        mpos, mquat = hand_targets(sch, hand0)
+        off = model.nu + 6 * model.nbody
+        out[:, :, off : off + 3] = mpos
+        out[:, :, off + 3 : off + 7] = mquat
+        return out
+
+    def _start(
+        self,
+        scene: Scene,
+        probe: mujoco.MjData,
+        hand0: np.ndarray,
+        obj0: np.ndarray,
+        q0: float,
+        control0: np.ndarray,
+        out: np.ndarray,
+    ) -> float:
+        """Write the initial state into ``out`` (nstate,); returns the start penetration, metres."""
+        model = scene.model
+        mujoco.mj_resetData(model, probe)
+        probe.qpos[scene.hand_qpos : scene.hand_qpos + 3] = hand0[:3, 3]
+        probe.qpos[scene.hand_qpos + 3 : scene.hand_qpos + 7] = _matrix_to_wxyz(hand0[None, :3, :3])[0]
+        probe.qpos[scene.object_qpos : scene.object_qpos + 3] = obj0[:3, 3]
+        probe.qpos[scene.object_qpos + 3 : scene.object_qpos + 7] = _matrix_to_wxyz(obj0[None, :3, :3])[0]
+        probe.qpos[scene.finger_qpos] = q0
+        mujoco.mj_getState(model, probe, out, FULL)
+        mujoco.mj_setState(model, probe, control0, CONTROL)
+        mujoco.mj_forward(model, probe)
+        return self._penetration(scene, probe)
+
+    @staticmethod
+    def _openings(scene: Scene, gripper: ParallelJawGripper, state: np.ndarray) -> np.ndarray:
+        """(...) pad opening, metres, from the finger joint values in ``state`` (..., nstate)."""
+        return state[..., 1 + scene.finger_qpos].sum(axis=-1) + gripper.min_opening
+
+    @staticmethod
+    def _penetration(scene: Scene, data: mujoco.MjData) -> float:
+        """Deepest gripper-object contact after mj_forward, metres (0 when nothing touches)."""
+        depth = 0.0
+        obj = scene.object_geoms
+        for c in data.contact[: data.ncon] if data.ncon else ():
+            if (c.geom1 in obj) != (c.geom2 in obj):
+                depth = max(depth, -float(c.dist))
+        return depth
+
+    def _touch(self, scene: Scene, data: mujoco.MjData, state: np.ndarray, control: np.ndarray) -> np.ndarray:
+        """(2,) bool: each finger presses on the object harder than min_contact_force at ``state``."""
+        model = scene.model
+        mujoco.mj_setState(model, data, state, FULL)
+        mujoco.mj_setState(model, data, control, CONTROL)
+        mujoco.mj_forward(model, data)
+        force = np.zeros(2)
+        f6 = np.zeros(6)
+        obj = scene.object_geoms
+        for i in range(data.ncon):
+            c = data.contact[i]
+            g1, g2 = int(c.geom1), int(c.geom2)
+            other = g2 if g1 in obj else g1 if g2 in obj else -1
+            for k in (0, 1):
+                if other in scene.finger_geoms[k]:
+                    mujoco.mj_contactForce(model, data, i, f6)
+                    force[k] += f6[0]
+        return force > self.config.success.min_contact_force

@@ -1,0 +1,87 @@
+"""A PNG per object: the mesh with its simulated grasps as gripper glyphs, held green and failed red.
+
+Reuses the guess stage's drawing (:func:`dexgen.guess.pictures.render_guesses`, matplotlib Agg) with
+the simulation outcome as the colour, so both pictures read the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from dexgen.grippers.spec import Gripper
+from dexgen.guess.pictures import render_guesses
+from dexgen.sim.backend import REASONS
+
+
+def render_trials(
+    path: str | Path,
+    mesh: trimesh.Trimesh,
+    gripper: Gripper,
+    poses: np.ndarray,
+    openings: np.ndarray,
+    success: np.ndarray,
+    *,
+    reasons: np.ndarray | None = None,
+    per_group: int = 24,
+    title: str = "",
+) -> None:
+    """Write a PNG of ``mesh`` with up to ``per_group`` held (green) and failed (red) grasps.
+
+    poses : (n, 4, 4) float64 -- gripper base in the object frame (input poses), metres
+    openings : (n,) float64 -- pad openings, metres; success : (n,) bool
+    reasons : (n,) int8 into backend.REASONS, summarised in the title when given
+    """
+    success = np.asarray(success, dtype=bool)
+    colours = np.where(success, 0, 1).astype(np.int8)  # render_guesses: 0 green, 1 red
+    head = f"{int(success.sum())}/{len(success)} held (green), failed red"
+    if reasons is not None and (~success).any():
+        common = Counter(REASONS[r] for r in np.asarray(reasons)[~success]).most_common(3)
+        head += " -- " + ", ".join(f"{name} {count}" for name, count in common)
+    render_guesses(
+        path,
+        mesh,
+        gripper,
+        poses,
+        openings,
+        colours,
+        per_label=per_group,
+        title=f"{title}\n{head}" if title else head,
+    )
+
+
+def render_results_file(
+    results: str | Path, objects_dir: str | Path, out: str | Path, *, per_group: int = 24
+) -> Path:
+    """Render a per-object simulation file (``data/sim/<gripper>/shard-XX/<stem>.npz``) to ``out`` (PNG).
+
+    ``objects_dir`` is the object shard the results came from (its index names the mesh). Returns ``out``.
+    """
+    from dexgen.errors import InputError
+    from dexgen.grippers import load_gripper
+    from dexgen.objects.records import load_object_mesh, read_index
+    from dexgen.sim.output import read_results
+
+    arrays, meta = read_results(results)
+    records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
+    if not records:
+        raise InputError(
+            f"{objects_dir}: object {meta['object']!r} of {results} is not in this shard's index"
+        )
+    mesh = load_object_mesh(objects_dir, records[0])
+    held = arrays["success"]
+    render_trials(
+        out,
+        mesh,
+        load_gripper(meta["gripper"]),
+        arrays["poses"],
+        arrays["openings"],
+        held,
+        reasons=arrays["reason"],
+        per_group=per_group,
+        title=f"{meta['object']} / {meta['gripper']} ({meta['engine']})",
+    )
+    return Path(out)

@@ -1,0 +1,127 @@
+"""The validation report ``metrics/sim.json``, built from every shard's ``summary.json``.
+
+It answers three questions: how often are the antipodal guesses held (per object and overall); does
+the trial discriminate -- a **negative control** compares antipodal guesses with uniformly random
+collision-free poses on the same objects, and the two rates must differ clearly (their 95 % Wilson
+intervals must not overlap); and how many guesses start inside the object's *simulation* geometry
+(the convex parts, which the guess stage's exact-mesh check does not see).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from dexgen.atomic import write_json
+from dexgen.errors import InputError
+
+ANTIPODAL, RANDOM = "collision_free", "random"
+
+
+def wilson(held: int, trials: int, z: float = 1.96) -> tuple[float, float] | None:
+    """95 % Wilson score interval of a success rate (None when there are no trials)."""
+    if trials == 0:
+        return None
+    p = held / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return round(max(0.0, centre - half), 6), round(min(1.0, centre + half), 6)
+
+
+def _rate(held: int, trials: int) -> dict[str, Any]:
+    return {
+        "held": held,
+        "trials": trials,
+        "rate": round(held / trials, 6) if trials else None,
+        "ci95": wilson(held, trials),
+    }
+
+
+def build_report(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report dict from shard summaries (see :func:`dexgen.sim.shard.summarise`)."""
+    per_object, totals, failures = [], {}, {}
+    pen = {"trials": 0, "start_in_penetration": 0, "start_beyond_tolerance": 0}
+    paired = {ANTIPODAL: [0, 0], RANDOM: [0, 0]}  # objects that have both kinds of trial
+    fallbacks, methods = [], {}
+    for summary in summaries:
+        fallbacks += summary.get("hull_fallbacks", [])
+        for method, count in summary.get("decomposition_methods", {}).items():
+            methods[method] = methods.get(method, 0) + count
+        for obj in summary["objects"]:
+            stats = obj["stats"]
+            row = {
+                "object": obj["object"],
+                "shard": summary["shard"],
+                "decomposition": obj["decomposition"]["method"],
+            }
+            for label, s in stats.items():
+                row[label] = _rate(s["held"], s["trials"])
+                t = totals.setdefault(label, [0, 0])
+                t[0] += s["held"]
+                t[1] += s["trials"]
+                for key, count in s["failures"].items():
+                    f = failures.setdefault(label, {})
+                    f[key] = f.get(key, 0) + count
+            if ANTIPODAL in stats:
+                for key in pen:
+                    pen[key] += stats[ANTIPODAL][key]
+            if ANTIPODAL in stats and RANDOM in stats:
+                for label in paired:
+                    paired[label][0] += stats[label]["held"]
+                    paired[label][1] += stats[label]["trials"]
+            per_object.append(row)
+    a, r = _rate(*paired[ANTIPODAL]), _rate(*paired[RANDOM])
+    separated = a["ci95"] is not None and r["ci95"] is not None and a["ci95"][0] > r["ci95"][1]
+    overall = _rate(*totals.get(ANTIPODAL, [0, 0]))
+    return {
+        "gripper": summaries[0].get("gripper") if summaries else None,
+        "engine": summaries[0].get("engine") if summaries else None,
+        "shards": [s["shard"] for s in summaries],
+        "num_objects": len(per_object),
+        "success_rate": overall["rate"],
+        "overall": {label: _rate(*t) for label, t in sorted(totals.items())},
+        "negative_control": {
+            "objects": sum(1 for o in per_object if ANTIPODAL in o and RANDOM in o),
+            "antipodal": a,
+            "random": r,
+            "difference": round(a["rate"] - r["rate"], 6)
+            if a["rate"] is not None and r["rate"] is not None
+            else None,
+            "separated": separated,  # the 95 % intervals do not overlap
+        },
+        "start_penetration": {
+            "label": ANTIPODAL,
+            "trials": pen["trials"],
+            "fraction": round(pen["start_in_penetration"] / pen["trials"], 6) if pen["trials"] else None,
+            "fraction_beyond_tolerance": round(pen["start_beyond_tolerance"] / pen["trials"], 6)
+            if pen["trials"]
+            else None,
+        },
+        "failures": {label: dict(sorted(f.items())) for label, f in sorted(failures.items())},
+        "decomposition_methods": dict(sorted(methods.items())),
+        "hull_fallbacks": sorted(fallbacks),
+        "objects": sorted(per_object, key=lambda o: o["object"]),
+    }
+
+
+def read_summaries(sim_dir: str | Path) -> list[dict[str, Any]]:
+    """Every ``shard-*/summary.json`` under ``sim_dir``, in shard order."""
+    paths = sorted(Path(sim_dir).glob("shard-*/summary.json"))
+    if not paths:
+        raise InputError(f"{sim_dir}: no shard-*/summary.json; run the simulate stage first")
+    out = []
+    for path in paths:
+        try:
+            out.append(json.loads(path.read_text()))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not valid JSON ({exc})") from None
+    return out
+
+
+def write_report(sim_dir: str | Path, out_path: str | Path) -> dict[str, Any]:
+    """Build the report from ``sim_dir`` and write it to ``out_path``; returns it."""
+    report = build_report(read_summaries(sim_dir))
+    write_json(out_path, report)
+    return report

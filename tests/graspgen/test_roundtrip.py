@@ -1,0 +1,119 @@
+"""Writer -> reader round trip, labels, negatives at their input pose, determinism and resume."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from graspgen.helpers import GRIPPER, KEYS, make_result, poses
+
+from dexgen.graspgen.config import GraspgenConfig
+from dexgen.graspgen.export import export_dataset, mesh_relpath
+from dexgen.graspgen.grasp_file import grasp_file_name, read_grasp_file
+from dexgen.graspgen.labels import KINDS, negative_quota, select_grasps
+from dexgen.graspgen.sources import object_result
+from dexgen.graspgen.validate import check_dataset, resolve_mesh
+from dexgen.guess.guesses import ObjectGuesses
+from dexgen.guess.output import write_guesses
+from dexgen.hashing import sha256_file
+from dexgen.seeding import rng_for
+from dexgen.sim.output import ARRAYS, write_results
+
+
+def test_round_trip_loads_back_and_passes_the_checklist(dataset):
+    rep = check_dataset(dataset, GRIPPER)
+    assert sorted(rep.objects) == sorted(KEYS)
+    gdir = dataset / "grasp_data" / GRIPPER
+    mapping = json.loads((gdir / "map_uuid_to_path.json").read_text())
+    assert mapping == {k: grasp_file_name(k, 1.0) for k in KEYS}
+    for key, name in mapping.items():
+        doc, t, ok = read_grasp_file(gdir / name)
+        assert doc["object"] == {"file": key, "scale": 1.0}
+        assert ok.sum() == 8 and (~ok).sum() == 12  # 8 sim successes; 6 failures + 6 colliding
+        raw = json.loads((gdir / name).read_text())["grasps"]["object_in_gripper"]
+        assert all(type(v) is bool for v in raw)  # JSON true/false, never 0/1
+        assert resolve_mesh(dataset / "objects", key) == dataset / "objects" / mesh_relpath(key)
+    assert mesh_relpath("sub/mug.obj") == "sub/mug.obj" and mesh_relpath("box_000") == "box_000.obj"
+    text = (gdir / mapping["box_000"]).read_text()
+    assert "true" in text and "false" in text
+    assert rep.kappa == pytest.approx(1 / (7 * 0.002))  # 8 positives spread 2 mm apart in x
+
+
+def test_same_inputs_give_identical_bytes_and_unchanged_files_are_skipped(tmp_path, gripper, dataset):
+    out = tmp_path / "again"
+    results = [make_result(tmp_path, k) for k in KEYS]
+    export_dataset(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    for path in (dataset / "grasp_data").rglob("*.json"):
+        assert path.read_bytes() == (out / path.relative_to(dataset)).read_bytes()
+    victim = out / "grasp_data" / GRIPPER / grasp_file_name("box_000", 1.0)
+    before = victim.stat().st_mtime_ns
+    export_dataset(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    assert victim.stat().st_mtime_ns == before  # provenance matched: not rewritten
+
+
+def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
+    """A sim results file whose final poses are 1 m away: the export must use the input poses."""
+    from dexgen.objects.records import ObjectRecord
+
+    n = 10
+    inputs = poses(n)
+    ok = np.arange(n) % 2 == 0
+    guess_path = tmp_path / "g.npz"
+    nan = np.full((n, 2, 3), np.nan)
+    guesses = ObjectGuesses(
+        inputs, np.zeros(n), np.full(n, 0.08), nan, nan, np.zeros(n, np.int8), np.zeros(n, np.int8), {}
+    )
+    write_guesses(
+        guess_path,
+        guesses,
+        {"object": "box", "gripper": GRIPPER, "labels": ["collision_free", "colliding", "random"]},
+    )
+    final = inputs.copy()
+    final[:, :3, 3] += 1.0
+    arrays = {name: np.zeros(n) for name in ARRAYS}
+    arrays.update(
+        poses=inputs, final_poses=final, success=ok, guess_index=np.arange(n), labels=np.zeros(n, np.int8)
+    )
+    sim_path = tmp_path / "s.npz"
+    write_results(sim_path, arrays, {"provenance": {"guesses_sha256": sha256_file(guess_path)}})
+    record = ObjectRecord("box", "00", "box.ply", 1.0, "builtin", "", "m", True, 1.0, (0.1, 0.1, 0.1), 12, {})
+    result = object_result(tmp_path, record, guess_path, sim_path, gripper=GRIPPER)
+    sel = select_grasps(result, GraspgenConfig(colliding_fraction=0.0), rng_for(0, "t"))
+    neg = sel.transforms[~sel.success]
+    assert len(neg) == 5
+    np.testing.assert_array_equal(neg, inputs[~ok])
+    assert np.abs(neg[:, :3, 3]).max() < 0.5  # none at the post-trial pose  # none at the post-trial pose
+
+
+def test_negative_mix_follows_the_ratio_and_tops_up():
+    assert negative_quota(16, 0.5, 100, 100, topup=True) == (8, 8)
+    assert negative_quota(16, 0.25, 100, 100, topup=True) == (12, 4)
+    assert negative_quota(16, 0.5, 3, 100, topup=True) == (3, 13)
+    assert negative_quota(16, 0.5, 3, 100, topup=False) == (3, 8)
+    assert negative_quota(16, 0.5, 0, 2, topup=True) == (0, 2)
+
+
+def test_guess_only_uses_collision_free_guesses_and_colliding_negatives(tmp_path):
+    r = make_result(tmp_path, "box_000")
+    sel = select_grasps(r, GraspgenConfig(guess_only=True), rng_for(0, "t"))
+    counts = sel.counts()
+    assert counts["guess_free"] == 14 and counts["sim_success"] == 0
+    assert counts["colliding"] == 6 and counts["sim_failure"] == 0
+    assert set(counts) == set(KINDS)
+
+
+def test_objects_short_of_positives_stay_out_of_map_and_splits(tmp_path, gripper):
+    results = [make_result(tmp_path, k) for k in KEYS] + [make_result(tmp_path, "thin", n_ok=3)]
+    out = tmp_path / "ds"
+    metrics = export_dataset(
+        results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False
+    )
+    assert metrics["excluded_objects"] == ["thin"]
+    assert (out / "grasp_data" / GRIPPER / grasp_file_name("thin", 1.0)).is_file()
+    mapping = json.loads((out / "grasp_data" / GRIPPER / "map_uuid_to_path.json").read_text())
+    assert "thin" not in mapping
+    splits = (out / "splits" / GRIPPER / "train.txt").read_text() + (
+        out / "splits" / GRIPPER / "valid.txt"
+    ).read_text()
+    assert "thin" not in splits.split()

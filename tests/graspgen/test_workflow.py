@@ -1,0 +1,188 @@
+"""``dexgen graspgen`` (guess -> simulate -> export per object) and the stage: one code path, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from dexgen.errors import ConfigError, InputError
+from dexgen.graspgen.commands import graspgen_run, graspgen_setup
+from dexgen.graspgen.grasp_file import read_grasp_file
+from dexgen.graspgen.validate import check_dataset
+
+REPO = Path(__file__).resolve().parents[2]
+PARAMS = """
+seed: 7
+objects: {count: 3, kinds: [box, capsule, cylinder], shards: ["00", "01"], size_range: [0.04, 0.06], workers: 1}
+guess: {num_random_poses: 2, workers: 1}
+sim: {threads: 1, max_trials_per_label: 6}
+graspgen: {min_positives: 2, max_excluded_fraction: 1.0, num_collision_free_grasps: 6, num_colliding_grasps: 4}
+"""
+
+
+def _cli(tmp_path, *flags):
+    params = tmp_path / "params.yaml"
+    params.write_text(PARAMS)
+    p = argparse.ArgumentParser()
+    graspgen_setup(p)
+    argv = [
+        "--params",
+        str(params),
+        "--grasp_dataset",
+        str(tmp_path / "ds"),
+        "--num_collision_free_grasps",
+        "6",
+        "--num_colliding_grasps",
+        "4",
+        "--no-progress",
+        *flags,
+    ]
+    return graspgen_run(p.parse_args(argv))
+
+
+def _files(ds: Path) -> dict[str, bytes]:
+    return {
+        p.name: p.read_bytes() for p in sorted((ds / "grasp_data" / "robotiq_2f_85").glob("*.grasps.json"))
+    }
+
+
+def test_guess_only_then_skip_finished_then_overwrite(tmp_path, capsys):
+    assert _cli(tmp_path, "--guess_only") == 0
+    ds = tmp_path / "ds"
+    first = _files(ds)
+    assert sorted(first) == [
+        "box_000.1.0.grasps.json",
+        "capsule_001.1.0.grasps.json",
+        "cylinder_002.1.0.grasps.json",
+    ]
+    check_dataset(ds, "robotiq_2f_85", min_positives=2)
+    assert (ds / "config" / "grippers" / "robotiq_2f_85.py").is_file()
+    # a finished file is skipped: a deleted one is redone (resume), the others are not touched
+    victim = ds / "grasp_data" / "robotiq_2f_85" / "box_000.1.0.grasps.json"
+    victim.unlink()
+    mtimes = {p.name: p.stat().st_mtime_ns for p in victim.parent.glob("*.grasps.json")}
+    assert _cli(tmp_path, "--guess_only", "true") == 0
+    assert _files(ds) == first  # same seed -> same bytes
+    assert all(
+        p.stat().st_mtime_ns == mtimes[p.name]
+        for p in victim.parent.glob("*.grasps.json")
+        if p.name in mtimes
+    )
+    assert _cli(tmp_path, "--guess_only", "--overwrite_grasps", "--valid_set_percentage", "0.5") == 0
+    metrics = json.loads(capsys.readouterr().out.split("\n}\n")[-2] + "\n}")
+    assert metrics["valid"] == 1
+
+
+def test_simulated_run_matches_the_stage_byte_for_byte(tmp_path):
+    """The CLI's intermediate files are in the stage layout; the stage re-exports them identically."""
+    assert _cli(tmp_path) == 0
+    ds = tmp_path / "ds"
+    cli_files = _files(ds)
+    for name in cli_files:
+        doc, t, ok = read_grasp_file(ds / "grasp_data" / "robotiq_2f_85" / name)
+        counts = doc["dexgen"]["counts"]
+        assert counts["sim_success"] == ok.sum() and counts["guess_free"] == 0
+    spec = importlib.util.spec_from_file_location("stage_graspgen", REPO / "stages" / "graspgen.py")
+    stage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stage)
+    work = ds / ".dexgen"
+    code = stage.main(
+        [
+            "--gripper",
+            "robotiq_2f_85",
+            "--objects",
+            str(work / "objects"),
+            "--guesses",
+            str(work / "guesses" / "robotiq_2f_85"),
+            "--sim",
+            str(work / "sim" / "robotiq_2f_85"),
+            "--out",
+            str(tmp_path / "stage"),
+            "--metrics",
+            str(tmp_path / "metrics.json"),
+            "--params",
+            str(tmp_path / "params.yaml"),
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())["robotiq_2f_85"]
+    assert metrics["objects"] == 3
+    assert _files(tmp_path / "stage") == cli_files
+
+
+def test_load_guesses_refuses_01_masks_naming_the_file(tmp_path):
+    assert _cli(tmp_path, "--guess_only") == 0
+    path = tmp_path / "ds" / "grasp_data" / "robotiq_2f_85" / "box_000.1.0.grasps.json"
+    doc = json.loads(path.read_text())
+    doc["grasps"]["object_in_gripper"] = [int(v) for v in doc["grasps"]["object_in_gripper"]]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=rf"^{path}: grasps.object_in_gripper\[0\] is 1, not true/false"):
+        _cli(tmp_path, "--guess_only", "--load_guesses")
+
+
+def test_load_guesses_resimulates_true_and_keeps_false(tmp_path):
+    assert _cli(tmp_path, "--guess_only") == 0
+    path = tmp_path / "ds" / "grasp_data" / "robotiq_2f_85" / "box_000.1.0.grasps.json"
+    _, t0, ok0 = read_grasp_file(path)
+    assert _cli(tmp_path, "--load_guesses") == 0
+    doc, t1, ok1 = read_grasp_file(path)
+    counts = doc["dexgen"]["counts"]
+    assert counts["loaded_negative"] == (~ok0).sum()
+    assert counts["sim_success"] + counts["sim_failure"] <= ok0.sum()
+
+
+def test_fill_grasps_keeps_existing_grasps_and_adds_new_ones(tmp_path):
+    assert _cli(tmp_path, "--guess_only") == 0
+    path = tmp_path / "ds" / "grasp_data" / "robotiq_2f_85" / "box_000.1.0.grasps.json"
+    doc = json.loads(path.read_text())
+    doc["grasps"]["transforms"] = doc["grasps"]["transforms"][:3]
+    doc["grasps"]["object_in_gripper"] = doc["grasps"]["object_in_gripper"][:3]
+    path.write_text(json.dumps(doc))
+    assert _cli(tmp_path, "--guess_only", "--fill_grasps") == 0
+    doc2, t, ok = read_grasp_file(path)
+    assert doc2["grasps"]["transforms"][:3] == doc["grasps"]["transforms"]
+    assert ok.sum() == 6 and (~ok).sum() == 4
+    assert doc2["dexgen"]["counts"]["loaded_positive"] == 3
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"), [("robotiq_9000", "unknown gripper"), ("bad name.yaml", "gripper file")]
+)
+def test_unknown_gripper_is_refused(tmp_path, flag, message):
+    with pytest.raises((InputError, ConfigError), match=message):
+        _cli(tmp_path, "--guess_only", "--gripper_config", flag)
+
+
+def test_gripper_name_that_is_not_an_identifier_is_refused(tmp_path):
+    src = (
+        (REPO / "src/dexgen/grippers/robotiq_2f_85.yaml")
+        .read_text()
+        .replace("name: robotiq_2f_85", "name: robotiq-2f-85")
+    )
+    path = tmp_path / "dash.yaml"
+    path.write_text(src)
+    with pytest.raises(ConfigError, match="not a valid Python identifier"):
+        _cli(tmp_path, "--guess_only", "--gripper_config", str(path))
+
+
+def test_object_dataset_mode_references_the_raw_meshes_like_graspdatagen(tmp_path):
+    """With --object_dataset the files name the user's meshes with their scales (no materialised copies)."""
+    root, scales = REPO / "examples/meshes", REPO / "examples/meshes/object_scales.json"
+    assert (
+        _cli(tmp_path, "--guess_only", "--object_dataset", str(root), "--object_scales_json", str(scales))
+        == 0
+    )
+    ds = tmp_path / "ds"
+    mapping = json.loads((ds / "grasp_data" / "robotiq_2f_85" / "map_uuid_to_path.json").read_text())
+    expected = json.loads(scales.read_text())
+    assert set(mapping) <= set(expected) and mapping
+    for key, name in mapping.items():
+        doc, _, _ = read_grasp_file(ds / "grasp_data" / "robotiq_2f_85" / name)
+        assert doc["object"] == {"file": key, "scale": expected[key]}
+    assert not (ds / "objects").exists()
+    check_dataset(ds, "robotiq_2f_85", object_root=root, min_positives=2)
