@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 export DVC_NO_ANALYTICS := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv repro test lint bench clean-venv
+.PHONY: venv repro test lint bench review clean-venv
+BASE ?= main
 
 venv: $(STAMP)
 
@@ -29,6 +30,9 @@ test: venv lint
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check stages src tests benchmarks
+
+review: venv
+	$(BIN)/python scripts/review.py --base $(BASE) --out review
 
 bench: venv
 	$(BIN)/python benchmarks/objects.py

@@ -17,7 +17,7 @@ import torch
 from dexgen import atomic
 from dexgen.dexnet.fields import TASKS
 from dexgen.errors import DexgenError
-from dexgen.learn.config import TaskConfig, setup_from_params
+from dexgen.learn.config import setup_from_params
 from dexgen.learn.data import open_packed
 from dexgen.learn.device import device_name, resolve_device
 from dexgen.learn.timing import benchmark
@@ -40,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         params = load_params(args.params)
         setup = setup_from_params({**params, "model": {"name": "EfficientNet"}}, args.task, path=args.params)
         device = resolve_device(setup.device)
-        data = open_packed(
-            args.dataset, args.cache_dir, args.task, TaskConfig(threshold=setup.task_cfg.threshold)
-        )
+        data = open_packed(args.dataset, args.cache_dir, args.task, setup.task_cfg)
         result = benchmark(
             args.dataset,
             data,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from dexgen.errors import ConfigError
 
@@ -18,8 +19,10 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"{path}: params file not found") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        # YAML 1.2, as DVC reads and `dvc exp run -S` rewrites it: PyYAML (YAML 1.1) would turn a
+        # value such as `off` or `no`, unquoted by ruamel on rewrite, into a boolean.
+        data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")

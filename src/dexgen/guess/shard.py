@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from dexgen.guess.pictures import render_guesses
 from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
 from dexgen.provenance import provenance
 from dexgen.seeding import rng_for
+from dexgen.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def guess_shard(
             metas[record.key] = guess_one(objects_dir, record, out_dir, config, seed, picture)
             bar.update()
     else:
-        with ProcessPoolExecutor(workers) as pool:
+        with process_pool(workers) as pool:
             futures = {pool.submit(guess_one, objects_dir, r, out_dir, config, seed, p): r for r, p in todo}
             for future in as_completed(futures):
                 metas[futures[future].key] = future.result()

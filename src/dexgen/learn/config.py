@@ -61,6 +61,10 @@ class TaskConfig:
     """``tasks.<task>``: labels, split and augmentation of one Dex-Net task."""
 
     threshold: float  # label = metric > threshold (2.0: 0.002 robust Ferrari-Canny; 3.0: 0.2)
+    # The field the label is read from; None = the release's metric (robust_ferrari_canny for
+    # parallel_jaw, robust_suction_wrench_resistance for suction). Synthesized parallel-jaw data
+    # also has sim_success / sim_score, physics labels from our simulator.
+    label_field: str | None = None
     split: Literal["image_wise", "object_wise", "pose_wise"] = "image_wise"
     train_fraction: float = 0.8
     augment: AugmentConfig = AugmentConfig()

@@ -7,6 +7,7 @@ evaluation reads the very same validation rows.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 def open_packed(dataset: str | Path, cache_dir: str | Path, task: str, cfg: TaskConfig) -> PackedDataset:
     """Pack ``dataset`` (once) and open it with the task's pose columns and ``cfg.threshold``."""
     spec = task_spec(task)
+    if cfg.label_field is not None:
+        spec = dataclasses.replace(spec, metric_field=cfg.label_field)
     packed_dir = pack(dataset, cache_dir, spec)
     return PackedDataset(packed_dir, pose_columns=spec.pose_columns, threshold=cfg.threshold)
 

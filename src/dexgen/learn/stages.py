@@ -25,6 +25,7 @@ from dvclive import Live
 from dexgen import atomic
 from dexgen.dexnet.splits import read_split
 from dexgen.hashing import sha256_file
+from dexgen.learn.baselines import baseline_metrics, beats_baselines
 from dexgen.learn.checkpoint import build_model, load_checkpoint, model_from_checkpoint, save_checkpoint
 from dexgen.learn.config import TaskConfig, TrainSetup
 from dexgen.learn.data import load_task_data, open_packed
@@ -106,6 +107,10 @@ def evaluate_task(
     scores = scores.astype(np.float64)  # JSON plot files need Python floats
     metrics = classification_metrics(labels, scores)
     metrics.update(
+        baseline_metrics(packed, split.train, split.val, rng=rng_for(record["seed"], "baselines", task))
+    )
+    metrics["beats_baselines"] = beats_baselines(metrics)
+    metrics.update(
         loss=loss,
         model=record["model_name"],
         task=task,
@@ -123,6 +128,13 @@ def evaluate_task(
                 "precision_recall", labels, scores, name="precision_recall.json", drop_intermediate=True
             )
             live.log_sklearn_plot("roc", labels, scores, name="roc.json", drop_intermediate=True)
+    else:
+        # One class only (a tiny or very unbalanced split): the curves are undefined. Write empty
+        # plot files so the declared outputs exist and `dvc plots` shows an empty curve, not an error.
+        log.warning("%s: validation rows are all of one class; PR and ROC curves are empty", task)
+        plots = Path(live_dir) / "plots" / "sklearn"
+        atomic.write_json(plots / "precision_recall.json", {"precision_recall": []})
+        atomic.write_json(plots / "roc.json", {"roc": []})
     save_curves(png_dir, labels, scores, title=f"{task} {record['model_name']}")
     depth = packed.depth[np.sort(split.val)]  # predict_scores kept split order, which is sorted
     save_example_grids(png_dir, np.asarray(depth), labels, scores, k=cfg.num_examples)

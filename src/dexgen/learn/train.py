@@ -27,6 +27,7 @@ from dexgen.dexnet.dataset import iterate_batches
 from dexgen.dexnet.packed import PackedDataset
 from dexgen.dexnet.splits import Split
 from dexgen.dexnet.stats import NormStats
+from dexgen.errors import InputError
 from dexgen.hashing import stable_hash
 from dexgen.learn.checkpoint import load_checkpoint, save_checkpoint
 from dexgen.learn.config import OptimConfig, TrainSetup
@@ -116,8 +117,18 @@ def train(
 
     start_epoch, history = 0, []
     if last.is_file():
-        record = load_checkpoint(last, expected_model=setup.model_name)
-        if record.get("resume_key") == key and record["epoch"] <= cfg.epochs:
+        # A resume checkpoint is scratch: one of another architecture, or unreadable (a crash while
+        # an older version wrote it), is ignored, never an error. Only an exact match resumes.
+        try:
+            record = load_checkpoint(last)
+        except InputError as exc:
+            log.info("ignoring resume checkpoint: %s", exc)
+            record = {}
+        if (
+            record.get("model_name") == setup.model_name
+            and record.get("resume_key") == key
+            and record["epoch"] <= cfg.epochs
+        ):
             model.load_state_dict(record["state_dict"])
             optimizer.load_state_dict(record["optimizer"])
             start_epoch, history = record["epoch"], list(record["history"])

@@ -30,6 +30,7 @@ from dexgen.objects.loading import read_mesh, repair_mesh, volume_of
 from dexgen.objects.records import FORMAT_VERSION, INDEX, ObjectRecord, load_object_mesh
 from dexgen.objects.scales import read_scales
 from dexgen.objects.shards import shard_dirname, shard_of
+from dexgen.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def build_object_set(
             _collect(key, result, error, results, errors, cfg)
             bar.update()
     else:
-        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:
             futures = [pool.submit(_process_safe, job, cfg, seed, cache_dir) for job in jobs]
             for future in cf.as_completed(futures):
                 _collect(*future.result(), results, errors, cfg)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from dexgen import npz_record
 from dexgen.atomic import write_bytes
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
@@ -29,7 +30,6 @@ from dexgen.sim.config import DecompositionConfig
 log = logging.getLogger(__name__)
 
 METHODS = ("convex", "coacd", "hull", "hull_fallback")  # how the parts were made
-_DATE = (1980, 1, 1, 0, 0, 0)
 _VERSION = 1
 
 
@@ -101,21 +101,12 @@ def decompose(mesh: trimesh.Trimesh, cfg: DecompositionConfig, *, seed: int = 0)
 
 
 def encode(dec: Decomposition) -> bytes:
-    """Deterministic bytes: one uncompressed zip, fixed dates, ``.npy`` members and a JSON header."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        header = {"version": _VERSION, "method": dec.method, "note": dec.note, "parts": len(dec.parts)}
-        members = [("meta.json", json.dumps(header, sort_keys=True).encode())]
-        for i, (verts, faces) in enumerate(dec.parts):
-            for name, arr in ((f"v{i}.npy", verts), (f"f{i}.npy", faces)):
-                npy = io.BytesIO()
-                np.lib.format.write_array(npy, np.ascontiguousarray(arr), allow_pickle=False)
-                members.append((name, npy.getvalue()))
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=_DATE)
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data, compress_type=zipfile.ZIP_STORED)
-    return buf.getvalue()
+    """Deterministic bytes: ``v<i>.npy`` / ``f<i>.npy`` per part and a JSON header (see npz_record)."""
+    header = {"version": _VERSION, "method": dec.method, "note": dec.note, "parts": len(dec.parts)}
+    arrays = {}
+    for i, (verts, faces) in enumerate(dec.parts):
+        arrays[f"v{i}"], arrays[f"f{i}"] = verts, faces
+    return npz_record.encode(arrays, tuple(arrays), header)
 
 
 def decode(data: bytes) -> Decomposition:

@@ -20,16 +20,13 @@ Written as an uncompressed zip with fixed dates (``np.savez`` stamps the time).
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dexgen import npz_record
 from dexgen.atomic import write_bytes
-from dexgen.errors import InputError
 
 FORMAT_VERSION = 1
 ARRAYS = (
@@ -47,28 +44,11 @@ ARRAYS = (
     "start_penetration",
     "final_opening",
 )
-_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def _member(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, date_time=_DATE)
-    info.external_attr = 0o644 << 16
-    zf.writestr(info, data, compress_type=zipfile.ZIP_STORED)
 
 
 def encode_results(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> bytes:
     """The file's bytes: one ``.npy`` per array of ARRAYS and ``meta.json`` (sorted keys)."""
-    missing = sorted(set(ARRAYS) - set(arrays))
-    if missing:
-        raise ValueError(f"missing arrays {missing}")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in ARRAYS:
-            npy = io.BytesIO()
-            np.lib.format.write_array(npy, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-            _member(zf, f"{name}.npy", npy.getvalue())
-        _member(zf, "meta.json", json.dumps(meta, sort_keys=True, indent=1, allow_nan=False).encode())
-    return buf.getvalue()
+    return npz_record.encode(arrays, ARRAYS, meta)
 
 
 def write_results(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
@@ -78,19 +58,9 @@ def write_results(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[st
 
 def read_meta(path: str | Path) -> dict[str, Any] | None:
     """``meta.json`` of a results file, or None if it is missing or unreadable (then redo it)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return json.loads(zf.read("meta.json"))
-    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError):
-        return None
+    return npz_record.read_meta(path)
 
 
 def read_results(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """(arrays by name, meta) of a results file."""
-    meta = read_meta(path)
-    if meta is None:
-        raise InputError(f"{path}: not a readable simulation results file")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"{path}: results format {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
-    with np.load(path, allow_pickle=False) as npz:
-        return {name: npz[name] for name in ARRAYS}, meta
+    return npz_record.read(path, ARRAYS, kind="simulation results", format_version=FORMAT_VERSION)
