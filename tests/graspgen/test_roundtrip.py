@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -38,6 +39,13 @@ def test_round_trip_loads_back_and_passes_the_checklist(dataset):
     text = (gdir / mapping["box_000"]).read_text()
     assert "true" in text and "false" in text
     assert rep.kappa == pytest.approx(1 / (7 * 0.002))  # 8 positives spread 2 mm apart in x
+
+
+def test_checking_the_gripper_py_leaves_no_bytecode_in_the_dataset(dataset, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as in a shell without PYTHONDONTWRITEBYTECODE
+    check_dataset(dataset, GRIPPER)
+    assert not list(dataset.rglob("__pycache__")), "a DVC output must not gain untracked bytecode"
+    assert sys.dont_write_bytecode is False
 
 
 def test_same_inputs_give_identical_bytes_and_unchanged_files_are_skipped(tmp_path, gripper, dataset):

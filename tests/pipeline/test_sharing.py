@@ -150,7 +150,9 @@ def test_fresh_clone_pull_restores_everything_and_runs_nothing(shared, remote, r
 
     for path in outs:  # every output of every stage, cached ones pulled and metrics from git
         assert (repo / path).exists(), f"{path} missing after dvc pull from {remote}"
-        assert tree_bytes(repo / path) == tree_bytes(shared / path), f"{path} differs after pull"
+        got, want = tree_bytes(repo / path), tree_bytes(shared / path)
+        differ = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+        assert not differ, f"{path} differs after pull from {remote}: {differ[:10]}"
     metrics = json.loads(dvc(repo, "metrics", "show", "--json").stdout)
     assert metrics == json.loads(
         dvc(shared, "metrics", "show", "--json").stdout.replace(str(shared), str(repo))

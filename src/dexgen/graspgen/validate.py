@@ -112,12 +112,20 @@ def resolve_mesh(object_root: Path, key: str) -> Path | None:
 
 
 def _load_module(path: Path) -> Any:
+    """Import a gripper ``.py`` to check it, without leaving ``__pycache__`` in the dataset.
+
+    A bytecode file written beside the dataset's files would be an untracked change to a DVC output
+    (and differ between machines), so bytecode writing is off while the module loads.
+    """
     name = f"_dexgen_check_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
     try:
         spec.loader.exec_module(module)
     finally:
+        sys.dont_write_bytecode = dont_write
         sys.modules.pop(name, None)
     return module
 
