@@ -21,8 +21,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
+# Stage commands say `python`: the venv's bin goes first on PATH so they run in this environment.
 repro: venv
-	$(BIN)/dvc repro
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 test: venv lint
 	$(BIN)/python -m pytest
@@ -32,7 +33,7 @@ lint: venv
 	$(BIN)/ruff format --check stages src tests benchmarks
 
 review: venv
-	$(BIN)/python scripts/review.py --base $(BASE) --out review
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/review.py --base $(BASE) --out review
 
 bench: venv
 	$(BIN)/python benchmarks/objects.py
