@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from dexgen.errors import InputError
+
+log = logging.getLogger(__name__)
 
 _DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -62,3 +65,16 @@ def read(
         raise InputError(f"{path}: {kind} format {meta.get('format_version')!r}, expected {format_version}")
     with np.load(path, allow_pickle=False) as npz:
         return {name: npz[name] for name in names}, meta
+
+
+def prune_stale(out_dir: Path, stems: set[str], *, pictures: str = "pictures") -> None:
+    """Remove record files (``*.npz``) and ``pictures/*.png`` of objects no longer in ``stems``.
+
+    Per-shard outputs persist between runs (so interrupted runs resume); an object that left the
+    shard must not leave its old files behind.
+    """
+    for pattern in ("*.npz", f"{pictures}/*.png"):
+        for path in Path(out_dir).glob(pattern):
+            if path.stem not in stems:
+                log.info("removing stale %s", path)
+                path.unlink()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import trimesh
+from object_shards import write_shard
 
 from dexgen.dexnet.synth.camera import Intrinsics, look_at
-from dexgen.hashing import sha256_file
-from dexgen.objects.records import FORMAT_VERSION, INDEX, ObjectRecord
+from dexgen.objects.records import INDEX
 
 INTR = Intrinsics(fx=525.0, fy=525.0, cx=319.5, cy=239.5, width=640, height=480)
 
@@ -30,29 +29,6 @@ def overhead_camera(height: float) -> np.ndarray:
 
 def write_object_set(folder: Path, meshes: dict[str, trimesh.Trimesh]) -> Path:
     """A one-shard object set (``index.json`` at the root and in ``shard-00``) as the objects stage writes."""
-    shard = folder / "shard-00"
-    shard.mkdir(parents=True)
-    records = []
-    for key, mesh in meshes.items():
-        path = shard / f"{key}.ply"
-        path.write_bytes(mesh.export(file_type="ply"))
-        records.append(
-            ObjectRecord(
-                key=key,
-                shard="00",
-                mesh=path.name,
-                scale=1.0,
-                source="builtin",
-                source_sha256="0" * 64,
-                mesh_sha256=sha256_file(path),
-                watertight=True,
-                volume=float(mesh.volume),
-                extents=tuple(float(e) for e in mesh.extents),
-                faces=len(mesh.faces),
-                repairs={},
-            ).to_json()
-        )
-    index = json.dumps({"format_version": FORMAT_VERSION, "objects": records})
-    (shard / INDEX).write_text(index)
-    (folder / INDEX).write_text(index)
+    shard = write_shard(folder / "shard-00", meshes)
+    (folder / INDEX).write_bytes((shard / INDEX).read_bytes())
     return folder

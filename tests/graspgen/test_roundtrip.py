@@ -91,7 +91,7 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
     neg = sel.transforms[~sel.success]
     assert len(neg) == 5
     np.testing.assert_array_equal(neg, inputs[~ok])
-    assert np.abs(neg[:, :3, 3]).max() < 0.5  # none at the post-trial pose  # none at the post-trial pose
+    assert np.abs(neg[:, :3, 3]).max() < 0.5  # none at the post-trial pose
 
 
 def test_negative_mix_follows_the_ratio_and_tops_up():

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import trimesh
-
-from dexgen.hashing import sha256_file
-from dexgen.objects.records import ObjectRecord
+from object_shards import write_shard
 
 
 def analytic(kind: str) -> trimesh.Trimesh:
@@ -23,33 +20,6 @@ def analytic(kind: str) -> trimesh.Trimesh:
     if kind == "too_wide":
         return trimesh.creation.box(extents=(0.12, 0.12, 0.12))
     raise ValueError(kind)
-
-
-def write_shard(folder: Path, meshes: dict[str, trimesh.Trimesh]) -> Path:
-    """A shard folder as the objects stage writes it: <key>.ply + index.json."""
-    folder.mkdir(parents=True, exist_ok=True)
-    records = []
-    for key, mesh in meshes.items():
-        path = folder / f"{key}.ply"
-        mesh.export(path, file_type="ply")
-        records.append(
-            ObjectRecord(
-                key=key,
-                shard="00",
-                mesh=path.name,
-                scale=1.0,
-                source="builtin",
-                source_sha256="0" * 64,
-                mesh_sha256=sha256_file(path),
-                watertight=bool(mesh.is_watertight),
-                volume=float(mesh.volume),
-                extents=tuple(float(e) for e in mesh.extents),
-                faces=len(mesh.faces),
-                repairs={},
-            ).to_json()
-        )
-    (folder / "index.json").write_text(json.dumps({"format_version": 1, "objects": records}))
-    return folder
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import trimesh
 import yaml
+from object_shards import write_shard
 
 from dexgen.guess import GuessConfig, guess_shard
-from dexgen.hashing import sha256_file
-from dexgen.objects.records import FORMAT_VERSION, INDEX, ObjectRecord
 from dexgen.sim import SimConfig, simulate_shard
 from dexgen.sim.backend import REASONS
 from dexgen.sim.mujoco_backend import MujocoBackend
@@ -25,32 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write_shard(folder: Path) -> None:
-    folder.mkdir(parents=True)
-    meshes = {
-        "box_000": trimesh.creation.box((0.04, 0.05, 0.06)),
-        "cylinder_001": trimesh.creation.cylinder(radius=0.02, height=0.07, sections=24),
-    }
-    records = []
-    for key, mesh in meshes.items():
-        path = folder / f"{key}.ply"
-        path.write_bytes(mesh.export(file_type="ply"))
-        records.append(
-            ObjectRecord(
-                key=key,
-                shard="00",
-                mesh=path.name,
-                scale=1.0,
-                source="builtin",
-                source_sha256="0" * 64,
-                mesh_sha256=sha256_file(path),
-                watertight=True,
-                volume=float(mesh.volume),
-                extents=tuple(float(e) for e in mesh.extents),
-                faces=len(mesh.faces),
-                repairs={},
-            ).to_json()
-        )
-    (folder / INDEX).write_text(json.dumps({"format_version": FORMAT_VERSION, "objects": records}))
+    write_shard(
+        folder,
+        {
+            "box_000": trimesh.creation.box((0.04, 0.05, 0.06)),
+            "cylinder_001": trimesh.creation.cylinder(radius=0.02, height=0.07, sections=24),
+        },
+    )
 
 
 @pytest.fixture(scope="module")

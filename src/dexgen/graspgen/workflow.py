@@ -28,15 +28,13 @@ from dexgen.graspgen.labels import ObjectResult
 from dexgen.graspgen.sources import object_result, shard_results
 from dexgen.grippers import load_gripper
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.guess.collision import REASONS
 from dexgen.guess.config import GuessConfig
-from dexgen.guess.guesses import LABELS, ObjectGuesses, guess_object
-from dexgen.guess.output import write_guesses
+from dexgen.guess.guesses import ObjectGuesses, guess_object
+from dexgen.guess.output import guess_meta, write_guesses
 from dexgen.hashing import sha256_file
 from dexgen.objects.config import ObjectsConfig
 from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
 from dexgen.objects.shards import shard_dirname
-from dexgen.provenance import provenance
 from dexgen.seeding import rng_for
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.config import SimConfig
@@ -68,21 +66,7 @@ def _guess_file(
     seed: int,
     note: str,
 ) -> Path:
-    meta = {
-        "object": record.key,
-        "mesh": record.mesh,
-        "gripper": gripper.name,
-        "labels": list(LABELS),
-        "reasons": list(REASONS),
-        "provenance": provenance(
-            stage="guess",
-            seed=seed,
-            params=note,
-            mesh_sha256=record.mesh_sha256,
-            gripper_sha256=gripper.sha256,
-        ),
-        "stats": guesses.stats,
-    }
+    meta = guess_meta(record, gripper, guesses.stats, seed=seed, params=note)
     write_guesses(path, guesses, meta)
     return path
 

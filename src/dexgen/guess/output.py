@@ -24,7 +24,11 @@ import numpy as np
 
 from dexgen import npz_record
 from dexgen.atomic import write_bytes
-from dexgen.guess.guesses import ObjectGuesses
+from dexgen.grippers.spec import Gripper
+from dexgen.guess.collision import REASONS
+from dexgen.guess.guesses import LABELS, ObjectGuesses
+from dexgen.objects.records import ObjectRecord
+from dexgen.provenance import provenance
 
 FORMAT_VERSION = 1
 ARRAYS = ("poses", "widths", "openings", "contacts", "normals", "labels", "reasons")
@@ -33,6 +37,28 @@ ARRAYS = ("poses", "widths", "openings", "contacts", "normals", "labels", "reaso
 def encode_guesses(guesses: ObjectGuesses, meta: dict[str, Any]) -> bytes:
     """The file's bytes: one ``.npy`` per array and ``meta.json`` (sorted keys)."""
     return npz_record.encode({name: getattr(guesses, name) for name in ARRAYS}, ARRAYS, meta)
+
+
+def guess_provenance(record: ObjectRecord, gripper: Gripper, *, seed: int, params: Any) -> dict[str, Any]:
+    """The provenance a guess file carries; a file whose provenance differs is redone."""
+    return provenance(
+        stage="guess", seed=seed, params=params, mesh_sha256=record.mesh_sha256, gripper_sha256=gripper.sha256
+    )
+
+
+def guess_meta(
+    record: ObjectRecord, gripper: Gripper, stats: dict[str, Any], *, seed: int, params: Any
+) -> dict[str, Any]:
+    """``meta.json`` of one object's guess file; ``params`` is what its provenance hash covers."""
+    return {
+        "object": record.key,
+        "mesh": record.mesh,
+        "gripper": gripper.name,
+        "labels": list(LABELS),
+        "reasons": list(REASONS),
+        "provenance": guess_provenance(record, gripper, seed=seed, params=params),
+        "stats": stats,
+    }
 
 
 def write_guesses(path: str | Path, guesses: ObjectGuesses, meta: dict[str, Any]) -> None:

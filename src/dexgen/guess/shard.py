@@ -18,17 +18,16 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dexgen import npz_record
 from dexgen.atomic import write_json
 from dexgen.errors import ConfigError
 from dexgen.grippers import gripper_names, load_gripper
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
-from dexgen.guess.collision import REASONS
 from dexgen.guess.config import GuessConfig
-from dexgen.guess.guesses import LABELS, check_config, guess_object
-from dexgen.guess.output import read_meta, write_guesses
+from dexgen.guess.guesses import check_config, guess_object
+from dexgen.guess.output import guess_meta, guess_provenance, read_meta, write_guesses
 from dexgen.guess.pictures import render_guesses
 from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
-from dexgen.provenance import provenance
 from dexgen.seeding import rng_for
 from dexgen.workers import process_pool
 
@@ -55,16 +54,6 @@ def _parallel_jaw(cfg: GuessConfig) -> ParallelJawGripper:
     return gripper
 
 
-def _provenance(record: ObjectRecord, gripper: Gripper, cfg: GuessConfig, seed: int) -> dict[str, Any]:
-    return provenance(
-        stage="guess",
-        seed=seed,
-        params=cfg.output_params(),
-        mesh_sha256=record.mesh_sha256,
-        gripper_sha256=gripper.sha256,
-    )
-
-
 def guess_one(
     objects_dir: Path, record: ObjectRecord, out_dir: Path, cfg: GuessConfig, seed: int, picture: bool
 ) -> dict[str, Any]:
@@ -73,15 +62,7 @@ def guess_one(
     mesh = load_object_mesh(objects_dir, record)
     result = guess_object(mesh, gripper, cfg, rng_for(seed, "guess", gripper.name, record.key))
     stem = Path(record.mesh).stem
-    meta = {
-        "object": record.key,
-        "mesh": record.mesh,
-        "gripper": gripper.name,
-        "labels": list(LABELS),
-        "reasons": list(REASONS),
-        "provenance": _provenance(record, gripper, cfg, seed),
-        "stats": result.stats,
-    }
+    meta = guess_meta(record, gripper, result.stats, seed=seed, params=cfg.output_params())
     write_guesses(out_dir / f"{stem}.npz", result, meta)
     if picture:
         f = result.stats["found"]
@@ -99,15 +80,6 @@ def guess_one(
     return meta
 
 
-def _prune(out_dir: Path, stems: set[str]) -> None:
-    """Remove guess files and pictures of objects that are no longer in the shard."""
-    for pattern in ("*.npz", f"{PICTURES}/*.png"):
-        for path in out_dir.glob(pattern):
-            if path.stem not in stems:
-                log.info("removing stale %s", path)
-                path.unlink()
-
-
 def guess_shard(
     objects_dir: str | Path, out_dir: str | Path, *, config: GuessConfig, seed: int, progress: bool = True
 ) -> dict[str, Any]:
@@ -119,13 +91,15 @@ def guess_shard(
     if len(set(stems)) != len(stems):
         raise ConfigError(f"{objects_dir}: two objects share a mesh file name; cannot name their guess files")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _prune(out_dir, set(stems))
+    npz_record.prune_stale(out_dir, set(stems), pictures=PICTURES)
     metas: dict[str, dict[str, Any]] = {}
     todo = []
     for i, (record, stem) in enumerate(zip(records, stems)):
         picture = i < config.max_pictures
         meta = read_meta(out_dir / f"{stem}.npz")
-        done = meta is not None and meta.get("provenance") == _provenance(record, gripper, config, seed)
+        done = meta is not None and meta.get("provenance") == guess_provenance(
+            record, gripper, seed=seed, params=config.output_params()
+        )
         if done and (not picture or (out_dir / PICTURES / f"{stem}.png").exists()):
             metas[record.key] = meta
         else:

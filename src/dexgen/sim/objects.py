@@ -12,7 +12,8 @@ import dataclasses
 import numpy as np
 import trimesh
 
-from dexgen.sim.decomposition import Decomposition
+from dexgen.sim.config import SimConfig
+from dexgen.sim.decomposition import Decomposition, cached_decomposition
 
 
 @dataclasses.dataclass
@@ -33,6 +34,7 @@ class SimObject:
     friction: float
     torsional_friction: float
     mesh_sha256: str = ""
+    decomposition_note: str = ""  # why a fallback was taken, if one was (Decomposition.note)
 
 
 def mass_properties(mesh: trimesh.Trimesh, density: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -68,5 +70,23 @@ def make_sim_object(
         inertia=inertia,
         friction=friction,
         torsional_friction=torsional_friction,
+        mesh_sha256=mesh_sha256,
+        decomposition_note=decomposition.note,
+    )
+
+
+def object_for_record(
+    key: str, mesh: trimesh.Trimesh, mesh_sha256: str, cfg: SimConfig, *, cache_dir
+) -> SimObject:
+    """The :class:`SimObject` of an object-set mesh under ``cfg``: its cached convex decomposition
+    (keyed on ``mesh_sha256``), mass from ``cfg.density`` and friction from ``cfg``."""
+    dec = cached_decomposition(mesh, mesh_sha256, cfg.decomposition, cache_dir=cache_dir)
+    return make_sim_object(
+        key,
+        mesh,
+        dec,
+        density=cfg.density,
+        friction=cfg.friction,
+        torsional_friction=cfg.torsional_friction,
         mesh_sha256=mesh_sha256,
     )

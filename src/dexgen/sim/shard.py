@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from dexgen import npz_record
 from dexgen.atomic import write_json
 from dexgen.errors import ConfigError, InputError
 from dexgen.grippers import load_gripper
@@ -29,8 +30,7 @@ from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
 from dexgen.provenance import provenance
 from dexgen.sim.backend import PHASES, REASONS, SimBackend
 from dexgen.sim.config import SimConfig
-from dexgen.sim.decomposition import cached_decomposition
-from dexgen.sim.objects import make_sim_object
+from dexgen.sim.objects import object_for_record
 from dexgen.sim.output import read_meta, write_results
 from dexgen.sim.pictures import render_trials
 from dexgen.sim.registry import make_backend
@@ -113,16 +113,7 @@ def simulate_object(
     guesses, gmeta = read_guesses(guess_path)
     gripper = gripper_of(gmeta, guess_path)
     mesh = load_object_mesh(objects_dir, record)
-    dec = cached_decomposition(mesh, record.mesh_sha256, cfg.decomposition, cache_dir=cache_dir)
-    obj = make_sim_object(
-        record.key,
-        mesh,
-        dec,
-        density=cfg.density,
-        friction=cfg.friction,
-        torsional_friction=cfg.torsional_friction,
-        mesh_sha256=record.mesh_sha256,
-    )
+    obj = object_for_record(record.key, mesh, record.mesh_sha256, cfg, cache_dir=cache_dir)
     rows = select_trials(guesses["labels"], list(gmeta["labels"]), cfg)
     trials = backend.run(obj, gripper, guesses["poses"][rows], guesses["openings"][rows])
     arrays = {
@@ -140,7 +131,11 @@ def simulate_object(
         "guess_labels": list(gmeta["labels"]),
         "phases": list(PHASES),
         "reasons": list(REASONS),
-        "decomposition": {"method": dec.method, "parts": len(dec.parts), "note": dec.note},
+        "decomposition": {
+            "method": obj.decomposition,
+            "parts": len(obj.parts),
+            "note": obj.decomposition_note,
+        },
         "mass_kg": round(obj.mass, 9),
         "provenance": _provenance(record, gripper, guess_path, backend, cfg, seed),
         "stats": _stats(arrays["labels"], list(gmeta["labels"]), arrays, cfg),
@@ -174,14 +169,6 @@ def _provenance(
     )
 
 
-def _prune(out_dir: Path, stems: set[str]) -> None:
-    for pattern in ("*.npz", f"{PICTURES}/*.png"):
-        for path in out_dir.glob(pattern):
-            if path.stem not in stems:
-                log.info("removing stale %s", path)
-                path.unlink()
-
-
 def simulate_shard(
     objects_dir: str | Path,
     guesses_dir: str | Path,
@@ -202,7 +189,7 @@ def simulate_shard(
                 f"{guesses_dir / (stem + '.npz')}: guess file missing; run the guess stage first"
             )
     out_dir.mkdir(parents=True, exist_ok=True)
-    _prune(out_dir, set(stems))
+    npz_record.prune_stale(out_dir, set(stems), pictures=PICTURES)
     metas: dict[str, dict[str, Any]] = {}
     trials = 0
     started = time.perf_counter()

@@ -33,8 +33,7 @@ from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
 from dexgen.provenance import provenance
 from dexgen.seeding import rng_for
 from dexgen.sim.config import SimConfig
-from dexgen.sim.decomposition import cached_decomposition
-from dexgen.sim.objects import make_sim_object
+from dexgen.sim.objects import object_for_record
 from dexgen.sim.registry import make_backend
 
 log = logging.getLogger(__name__)
@@ -157,16 +156,7 @@ def _synthesize_object(task, objects_dir, record, config, gripper, backend, sim_
     rng = rng_for(seed, STAGE, task, record.key)
     if task == "suction":
         return suction_datapoints(mesh, gripper, config, rng=rng)
-    dec = cached_decomposition(mesh, record.mesh_sha256, sim_config.decomposition, cache_dir=cache_dir)
-    obj = make_sim_object(
-        record.key,
-        mesh,
-        dec,
-        density=sim_config.density,
-        friction=sim_config.friction,
-        torsional_friction=sim_config.torsional_friction,
-        mesh_sha256=record.mesh_sha256,
-    )
+    obj = object_for_record(record.key, mesh, record.mesh_sha256, sim_config, cache_dir=cache_dir)
 
     def simulate(poses: np.ndarray, openings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         trials = backend.run(obj, gripper, poses, openings)
