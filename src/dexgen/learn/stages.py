@@ -25,7 +25,7 @@ from dvclive import Live
 from dexgen import atomic
 from dexgen.dexnet.splits import read_split
 from dexgen.hashing import sha256_file
-from dexgen.learn.baselines import baseline_metrics, beats_baselines
+from dexgen.learn.baselines import ap_margin, baseline_metrics, beats_baselines
 from dexgen.learn.checkpoint import build_model, load_checkpoint, model_from_checkpoint, save_checkpoint
 from dexgen.learn.config import TaskConfig, TrainSetup
 from dexgen.learn.data import load_task_data, open_packed
@@ -106,10 +106,16 @@ def evaluate_task(
     seconds = time.perf_counter() - t0
     scores = scores.astype(np.float64)  # JSON plot files need Python floats
     metrics = classification_metrics(labels, scores)
-    metrics.update(
-        baseline_metrics(packed, split.train, split.val, rng=rng_for(record["seed"], "baselines", task))
+    base, logreg_scores = baseline_metrics(
+        packed, split.train, split.val, rng=rng_for(record["seed"], "baselines", task)
     )
+    metrics.update(base)
     metrics["beats_baselines"] = beats_baselines(metrics)
+    if logreg_scores is not None and "object_labels" in packed.labels:
+        groups = packed.group_labels("object_wise")[np.sort(split.val)]
+        metrics.update(
+            ap_margin(labels, scores, logreg_scores, groups, rng=rng_for(record["seed"], "bootstrap", task))
+        )
     metrics.update(
         loss=loss,
         model=record["model_name"],
