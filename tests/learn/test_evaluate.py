@@ -106,6 +106,11 @@ def test_stages_end_to_end(tiny_pj, tmp_path, monkeypatch, name):
     assert run_stage("convert", ["models/pj", "models/pj-fc", "metrics/pj/convert.json", *task]) == 0
     ev = json.loads((tmp_path / "metrics/pj/eval.json").read_text())
     assert 0 <= ev["average_precision"] <= 1 and ev["model"] == name
+    # the margin over the regression, with its interval over the 10 objects of the validation rows
+    margin = ev["average_precision"] - ev["baseline_logreg_average_precision"]
+    assert ev["ap_margin_over_logreg"] == pytest.approx(margin) and ev["num_val_objects"] == 10
+    lo, hi = ev["ap_margin_over_logreg_ci95"]
+    assert -1 <= lo <= hi <= 1
     for png in (
         "precision_recall",
         "roc",
