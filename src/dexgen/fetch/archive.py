@@ -4,11 +4,12 @@ Every member is checked before anything is written: no absolute paths, no ``..``
 normalisation), no member below a symlink member, no symlink or hardlink that points outside, no
 device files or FIFOs. Extraction then goes to a temporary folder beside ``target`` that replaces it
 only on success (:func:`dexgen.atomic.replace_dir`), so a refused or broken archive leaves ``target``
-as it was. Tar members go through tarfile's ``data`` filter as a second line of defence.
+as it was. Tar members go through tarfile's ``data`` filter as a second line of defence (Python >= 3.11.4).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import posixpath
@@ -29,6 +30,15 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
 # What a corrupt or truncated archive (or a failing disk) raises from the stdlib readers.
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError)
+# Extraction filters (PEP 706) arrived in Python 3.11.4; Debian 12 ships 3.11.2.
+_HAS_FILTERS = hasattr(tarfile, "data_filter")
+
+
+class _NoFilterError(Exception):
+    """Stands in for tarfile.FilterError where filters do not exist; never raised."""
+
+
+_FILTER_ERROR = getattr(tarfile, "FilterError", _NoFilterError)
 
 Kind = Literal["file", "dir", "symlink", "hardlink"]
 
@@ -175,12 +185,18 @@ def _extract_zip(zf: zipfile.ZipFile, members: list[_Member], root: Path) -> Non
 def _extract_tar(
     archive: Path, tf: tarfile.TarFile, infos: list[tarfile.TarInfo], members: list[_Member], root: Path
 ) -> None:
-    renamed = [
-        info.replace(name=m.path, linkname=m.link if m.kind != "file" else info.linkname, deep=False)
-        for info, m in zip(infos, members)
-        if m.path
-    ]
+    renamed = []
+    for info, m in zip(infos, members):
+        if m.path:
+            info = copy.copy(info)  # TarInfo.replace() only exists from Python 3.11.4
+            info.name = m.path
+            if m.kind != "file":
+                info.linkname = m.link
+            renamed.append(info)
     try:
-        tf.extractall(root, members=renamed, filter="data")
-    except tarfile.FilterError as err:
+        if _HAS_FILTERS:
+            tf.extractall(root, members=renamed, filter="data")
+        else:  # before 3.11.4 the members checked by _validate are the only line of defence
+            tf.extractall(root, members=renamed)
+    except _FILTER_ERROR as err:
         raise InputError(f"{archive}: member refused by tarfile's data filter: {err}") from err
