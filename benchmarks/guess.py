@@ -17,12 +17,13 @@ import numpy as np
 import trimesh
 
 from dexgen.atomic import write_json
-from dexgen.grippers import load_gripper
 from dexgen.grippers.geometry import bodies
-from dexgen.guess import GuessConfig, guess_object
+from dexgen.grippers.loader import load_gripper
 from dexgen.guess.antipodal import sample_antipodal
 from dexgen.guess.collision import GripperCollider, bvh
+from dexgen.guess.guesses import guess_object
 from dexgen.objects.procedural import KINDS, make_object
+from dexgen.params.guess import GuessConfig
 from dexgen.seeding import rng_for
 
 OUT = Path("metrics/bench/guess.json")

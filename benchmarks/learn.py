@@ -17,10 +17,10 @@ import torch
 
 from dexgen import atomic
 from dexgen.dexnet.testing import write_tiny_dataset
-from dexgen.learn.config import TaskConfig
 from dexgen.learn.data import open_packed
 from dexgen.learn.device import device_name, resolve_device
 from dexgen.learn.timing import benchmark
+from dexgen.params.learn import TaskConfig
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dexgen import atomic
 from dexgen.objects.build import build_object_set
-from dexgen.objects.config import ObjectsConfig
+from dexgen.params.objects import ObjectsConfig
 
 
 def timed(cfg: ObjectsConfig, cache: Path, out: Path) -> float:

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from dexgen import atomic
-from dexgen.grippers import load_gripper
-from dexgen.guess import GuessConfig, guess_object
+from dexgen.grippers.loader import load_gripper
+from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_bytes
 from dexgen.objects.procedural import make_object
+from dexgen.params.guess import GuessConfig
+from dexgen.params.sim import SimConfig
 from dexgen.seeding import rng_for
-from dexgen.sim.config import SimConfig
 from dexgen.sim.decomposition import cached_decomposition
 from dexgen.sim.objects import make_sim_object
 from dexgen.sim.registry import make_backend

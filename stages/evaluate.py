@@ -1,58 +1,45 @@
 """Stage ``evaluate@<task>``: metrics, PR / ROC curves and example grids on the validation split.
 
-    python stages/evaluate.py MODEL_DIR DATASET METRICS_JSON LIVE_DIR PNG_DIR --task suction
-
-Reads ``device``, ``model.name`` (the checkpoint must hold that architecture), ``models.<name>.train``
+Reads ``device``, ``model.name`` (the checkpoint must hold that architecture), ``models.<name>``
 (eval batch size) and ``tasks.<task>``.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 
-from dexgen.dexnet.fields import TASKS
-from dexgen.errors import DexgenError
-from dexgen.learn.config import setup_from_params
+from dexgen import layout
+from dexgen.cli.stage import run_stage, task_option
+from dexgen.learn.setup import task_config
 from dexgen.learn.stages import evaluate_task
-from dexgen.params_file import load_params
+
+PATHS = {
+    "model_dir": "folder with model.pt and split/ (the train stage's output)",
+    "dataset": "Dex-Net tensors folder the model was trained on",
+    "metrics": "output: metrics JSON",
+    "live_dir": "output: dvclive folder with plots/sklearn/*.json",
+    "pictures": "output: PNG curves and TP/FP/TN/FN example grids",
+}
+
+
+def run(args, params) -> None:
+    evaluate_task(
+        args.model_dir,
+        args.dataset,
+        args.metrics,
+        args.live_dir,
+        args.pictures,
+        task=args.task,
+        task_cfg=task_config(params.tasks, args.task),
+        model_name=params.model.name,
+        device=params.device,
+        batch_size=params.models.section(params.model.name).train.eval_batch_size,
+        cache_dir=layout.PACKED,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("model_dir", help="folder with model.pt and split/ (the train stage's output)")
-    parser.add_argument("dataset", help="Dex-Net tensors folder the model was trained on")
-    parser.add_argument("metrics", help="output: metrics JSON")
-    parser.add_argument("live_dir", help="output: dvclive folder with plots/sklearn/*.json")
-    parser.add_argument("png_dir", help="output: PNG curves and TP/FP/TN/FN example grids")
-    parser.add_argument("--task", required=True, choices=sorted(TASKS))
-    parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--cache-dir", default=".dexgen/packed", help="packed memmap copies (scratch)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        setup = setup_from_params(load_params(args.params), args.task, path=args.params)
-        metrics = evaluate_task(
-            args.model_dir,
-            args.dataset,
-            args.metrics,
-            args.live_dir,
-            args.png_dir,
-            task=args.task,
-            cfg=setup.task_cfg,
-            expected_model=setup.model_name,
-            cache_dir=args.cache_dir,
-            device=setup.device,
-            batch_size=setup.optim.eval_batch_size,
-        )
-    except DexgenError as exc:
-        print(f"evaluate: error: {exc}", file=sys.stderr)
-        return 2
-    logging.getLogger("evaluate").info("done: %s", metrics)
-    return 0
+    return run_stage(__doc__, PATHS, run, argv=argv, options=task_option)
 
 
 if __name__ == "__main__":

@@ -48,10 +48,8 @@ TINY_PARAMS: dict[str, Any] = {
     "dexnet": {
         "synth": {
             "poses_per_object": 1,
-            "parallel_jaw": {"grasps_per_pose": 8, "num_perturbations": 2},
-            "suction": {"points_per_pose": 12, "num_perturbations": 2},
-            "camera_parallel_jaw": {"images_per_pose": 1},
-            "camera_suction": {"images_per_pose": 1},
+            "parallel_jaw": {"grasps_per_pose": 8, "num_perturbations": 2, "camera": {"images_per_pose": 1}},
+            "suction": {"points_per_pose": 12, "num_perturbations": 2, "camera": {"images_per_pose": 1}},
             "examples": 8,
         }
     },

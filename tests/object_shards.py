@@ -8,7 +8,7 @@ from pathlib import Path
 import trimesh
 
 from dexgen.hashing import sha256_file
-from dexgen.objects.records import FORMAT_VERSION, INDEX, ObjectRecord
+from dexgen.records.objects import FORMAT_VERSION, INDEX, ObjectRecord
 
 
 def write_shard(folder: Path, meshes: dict[str, trimesh.Trimesh], *, shard: str = "00") -> Path:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dexgen.cli import main
+from dexgen.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,12 +24,11 @@ def test_console_script_help_runs():
     assert "usage: dexgen" in out
 
 
-def test_objects_from_a_directory(tmp_path, capsys):
+def test_objects_from_a_directory(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no params.yaml here: the built-in defaults (= the committed params)
     code = main(
         [
             "objects",
-            "--params",
-            str(tmp_path / "absent.yaml"),
             "--object_dataset",
             str(REPO / "examples/meshes"),
             "--object_scales_json",
@@ -47,14 +46,19 @@ def test_objects_from_a_directory(tmp_path, capsys):
     assert (tmp_path / "objects/index.json").is_file()
 
 
-def test_bad_input_exits_2_with_the_file_named(tmp_path, capsys):
+def test_a_params_file_that_is_named_must_exist(tmp_path, capsys):
+    code = main(["objects", "--params", str(tmp_path / "absent.yaml"), "--out", str(tmp_path / "o")])
+    assert code == 1
+    assert f"{tmp_path / 'absent.yaml'}: params file not found" in capsys.readouterr().err
+
+
+def test_bad_input_exits_1_with_the_file_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     scales = tmp_path / "scales.json"
     scales.write_text('{"../escape.obj": 1.0}')
     code = main(
         [
             "objects",
-            "--params",
-            str(tmp_path / "absent.yaml"),
             "--object_dataset",
             str(tmp_path),
             "--object_scales_json",
@@ -67,7 +71,7 @@ def test_bad_input_exits_2_with_the_file_named(tmp_path, capsys):
             str(tmp_path / "cache"),
         ]
     )
-    assert code == 2
+    assert code == 1
     err = capsys.readouterr().err
     assert str(scales) in err and "escapes the object dataset" in err
     assert not (tmp_path / "objects").exists()

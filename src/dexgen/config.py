@@ -23,29 +23,38 @@ from dexgen.errors import ConfigError
 T = TypeVar("T")
 
 
+def _child(where: str, key: object) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
 def from_mapping(cls: type[T], data: Mapping[str, Any] | None, *, where: str) -> T:
-    """Build the frozen dataclass ``cls`` from ``data``; ``where`` names it in errors."""
+    """Build the frozen dataclass ``cls`` from ``data``; ``where`` (a key path, "" at the top) names it
+    in errors."""
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a mapping of keys to values, got {type(data).__name__}")
+        raise ConfigError(
+            f"{where or 'top level'}: expected a mapping of keys to values, got {type(data).__name__}"
+        )
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid keys are {sorted(fields)}")
+        raise ConfigError(
+            f"{where or 'top level'}: unknown key(s) {unknown}; valid keys are {sorted(fields)}"
+        )
     kwargs = {}
     for name, field in fields.items():
         if name in data:
-            kwargs[name] = _coerce(hints[name], data[name], f"{where}.{name}")
+            kwargs[name] = _coerce(hints[name], data[name], _child(where, name))
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{where}: missing required key '{name}'")
+            raise ConfigError(f"{where or 'top level'}: missing required key '{name}'")
     try:
         return cls(**kwargs)
     except ConfigError:
         raise
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
+        raise ConfigError(f"{where or 'top level'}: {exc}") from exc
 
 
 def to_mapping(obj: Any) -> Any:
@@ -96,7 +105,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
         kt, vt = args if args else (Any, Any)
-        return {_coerce(kt, k, where): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
+        return {_coerce(kt, k, where): _coerce(vt, v, _child(where, k)) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         return from_mapping(tp, value, where=where)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):

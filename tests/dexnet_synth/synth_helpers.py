@@ -9,7 +9,7 @@ import trimesh
 from object_shards import write_shard
 
 from dexgen.dexnet.synth.camera import Intrinsics, look_at
-from dexgen.objects.records import INDEX
+from dexgen.records.objects import INDEX
 
 INTR = Intrinsics(fx=525.0, fy=525.0, cx=319.5, cy=239.5, width=640, height=480)
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from dexgen.dexnet.fetch import ArchiveConfig, DownloadConfig, dexnet_section, fetch_all, fetch_task
+from dexgen.dexnet.fetch import fetch_all, fetch_task
 from dexgen.dexnet.tensors import TensorsIndex
 from dexgen.dexnet.testing import write_tiny_dataset
 from dexgen.errors import ConfigError, FetchError, InputError
 from dexgen.hashing import sha256_bytes
+from dexgen.params.dexnet import ArchiveConfig, DownloadConfig
+from dexgen.params.tree import params_from_mapping
 
 
 def _zip_of(folder: Path, prefix: str, drop: str | None = None) -> bytes:
@@ -156,8 +158,8 @@ def test_download_without_a_pinned_sha256_is_refused_before_any_request(file_ser
 def test_source_synth_fetches_nothing_and_bad_sections_are_refused(tmp_path):
     note = fetch_all("synth", DownloadConfig(), tmp_path / "out", cache_dir=tmp_path / "cache")
     assert note["skipped"] and (tmp_path / "out" / "SKIPPED.json").is_file()
-    with pytest.raises(ConfigError, match="not one of"):
-        dexnet_section({"dexnet": {"source": "box"}})
-    with pytest.raises(ConfigError, match="unknown key"):
-        dexnet_section({"dexnet": {"sources": "synth"}})
-    assert dexnet_section({})["source"] == "synth"
+    with pytest.raises(ConfigError, match=r"^params.yaml: dexnet.source: 'box' is not one of"):
+        params_from_mapping({"dexnet": {"source": "box"}}, where="params.yaml")
+    with pytest.raises(ConfigError, match=r"^params.yaml: dexnet: unknown key\(s\) \['sources'\]"):
+        params_from_mapping({"dexnet": {"sources": "synth"}}, where="params.yaml")
+    assert params_from_mapping({}, where="params.yaml").dexnet.source == "synth"

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from dexnet_synth.synth_helpers import resting_box
 
-from dexgen.dexnet.synth.config import ParallelJawConfig, SuctionConfig
-from dexgen.dexnet.synth.parallel_jaw import PlanarGrasps, collision_free, grasp_frames
+from dexgen.dexnet.synth.planar_grasps import PlanarGrasps, collision_free, grasp_frames
 from dexgen.dexnet.synth.quality import contact_wrenches, ferrari_canny, force_closure
 from dexgen.dexnet.synth.render import intersector
-from dexgen.dexnet.synth.suction import CupModel, resists, robust_wrench_resistance, seal
-from dexgen.grippers import load_gripper
+from dexgen.dexnet.synth.suction_cup import CupModel, resists, robust_wrench_resistance, seal
+from dexgen.grippers.loader import load_gripper
+from dexgen.params.synth import ParallelJawConfig, SuctionConfig
 
 DOWN = np.array([0.0, 0.0, -1.0])
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from graspgen.helpers import GRIPPER, KEYS, make_result
 
-from dexgen.graspgen.config import GraspgenConfig
-from dexgen.graspgen.export import export_dataset
-from dexgen.grippers import load_gripper
+from dexgen.graspgen.export import export_results
+from dexgen.grippers.loader import load_gripper
+from dexgen.params.graspgen import GraspgenConfig
 
 
 @pytest.fixture
@@ -21,5 +21,5 @@ def gripper():
 def dataset(tmp_path, gripper) -> Path:
     out = tmp_path / "ds"
     results = [make_result(tmp_path, k) for k in KEYS]
-    export_dataset(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    export_results(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
     return out

@@ -9,17 +9,18 @@ import numpy as np
 import pytest
 from graspgen.helpers import GRIPPER, KEYS, make_result, poses
 
-from dexgen.graspgen.config import GraspgenConfig
-from dexgen.graspgen.export import export_dataset, mesh_relpath
+from dexgen.graspgen.export import export_results, mesh_relpath
 from dexgen.graspgen.grasp_file import grasp_file_name, read_grasp_file
 from dexgen.graspgen.labels import KINDS, negative_quota, select_grasps
 from dexgen.graspgen.sources import object_result
 from dexgen.graspgen.validate import check_dataset, resolve_mesh
-from dexgen.guess.guesses import ObjectGuesses
-from dexgen.guess.output import write_guesses
+from dexgen.grippers.loader import load_gripper
 from dexgen.hashing import sha256_file
+from dexgen.params.graspgen import GraspgenConfig
+from dexgen.records.grippers import gripper_record
+from dexgen.records.guesses import ObjectGuesses, write_guesses
+from dexgen.records.trials import ARRAYS, write_results
 from dexgen.seeding import rng_for
-from dexgen.sim.output import ARRAYS, write_results
 
 
 def test_round_trip_loads_back_and_passes_the_checklist(dataset):
@@ -51,18 +52,18 @@ def test_checking_the_gripper_py_leaves_no_bytecode_in_the_dataset(dataset, monk
 def test_same_inputs_give_identical_bytes_and_unchanged_files_are_skipped(tmp_path, gripper, dataset):
     out = tmp_path / "again"
     results = [make_result(tmp_path, k) for k in KEYS]
-    export_dataset(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    export_results(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
     for path in (dataset / "grasp_data").rglob("*.json"):
         assert path.read_bytes() == (out / path.relative_to(dataset)).read_bytes()
     victim = out / "grasp_data" / GRIPPER / grasp_file_name("box_000", 1.0)
     before = victim.stat().st_mtime_ns
-    export_dataset(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    export_results(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
     assert victim.stat().st_mtime_ns == before  # provenance matched: not rewritten
 
 
 def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
     """A sim results file whose final poses are 1 m away: the export must use the input poses."""
-    from dexgen.objects.records import ObjectRecord
+    from dexgen.records.objects import ObjectRecord
 
     n = 10
     inputs = poses(n)
@@ -72,10 +73,11 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
     guesses = ObjectGuesses(
         inputs, np.zeros(n), np.full(n, 0.08), nan, nan, np.zeros(n, np.int8), np.zeros(n, np.int8), {}
     )
+    block = gripper_record(load_gripper(GRIPPER))
     write_guesses(
         guess_path,
         guesses,
-        {"object": "box", "gripper": GRIPPER, "labels": ["collision_free", "colliding", "random"]},
+        {"object": "box", "gripper": block, "labels": ["collision_free", "colliding", "random"]},
     )
     final = inputs.copy()
     final[:, :3, 3] += 1.0
@@ -84,9 +86,11 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
         poses=inputs, final_poses=final, success=ok, guess_index=np.arange(n), labels=np.zeros(n, np.int8)
     )
     sim_path = tmp_path / "s.npz"
-    write_results(sim_path, arrays, {"provenance": {"guesses_sha256": sha256_file(guess_path)}})
+    write_results(
+        sim_path, arrays, {"gripper": block, "provenance": {"guesses_sha256": sha256_file(guess_path)}}
+    )
     record = ObjectRecord("box", "00", "box.ply", 1.0, "builtin", "", "m", True, 1.0, (0.1, 0.1, 0.1), 12, {})
-    result = object_result(tmp_path, record, guess_path, sim_path, gripper=GRIPPER)
+    result = object_result(tmp_path, record, guess_path, sim_path)
     sel = select_grasps(result, GraspgenConfig(colliding_fraction=0.0), rng_for(0, "t"))
     neg = sel.transforms[~sel.success]
     assert len(neg) == 5
@@ -114,7 +118,7 @@ def test_guess_only_uses_collision_free_guesses_and_colliding_negatives(tmp_path
 def test_objects_short_of_positives_stay_out_of_map_and_splits(tmp_path, gripper):
     results = [make_result(tmp_path, k) for k in KEYS] + [make_result(tmp_path, "thin", n_ok=3)]
     out = tmp_path / "ds"
-    metrics = export_dataset(
+    metrics = export_results(
         results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False
     )
     assert metrics["excluded_objects"] == ["thin"]

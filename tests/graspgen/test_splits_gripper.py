@@ -12,8 +12,8 @@ import yaml
 from dexgen.errors import ConfigError, InputError
 from dexgen.graspgen.gripper_config import check_gripper_name, gripper_python, write_gripper_config
 from dexgen.graspgen.splits import make_splits, parse_split, write_splits
-from dexgen.grippers import gripper_names, load_gripper
 from dexgen.grippers.geometry import bodies, body_mesh, gripper_mesh
+from dexgen.grippers.loader import gripper_names, load_gripper
 from dexgen.grippers.spec import ParallelJawGripper
 
 KEYS = [f"obj_{i:03d}" for i in range(40)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
@@ -10,11 +9,11 @@ import numpy as np
 import pytest
 import yaml
 
+from dexgen.cli.main import main
 from dexgen.errors import InputError
-from dexgen.graspgen.commands import analyze_run, analyze_setup, yaml_to_json_run, yaml_to_json_setup
 from dexgen.graspgen.grasp_file import read_grasp_file
 from dexgen.graspgen.isaac_yaml import convert_yaml_to_json, offset_matrix
-from dexgen.grippers import load_gripper
+from dexgen.grippers.loader import load_gripper
 
 S = math.sqrt(0.5)
 # GraspDataGen guess-YAML layout (graspdatagen.md §6), written by hand
@@ -42,16 +41,14 @@ grasps:
 """
 
 
-def _run(setup, run, argv):
-    p = argparse.ArgumentParser()
-    setup(p)
-    return run(p.parse_args(argv))
+def _run(command, argv):
+    return main([command, *argv])
 
 
 def test_yaml_to_json_uses_w_first_orientation_and_the_files_gripper(tmp_path, capsys):
     src = tmp_path / "banana.yaml"
     src.write_text(ISAAC)
-    assert _run(yaml_to_json_setup, yaml_to_json_run, [str(src)]) == 0
+    assert _run("yaml-to-json", [str(src)]) == 0
     doc, t, ok = read_grasp_file(tmp_path / "banana.json")
     # 90 deg about +z (w = cos 45, z = sin 45): x -> y, y -> -x
     np.testing.assert_allclose(t[0, :3, :3], [[0, -1, 0], [1, 0, 0], [0, 0, 1]], atol=1e-12)
@@ -109,26 +106,25 @@ def test_analyze_counts_ignores_the_map_and_fails_on_criteria(tmp_path, capsys):
     (tmp_path / "map_uuid_to_path.json").write_text(json.dumps({"a": "a.json", "b": "b.json"}))
     (tmp_path / "c.yaml").write_text(ISAAC)
     out = tmp_path / "report.json"
-    assert _run(analyze_setup, analyze_run, [str(tmp_path), "-o", str(out)]) == 0
+    assert _run("analyze-grasp-data", [str(tmp_path), "-o", str(out)]) == 0
     report = json.loads(out.read_text())
     assert [f["file"].split("/")[-1] for f in report["files"]] == ["a.json", "b.json", "c.yaml"]
     agg = report["aggregate"]
     assert (agg["total"], agg["success"], agg["failed"]) == (19, 10, 9)
     assert agg["success_rate_mean"] == pytest.approx((6 / 8 + 2 / 8 + 2 / 3) / 3)
-    assert _run(analyze_setup, analyze_run, [str(tmp_path), "--min-success", "3"]) == 1
+    assert _run("analyze-grasp-data", [str(tmp_path), "--min-success", "3"]) == 1
     err = capsys.readouterr().err
     assert "b.json: success 2 < 3" in err and "a.json" not in err
     assert (
-        _run(analyze_setup, analyze_run, [str(tmp_path / "a.json"), "--min-total", "8", "--min-failed", "2"])
-        == 0
+        _run("analyze-grasp-data", [str(tmp_path / "a.json"), "--min-total", "8", "--min-failed", "2"]) == 0
     )
-    assert _run(analyze_setup, analyze_run, [str(tmp_path / "a.json"), "--min-failed", "3"]) == 1
+    assert _run("analyze-grasp-data", [str(tmp_path / "a.json"), "--min-failed", "3"]) == 1
 
 
 def test_analyze_fails_on_a_01_mask_and_on_an_empty_folder(tmp_path, capsys):
     _grasp_json(tmp_path / "ints.json", [1, 0, 1])
-    assert _run(analyze_setup, analyze_run, [str(tmp_path), "--quiet"]) == 1
+    assert _run("analyze-grasp-data", [str(tmp_path), "--quiet"]) == 1
     assert "not true/false" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert _run(analyze_setup, analyze_run, [str(empty)]) == 1
+    assert _run("analyze-grasp-data", [str(empty)]) == 1

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from dexgen.cli.main import build_parser
 from dexgen.errors import ConfigError, InputError
-from dexgen.graspgen.commands import graspgen_run, graspgen_setup
 from dexgen.graspgen.grasp_file import read_grasp_file
 from dexgen.graspgen.validate import check_dataset
 
@@ -27,9 +26,8 @@ graspgen: {min_positives: 2, max_excluded_fraction: 1.0, num_collision_free_gras
 def _cli(tmp_path, *flags):
     params = tmp_path / "params.yaml"
     params.write_text(PARAMS)
-    p = argparse.ArgumentParser()
-    graspgen_setup(p)
     argv = [
+        "graspgen",
         "--params",
         str(params),
         "--grasp_dataset",
@@ -41,7 +39,8 @@ def _cli(tmp_path, *flags):
         "--no-progress",
         *flags,
     ]
-    return graspgen_run(p.parse_args(argv))
+    args = build_parser().parse_args(argv)
+    return args.run(args)  # the handler itself: dexgen errors propagate to pytest.raises
 
 
 def _files(ds: Path) -> dict[str, bytes]:
@@ -92,8 +91,6 @@ def test_simulated_run_matches_the_stage_byte_for_byte(tmp_path):
     work = ds / ".dexgen"
     code = stage.main(
         [
-            "--gripper",
-            "robotiq_2f_85",
             "--objects",
             str(work / "objects"),
             "--guesses",
@@ -186,3 +183,29 @@ def test_object_dataset_mode_references_the_raw_meshes_like_graspdatagen(tmp_pat
         assert doc["object"] == {"file": key, "scale": expected[key]}
     assert not (ds / "objects").exists()
     check_dataset(ds, "robotiq_2f_85", object_root=root, min_positives=2)
+
+
+def test_a_gripper_given_as_a_file_that_is_not_shipped(tmp_path):
+    """GraspDataGen's core use: a new gripper's YAML anywhere -> guess, simulate, export, gripper config."""
+    text = (REPO / "src/dexgen/grippers/robotiq_2f_85.yaml").read_text()
+    path = tmp_path / "some" / "dir" / "my_gripper.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text.replace("name: robotiq_2f_85", "name: my_gripper"))
+    root, scales = REPO / "examples/meshes", REPO / "examples/meshes/object_scales.json"
+    flags = [
+        "--gripper_config",
+        str(path),
+        "--object_dataset",
+        str(root),
+        "--object_scales_json",
+        str(scales),
+    ]
+    assert _cli(tmp_path, *flags) == 0
+    ds = tmp_path / "ds"
+    assert sorted((ds / "grasp_data" / "my_gripper").glob("*.grasps.json"))
+    config = (ds / "config" / "grippers" / "my_gripper.yaml").read_text()
+    assert "name: my_gripper" in config and "file_name: my_gripper.yaml" in config
+    assert (ds / "config" / "grippers" / "my_gripper.py").is_file()
+    check_dataset(ds, "my_gripper", object_root=root, min_positives=2)
+    sims = sorted((ds / ".dexgen" / "sim" / "my_gripper").rglob("*.npz"))
+    assert sims, "the objects were simulated with the file's gripper"

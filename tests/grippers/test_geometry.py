@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dexgen.grippers import gripper_names, load_gripper
 from dexgen.grippers.geometry import bodies, body_mesh, control_points, gripper_mesh, pad_points, swept_bodies
+from dexgen.grippers.loader import gripper_names, load_gripper
 from dexgen.grippers.spec import ParallelJawGripper
 
 JAWS = [n for n in gripper_names() if isinstance(load_gripper(n), ParallelJawGripper)]

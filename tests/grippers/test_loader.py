@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from dexgen.errors import InputError
-from dexgen.grippers import gripper_names, load_gripper
+from dexgen.grippers.loader import gripper_names, load_gripper
 from dexgen.grippers.spec import ParallelJawGripper
 
 SHIPPED = ["franka_panda", "onrobot_rg6", "robotiq_2f_140", "robotiq_2f_85", "suction_30mm"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from dexgen.grippers import load_gripper
+from dexgen.grippers.loader import load_gripper
 from dexgen.guess.antipodal import sample_antipodal, sample_in_cone
 from dexgen.seeding import rng_for
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from dexgen.grippers import load_gripper
-from dexgen.guess.collision import FINGER, NONE, PALM, GripperCollider
+from dexgen.grippers.loader import load_gripper
+from dexgen.guess.collision import GripperCollider
+from dexgen.records.guesses import FINGER, NONE, PALM
 
 G = load_gripper("robotiq_2f_85")
 CUBE = 0.04  # m, object edge; fits the 85 mm stroke

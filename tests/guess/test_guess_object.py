@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import trimesh
 
-from dexgen.grippers import load_gripper
 from dexgen.grippers.geometry import bodies, body_mesh, pad_points
-from dexgen.guess import GuessConfig, guess_object
-from dexgen.guess.guesses import COLLIDING, FREE, RANDOM
+from dexgen.grippers.loader import load_gripper
+from dexgen.guess.guesses import guess_object
+from dexgen.params.guess import GuessConfig
+from dexgen.records.guesses import COLLIDING, FREE, RANDOM
 from dexgen.seeding import rng_for
 
 from .conftest import analytic

@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from dexgen.errors import ConfigError
-from dexgen.guess import GuessConfig, guess_shard
 from dexgen.guess import shard as shard_mod
-from dexgen.guess.output import read_guesses
+from dexgen.guess.shard import guess_shard
 from dexgen.hashing import sha256_file
+from dexgen.params.guess import GuessConfig
+from dexgen.records.guesses import read_guesses
 
 from .conftest import analytic, write_shard
 
@@ -72,8 +73,10 @@ def test_resume_skips_finished_objects(shard, tmp_path, monkeypatch):
     (out / "cylinder.npz").unlink()  # as if interrupted before this object
     (out / "stale.npz").write_bytes(b"old object no longer in the shard")
     done = []
-    real = shard_mod.guess_one
-    monkeypatch.setattr(shard_mod, "guess_one", lambda *a, **k: done.append(a[1].key) or real(*a, **k))
+    real = shard_mod.GuessWork.__call__
+    monkeypatch.setattr(
+        shard_mod.GuessWork, "__call__", lambda self, unit: done.append(unit.key) or real(self, unit)
+    )
     guess_shard(shard, out, config=CFG, seed=5, progress=False)
     assert done == ["cylinder"]
     assert _files(out) == before
@@ -121,6 +124,6 @@ def test_stage_script(tmp_path):
         == 0
     )
     _, meta = read_guesses(out / "box.npz")
-    assert meta["gripper"] == "franka_panda" and meta["stats"]["found"]["collision_free"] == 4
+    assert meta["gripper"]["name"] == "franka_panda" and meta["stats"]["found"]["collision_free"] == 4
     params.write_text(yaml.safe_dump({"seed": 3, "guess": {"num_colision_free_grasps": 4}}))
     assert stage.main(["--objects", str(objects), "--out", str(out), "--params", str(params)]) == 1

@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from dexgen.dexnet.testing import write_tiny_dataset
-from dexgen.learn.config import OptimConfig, TaskConfig, TrainSetup
-from dexgen.models import GQCNNConfig
+from dexgen.learn.setup import TrainSetup
+from dexgen.params.learn import OptimConfig, TaskConfig
+from dexgen.params.models import GQCNNConfig
 
 torch.set_num_threads(2)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from dexgen.learn.baselines import ap_margin, baseline_metrics, beats_baselines, depth_features
-from dexgen.learn.config import TaskConfig
 from dexgen.learn.data import open_packed
+from dexgen.params.learn import TaskConfig
 
 
 def test_features_see_a_raised_centre():

@@ -8,8 +8,9 @@ import yaml
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
 from dexgen.errors import ConfigError
-from dexgen.learn.config import setup_from_params
 from dexgen.learn.evaluate import classification_metrics, example_indices
+from dexgen.learn.setup import train_setup
+from dexgen.params.tree import params_from_mapping
 
 LABELS = np.array([1, 0, 1, 1, 0, 0, 1, 0, 0, 0])
 SCORES = np.array([0.9, 0.8, 0.7, 0.45, 0.4, 0.3, 0.35, 0.2, 0.1, 0.6])
@@ -61,19 +62,37 @@ PARAMS = {
 }
 
 
+def _setup(params: dict, task: str):
+    tree = params_from_mapping(params, where="params.yaml")
+    return train_setup(
+        task,
+        seed=tree.seed,
+        device=tree.device,
+        model_name=tree.model.name,
+        models=tree.models,
+        tasks=tree.tasks,
+    )
+
+
 def test_params_errors_name_the_key():
     bad = json.loads(json.dumps(PARAMS))
     bad["model"]["name"] = "ResNet"
-    with pytest.raises(ConfigError, match=r"unknown model name 'ResNet'; valid names are"):
-        setup_from_params(bad, "parallel_jaw")
-    bad["model"]["name"] = "DexNetFCGQCNN"
-    with pytest.raises(ConfigError, match="not trainable"):
-        setup_from_params(bad, "parallel_jaw")
+    with pytest.raises(
+        ConfigError, match=r"^params.yaml: model.name: 'ResNet' is not one of \['DexNetGQCNN', "
+    ):
+        _setup(bad, "parallel_jaw")
+    bad["model"]["name"] = "DexNetFCGQCNN"  # a model, but one that comes from conversion, not training
+    with pytest.raises(ConfigError, match="model.name: 'DexNetFCGQCNN' is not one of"):
+        _setup(bad, "parallel_jaw")
     bad = json.loads(json.dumps(PARAMS))
     bad["models"]["DexNetGQCNN"]["train"]["optimizer"] = "lbfgs"
     with pytest.raises(ConfigError, match=r"models.DexNetGQCNN.train.optimizer: 'lbfgs' is not one of"):
-        setup_from_params(bad, "parallel_jaw")
-    setup = setup_from_params(PARAMS, "suction")
+        _setup(bad, "parallel_jaw")
+    bad = json.loads(json.dumps(PARAMS))
+    bad["tasks"]["grasping"] = {"threshold": 0.5}
+    with pytest.raises(ConfigError, match=r"tasks are \['parallel_jaw', 'suction'\]"):
+        _setup(bad, "parallel_jaw")
+    setup = _setup(PARAMS, "suction")
     assert setup.model_args.pose_dim == 2 and setup.task_cfg.threshold == 0.2
 
 
@@ -95,15 +114,13 @@ def test_stages_end_to_end(tiny_pj, tmp_path, monkeypatch, name):
     params["model"]["name"] = name
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     task = ["--task", "parallel_jaw"]
-    assert run_stage("train", [str(tiny_pj), "models/pj", "metrics/pj/train", *task]) == 0
-    assert (
-        run_stage(
-            "evaluate",
-            ["models/pj", str(tiny_pj), "metrics/pj/eval.json", "metrics/pj/eval", "results/pj", *task],
-        )
-        == 0
-    )
-    assert run_stage("convert", ["models/pj", "models/pj-fc", "metrics/pj/convert.json", *task]) == 0
+    train = ["--dataset", str(tiny_pj), "--model-dir", "models/pj", "--live-dir", "metrics/pj/train"]
+    assert run_stage("train", [*train, *task]) == 0
+    evaluate = ["--model-dir", "models/pj", "--dataset", str(tiny_pj), "--metrics", "metrics/pj/eval.json"]
+    evaluate += ["--live-dir", "metrics/pj/eval", "--pictures", "results/pj"]
+    assert run_stage("evaluate", [*evaluate, *task]) == 0
+    convert = ["--model-dir", "models/pj", "--out", "models/pj-fc", "--metrics", "metrics/pj/convert.json"]
+    assert run_stage("convert", [*convert, *task]) == 0
     ev = json.loads((tmp_path / "metrics/pj/eval.json").read_text())
     assert 0 <= ev["average_precision"] <= 1 and ev["model"] == name
     # the margin over the regression, with its interval over the 10 objects of the validation rows
@@ -130,4 +147,5 @@ def test_stages_end_to_end(tiny_pj, tmp_path, monkeypatch, name):
     # evaluating with model.name switched refuses the other architecture's checkpoint
     params["model"]["name"] = "EfficientNet" if name == "DexNetGQCNN" else "DexNetGQCNN"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    assert run_stage("evaluate", ["models/pj", str(tiny_pj), "e.json", "e", "r", *task]) == 2
+    other = ["--model-dir", "models/pj", "--dataset", str(tiny_pj), "--metrics", "e.json", "--live-dir", "e"]
+    assert run_stage("evaluate", [*other, "--pictures", "r", *task]) == 1

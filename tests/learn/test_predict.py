@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from dexgen.cli import main
+from dexgen.cli.main import main
 from dexgen.errors import InputError
-from dexgen.learn.config import OptimConfig, TaskConfig, TrainSetup
-from dexgen.learn.predict import predict
+from dexgen.inference.predict import predict
+from dexgen.learn.setup import TrainSetup
 from dexgen.learn.stages import train_task
-from dexgen.models import GQCNNConfig
+from dexgen.params.learn import OptimConfig, TaskConfig
+from dexgen.params.models import GQCNNConfig
 
 
 @pytest.fixture(scope="module")

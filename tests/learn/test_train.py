@@ -1,5 +1,9 @@
 """Training: learns a simple depth rule, is deterministic from the seed, resumes exactly."""
 
+import logging
+import os
+import shutil
+
 import pytest
 import torch
 from dvclive import Live
@@ -39,19 +43,22 @@ def test_learns_the_depth_rule_deterministically(tiny_pj, tmp_path):
         assert torch.equal(va, vb), k
 
 
-def test_resume_continues_exactly(tiny_pj, tmp_path):
-    full, _ = run(tiny_pj, tmp_path, small_setup(epochs=2), "full")
+def test_resume_continues_exactly(tiny_pj, tmp_path, caplog):
+    full, full_metrics = run(tiny_pj, tmp_path, small_setup(epochs=2), "full")
     run(tiny_pj, tmp_path, small_setup(epochs=1), "part")
-    resumed, metrics = run(tiny_pj, tmp_path, small_setup(epochs=2), "part")  # same resume dir
-    assert metrics["resumed_from_epoch"] == 1
+    with caplog.at_level(logging.INFO, logger="dexgen.learn.train"):
+        resumed, metrics = run(tiny_pj, tmp_path, small_setup(epochs=2), "part")  # same resume dir
+    assert "resuming parallel_jaw from epoch 1" in caplog.text
     for (k, va), vb in zip(full.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(va, vb), k
+    assert metrics == full_metrics  # nothing in the metrics tells a resumed run from an uninterrupted one
 
 
-def test_resume_ignores_a_checkpoint_of_another_config(tiny_pj, tmp_path):
+def test_resume_ignores_a_checkpoint_of_another_config(tiny_pj, tmp_path, caplog):
     run(tiny_pj, tmp_path, small_setup(epochs=1), "x")
-    _, metrics = run(tiny_pj, tmp_path, small_setup(epochs=1, lr=0.02), "x")
-    assert metrics["resumed_from_epoch"] == 0
+    with caplog.at_level(logging.INFO, logger="dexgen.learn.train"):
+        run(tiny_pj, tmp_path, small_setup(epochs=1, lr=0.02), "x")
+    assert "belongs to another configuration" in caplog.text and "resuming" not in caplog.text
 
 
 def test_train_task_writes_a_complete_checkpoint(tiny_pj, tmp_path):
@@ -59,9 +66,16 @@ def test_train_task_writes_a_complete_checkpoint(tiny_pj, tmp_path):
     setup = type(setup)(**{**setup.__dict__, "device": "auto"})
     kw = dict(setup=setup, cache_dir=tmp_path / "cache")
     metrics = train_task(tiny_pj, tmp_path / "m1", tmp_path / "l1", resume_dir=tmp_path / "r1", **kw)
-    train_task(tiny_pj, tmp_path / "m2", tmp_path / "l2", resume_dir=tmp_path / "r2", **kw)
     assert metrics["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert sha256_file(tmp_path / "m1" / "model.pt") == sha256_file(tmp_path / "m2" / "model.pt")
+    # the same data checked out again elsewhere (new paths, new mtimes: a fresh clone after `dvc pull`)
+    copy = tmp_path / "checked-out-again"
+    shutil.copytree(tiny_pj, copy)
+    for path in copy.rglob("*"):
+        os.utime(path, ns=(1, 1))
+    train_task(copy, tmp_path / "m2", tmp_path / "l2", resume_dir=tmp_path / "r2", **kw)
+    for declared in ("m1/model.pt", "m1/split/val_indices.npz", "l1/metrics.json", "l1/plots/metrics/lr.tsv"):
+        other = declared.replace("m1", "m2").replace("l1", "l2")
+        assert sha256_file(tmp_path / declared) == sha256_file(tmp_path / other), declared
     record = load_checkpoint(tmp_path / "m1" / "model.pt", expected_model="DexNetGQCNN")
     for key in (
         "state_dict",

@@ -7,18 +7,10 @@ import pytest
 import torch
 
 from dexgen.errors import ConfigError, InputError
-from dexgen.models import (
-    MODELS,
-    DexNetFCGQCNN,
-    DexNetGQCNN,
-    EfficientNetConfig,
-    GQCNNConfig,
-    fakeFCGQCNN,
-    get_model,
-    gqcnn_to_fcgqcnn,
-    is_heatmap,
-    model_config,
-)
+from dexgen.models.registry import MODELS, get_model, is_heatmap, model_config
+from dexgen.models.fcgqcnn import DexNetFCGQCNN, fakeFCGQCNN, gqcnn_to_fcgqcnn
+from dexgen.models.gqcnn import DexNetGQCNN
+from dexgen.params.models import EfficientNetConfig, GQCNNConfig
 from dexgen.models.gqcnn import local_response_norm
 
 torch.set_num_threads(2)

@@ -12,9 +12,10 @@ import pytest
 from dexgen.errors import ConfigError, InputError
 from dexgen.objects import build as build_module
 from dexgen.objects.build import build_object_set
-from dexgen.objects.config import ObjectsConfig
+from dexgen.objects.loading import load_object_mesh
 from dexgen.objects.procedural import KINDS, make_object
-from dexgen.objects.records import load_object_mesh, read_index
+from dexgen.params.objects import ObjectsConfig
+from dexgen.records.objects import read_index
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples/meshes"
 

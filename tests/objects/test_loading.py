@@ -9,7 +9,8 @@ import pytest
 import trimesh
 
 from dexgen.errors import InputError
-from dexgen.objects.loading import MeshBounds, read_mesh, repair_mesh
+from dexgen.objects.loading import read_mesh, repair_mesh
+from dexgen.params.objects import MeshBounds
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples/meshes"
 BOUNDS = MeshBounds()

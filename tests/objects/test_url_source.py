@@ -11,7 +11,7 @@ import pytest
 
 from dexgen.errors import FetchError, InputError
 from dexgen.objects.build import build_object_set
-from dexgen.objects.config import ObjectsConfig
+from dexgen.params.objects import ObjectsConfig
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples/meshes"
 

@@ -480,7 +480,7 @@ def _tiny_pngs() -> list[bytes]:
 def test_exp_run_set_keeps_every_other_param_value(tmp_path, monkeypatch):
     """``dvc exp run -S`` rewrites params.yaml with ruamel (YAML 1.2, quotes dropped): the stages
     must read every other value back unchanged (``preprocess_mode: "off"`` must not become False)."""
-    from dexgen.params_file import load_params
+    from dexgen.params.tree import load_params
 
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
     repo = tmp_path / "repo"

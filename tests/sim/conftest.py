@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import trimesh
 
-from dexgen.grippers import load_gripper
-from dexgen.sim.config import DecompositionConfig, ProtocolConfig, SimConfig, Tug
+from dexgen.grippers.loader import load_gripper
+from dexgen.params.sim import DecompositionConfig, ProtocolConfig, SimConfig, Tug
 from dexgen.sim.decomposition import decompose
 from dexgen.sim.objects import SimObject, make_sim_object
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
+from dexgen.params.sim import DecompositionConfig
 from dexgen.sim import decomposition
-from dexgen.sim.config import DecompositionConfig
 from dexgen.sim.decomposition import cache_path, cached_decomposition, decompose
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dexgen.guess import GuessConfig, guess_object
-from dexgen.guess.guesses import FREE, RANDOM
+from dexgen.guess.guesses import guess_object
 from dexgen.objects.procedural import make_object
+from dexgen.params.guess import GuessConfig
+from dexgen.records.guesses import FREE, RANDOM
 from dexgen.seeding import rng_for
 from dexgen.sim.registry import make_backend
 from dexgen.sim.report import wilson

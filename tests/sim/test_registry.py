@@ -6,8 +6,8 @@ import pytest
 
 from dexgen.config import from_mapping
 from dexgen.errors import ConfigError
+from dexgen.params.sim import SimConfig
 from dexgen.sim.backend import SimBackend
-from dexgen.sim.config import SimConfig
 from dexgen.sim.registry import backend_class, backend_names, make_backend
 
 

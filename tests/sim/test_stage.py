@@ -13,12 +13,13 @@ import trimesh
 import yaml
 from object_shards import write_shard
 
-from dexgen.guess import GuessConfig, guess_shard
-from dexgen.sim import SimConfig, simulate_shard
-from dexgen.sim.backend import REASONS
+from dexgen.guess.shard import guess_shard
+from dexgen.params.guess import GuessConfig
+from dexgen.params.sim import SimConfig
+from dexgen.records.trials import REASONS, read_results
 from dexgen.sim.mujoco_backend import MujocoBackend
-from dexgen.sim.output import read_results
 from dexgen.sim.report import write_report
+from dexgen.sim.shard import simulate_shard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,6 +150,8 @@ def test_report_and_stage_scripts(shard, tmp_path, sim):
         str(guesses),
         "--out",
         str(out),
+        "--cache",
+        str(tmp_path / "cache"),
         "--params",
         str(params),
         "--no-progress",
@@ -220,24 +223,9 @@ def test_picture_colours_follow_the_outcome(tmp_path, gripper, sim):
 
 
 def test_cli_commands(shard, tmp_path, sim):
-    """`dexgen simulate` and `dexgen show` through the CLI's registration hook (without editing cli.py)."""
-    import argparse
+    """`dexgen simulate`, `dexgen show` and `dexgen sim-report`: the stage's library calls, by flags."""
+    from dexgen.cli.main import main
 
-    from dexgen.sim.commands import add_sim_commands
-
-    registry = {}
-
-    def command(name, help):
-        def wrap(setup):
-            def bind(run):
-                registry[name] = (setup, run)
-                return run
-
-            return bind
-
-        return wrap
-
-    add_sim_commands(command)
     objects, guesses = shard
     params = tmp_path / "params.yaml"
     params.write_text(
@@ -259,10 +247,7 @@ def test_cli_commands(shard, tmp_path, sim):
     )
 
     def call(name, argv):
-        setup, run = registry[name]
-        parser = argparse.ArgumentParser()
-        setup(parser)
-        return run(parser.parse_args(argv))
+        return main([name, *argv])
 
     out = tmp_path / "sim" / "shard-00"
     assert (
@@ -287,3 +272,5 @@ def test_cli_commands(shard, tmp_path, sim):
     )
     assert call("show", [str(out / "box_000.npz"), "--objects", str(objects)]) == 0
     assert (out / "box_000.png").exists()
+    assert call("sim-report", ["--sim", str(tmp_path / "sim"), "--out", str(tmp_path / "sim.json")]) == 0
+    assert json.loads((tmp_path / "sim.json").read_text())["num_objects"] == 2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from dexgen.sim.backend import PHASES, REASONS
+from dexgen.records.trials import PHASES, REASONS
 from dexgen.sim.registry import backend_names, make_backend
 
 BOX = (0.05, 0.04, 0.08)  # m; 5 cm across the closing axis, well inside the 85 mm stroke

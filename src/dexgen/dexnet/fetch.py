@@ -8,19 +8,18 @@ present with the published per-row shapes, every field has the same contiguous f
 row counts (:class:`~dexgen.dexnet.tensors.TensorsIndex`), the file count is the expected one when
 known, and the positive rate on a sample of files is in the expected range.
 
-``dexnet.source`` (``synth`` or ``download``) picks which one ``train@<task>`` reads; see
-:func:`dexnet_section`.
+``dexnet.source`` (``synth`` or ``download``) picks which one ``train@<task>`` reads; the typed config
+is :mod:`dexgen.params.dexnet`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -30,85 +29,9 @@ from dexgen.dexnet.tensors import TensorsIndex
 from dexgen.errors import ConfigError, InputError
 from dexgen.fetch.archive import SUFFIXES, extract
 from dexgen.fetch.download import download
+from dexgen.params.dexnet import ArchiveConfig, DownloadConfig
 
 log = logging.getLogger(__name__)
-
-SOURCES = ("synth", "download")
-_SECTION_KEYS = ("source", "synth", "download")
-
-
-def dexnet_section(params: dict, *, path: str | Path = "params.yaml") -> dict[str, Any]:
-    """``params['dexnet']`` checked at the top level: keys ``source`` (synth | download), ``synth``, ``download``."""
-    section = params.get("dexnet")
-    if section is None:
-        section = {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: 'dexnet' must be a mapping, got {type(section).__name__}")
-    unknown = sorted(set(section) - set(_SECTION_KEYS))
-    if unknown:
-        raise ConfigError(f"{path}:dexnet: unknown key(s) {unknown}; valid keys are {list(_SECTION_KEYS)}")
-    source = section.get("source", "synth")
-    if source not in SOURCES:
-        raise ConfigError(f"{path}:dexnet.source: {source!r} is not one of {list(SOURCES)}")
-    return {**section, "source": source}
-
-
-@dataclasses.dataclass(frozen=True)
-class ArchiveConfig:
-    """One published dataset archive (``dexnet.download.<task>``)."""
-
-    url: str | None = None  # .zip, .tar.gz/.tgz or .tar; http(s), file:// or a local path
-    sha256: str | None = None  # pinned hex digest of the archive; null = refuse to fetch
-    # folder inside the archive that holds tensors/ (2.0: dexnet_2_tensor; 3.0: dexnet_3/dexnet_09_13_17)
-    archive_root: str = ""
-    expected_files: int | None = None  # files per field (2.0: 6729; 3.0: ~2761, unknown exactly); null = any
-    positive_rate: tuple[float, float] = (0.0, 1.0)  # accepted range of metric > threshold on the sample
-    threshold: float | None = None  # label threshold; null = the task's published one (0.002 / 0.2)
-    rate_sample_files: int = 20  # files read (evenly spaced) to estimate the positive rate
-
-    def __post_init__(self) -> None:
-        lo, hi = self.positive_rate
-        if not 0 <= lo <= hi <= 1:
-            raise ValueError(
-                f"positive_rate must satisfy 0 <= min <= max <= 1, got {list(self.positive_rate)}"
-            )
-        if self.expected_files is not None and self.expected_files < 1:
-            raise ValueError(f"expected_files must be >= 1 or null, got {self.expected_files}")
-        if self.rate_sample_files < 1:
-            raise ValueError(f"rate_sample_files must be >= 1, got {self.rate_sample_files}")
-        if self.archive_root.startswith("/") or ".." in Path(self.archive_root).parts:
-            raise ValueError(
-                f"archive_root must be a relative path inside the archive, got {self.archive_root!r}"
-            )
-
-
-def _parallel_jaw() -> ArchiveConfig:
-    return ArchiveConfig(
-        url="https://berkeley.box.com/shared/static/15oid8m9q6n9cvr8og4vm37bwghjjslp.zip",
-        archive_root="dexnet_2_tensor",
-        expected_files=6729,
-        positive_rate=(0.15, 0.28),
-    )
-
-
-def _suction() -> ArchiveConfig:
-    return ArchiveConfig(
-        url="https://berkeley.box.com/shared/static/wd5s51f1n786i71t8dufckec0262za4f.gz",
-        archive_root="dexnet_3/dexnet_09_13_17",
-        positive_rate=(0.07, 0.17),
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class DownloadConfig:
-    """``params.yaml: dexnet.download``."""
-
-    tasks: tuple[Literal["parallel_jaw", "suction"], ...] = ("parallel_jaw", "suction")
-    parallel_jaw: ArchiveConfig = dataclasses.field(default_factory=_parallel_jaw)
-    suction: ArchiveConfig = dataclasses.field(default_factory=_suction)
-
-    def archive(self, task: str) -> ArchiveConfig:
-        return self.parallel_jaw if task == "parallel_jaw" else self.suction
 
 
 def _archive_name(task: str, url: str) -> str:

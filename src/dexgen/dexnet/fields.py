@@ -42,7 +42,8 @@ class TaskSpec:
     ``pose_columns`` are the ``hand_poses`` columns fed to the network (2.0: gripper depth, col 2 —
     Dex-Net 5.0 read col 3, the angle, by mistake; 3.0: depth and approach angle, cols 2:4).
     ``flip_negates`` are indices *into the selected pose vector* negated by a 180-degree rotation or
-    an up-down flip (the 3.0 approach angle).
+    an up-down flip (the 3.0 approach angle). ``pose_meaning`` says what those columns hold (for
+    messages); ``angle_range`` is the range of ``hand_poses`` column 3 (radians) in the published data.
     """
 
     name: str
@@ -52,6 +53,8 @@ class TaskSpec:
     flip_negates: tuple[int, ...]
     object_label_field: str
     fields: dict[str, FieldSpec]
+    pose_meaning: str
+    angle_range: tuple[float, float]
 
     @property
     def pose_dim(self) -> int:
@@ -81,6 +84,8 @@ TASKS: dict[str, TaskSpec] = {
             "pose_labels": _LABEL,
             "image_labels": _LABEL,
         },
+        pose_meaning="gripper depth (m)",
+        angle_range=(0.0, 2 * np.pi),  # the grasp axis angle in the image
     ),
     "suction": TaskSpec(
         name="suction",
@@ -96,6 +101,8 @@ TASKS: dict[str, TaskSpec] = {
             "pose_labels": _LABEL,
             "image_labels": _LABEL,
         },
+        pose_meaning="gripper depth (m) and approach angle (rad)",
+        angle_range=(0.0, np.pi / 4),  # the approach axis's angle from the optical axis
     ),
 }
 

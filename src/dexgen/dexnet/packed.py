@@ -9,10 +9,12 @@ rows by index from read-only memmaps, so RAM holds only the pages in use::
     <packed>/hand_poses.npy     (N, 7) float32      -- all seven columns
     <packed>/metric.npy         (N,) float32        -- robust quality (label source)
     <packed>/<labels>.npy       (N,) int64          -- object / pose / image labels, where present
-    <packed>/manifest.json      fingerprint of the source files; written last, so it marks completion
+    <packed>/manifest.json      fingerprints of the source files; written last, so it marks completion
 
-The fingerprint is each source file's name, size and mtime: cheap to check on every stage run, and a
-changed dataset (new synthesis) changes it. Non-finite depths, poses or metrics are refused at
+Two fingerprints: ``fingerprint``, each source file's name, size and mtime, is cheap to check on every
+stage run and names the packed copy (a changed dataset, or one checked out again, packs again);
+``content_sha256``, a hash of the source files' bytes, is what checkpoints record, so the same data
+gives the same checkpoint wherever and whenever it was checked out. Non-finite depths, poses or metrics are refused at
 packing time with the file and row.
 """
 
@@ -29,7 +31,7 @@ from dexgen import atomic
 from dexgen.dexnet.fields import IMAGE_FIELD, IMAGE_SIZE, POSE_FIELD, TaskSpec
 from dexgen.dexnet.tensors import TensorsIndex, present_fields
 from dexgen.errors import InputError
-from dexgen.hashing import stable_hash
+from dexgen.hashing import sha256_file, stable_hash
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,12 @@ def fingerprint(index: TensorsIndex) -> str:
     return stable_hash({"format": FORMAT_VERSION, "files": items})
 
 
+def content_fingerprint(index: TensorsIndex) -> str:
+    """A hash of every source file's name and bytes: equal for equal data, whatever the mtimes."""
+    items = [[path.name, sha256_file(path)] for field in index.fields for path in index.files[field]]
+    return stable_hash({"format": FORMAT_VERSION, "files": items})
+
+
 def pack(root: str | Path, cache_dir: str | Path, task: TaskSpec) -> Path:
     """Convert the dataset at ``root`` into ``<cache_dir>/<task>-<fingerprint>`` unless already there.
 
@@ -71,7 +79,8 @@ def pack(root: str | Path, cache_dir: str | Path, task: TaskSpec) -> Path:
     fp = fingerprint(index)
     out = Path(cache_dir) / f"{task.name}-{fp[:16]}"
     manifest_path = out / MANIFEST
-    if manifest_path.is_file() and json.loads(manifest_path.read_text()).get("fingerprint") == fp:
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    if manifest.get("fingerprint") == fp and "content_sha256" in manifest:
         log.info("packed copy of %s is up to date: %s", root, out)
         return out
     n = index.num_datapoints
@@ -104,6 +113,7 @@ def pack(root: str | Path, cache_dir: str | Path, task: TaskSpec) -> Path:
         manifest = {
             "format": FORMAT_VERSION,
             "fingerprint": fp,
+            "content_sha256": content_fingerprint(index),
             "source": str(root),
             "task": task.name,
             "num_datapoints": n,

@@ -39,7 +39,7 @@ def tiny_arrays(task: str, n: int, *, seed: int, num_objects: int = 10, positive
     poses = np.zeros((n, 7))
     poses[:, 0:2] = IMAGE_SIZE // 2
     poses[:, 2] = depth[:, IMAGE_SIZE // 2, IMAGE_SIZE // 2] + rng.uniform(-0.005, 0.01, n)
-    poses[:, 3] = rng.uniform(0, 2 * np.pi, n) if task == "parallel_jaw" else rng.uniform(0, np.pi / 4, n)
+    poses[:, 3] = rng.uniform(*spec.angle_range, n)
     poses[:, 4:6] = centre
     poses[:, 6] = 12.5
     t = spec.threshold

@@ -15,6 +15,10 @@ an ``.obj`` path (``box_000`` -> ``box_000.obj``). Point GraspGen's ``data.objec
 With ``source_root`` (GraspDataGen's ``--object_dataset``) the files reference the user's raw meshes
 instead, with the object-scales scale, exactly as GraspDataGen does.
 
+:func:`write_object` writes one object's file; :func:`finish_dataset` writes what spans the set once
+every file is there. The stage (:mod:`dexgen.graspgen.stage`) and ``dexgen graspgen``
+(:mod:`dexgen.graspgen.workflow`) drive both through the per-object runner.
+
 Objects with fewer than ``min_positives`` positives, or with no positive whose TCP passes GraspGen's
 visibility filter (a wide object grasped across its middle), keep their grasp file but stay out of the
 map and splits (GraspGen would drop them); they are reported, and past ``max_excluded_fraction`` the
@@ -25,16 +29,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import trimesh
-from tqdm import tqdm
 
 from dexgen.atomic import write_bytes, write_json, write_text
 from dexgen.errors import DexgenError, InputError
-from dexgen.graspgen.config import GraspgenConfig
 from dexgen.graspgen.grasp_file import (
     SUFFIX,
     grasp_document,
@@ -48,21 +49,15 @@ from dexgen.graspgen.labels import ObjectResult, select_grasps
 from dexgen.graspgen.splits import write_splits
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.params.graspgen import GraspgenConfig
 from dexgen.provenance import provenance
+from dexgen.runner import Reader, Unit, run_units
 from dexgen.seeding import rng_for
 
 log = logging.getLogger(__name__)
 
 OBJECTS = "objects"
 MESH_EXTENSIONS = (".obj", ".stl")  # what GraspGen is documented to load
-
-
-@dataclasses.dataclass(frozen=True)
-class Kept:
-    """An object whose existing grasp file is kept as it is (the CLI skips finished files)."""
-
-    key: str
-    scale: float
 
 
 def grasp_dir(dataset: Path, gripper: str) -> Path:
@@ -74,12 +69,68 @@ def mesh_relpath(key: str) -> str:
     return key if PurePosixPath(key).suffix.lower() in MESH_EXTENSIONS else f"{key}.obj"
 
 
-def _counts_of(path: Path) -> dict[str, Any]:
+def grasp_file_names(keys: list[tuple[str, float]], gdir: Path) -> dict[str, str]:
+    """{key: grasp file name} of ``(key, scale)`` pairs; two objects mapping to one file is an error."""
+    names: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for key, scale in keys:
+        name = grasp_file_name(key, scale)
+        if name in owner:
+            raise InputError(
+                f"objects '{owner[name]}' and '{key}' both map to {gdir / name}; rename one mesh or change its scale"
+            )
+        owner[name], names[key] = key, name
+    return names
+
+
+def counts_of(path: Path) -> dict[str, Any]:
+    """The per-kind counts of an existing grasp file (for objects whose file is kept)."""
     doc, _, success = read_grasp_file(path)
     counts = dict(doc.get("dexgen", {}).get("counts", {}))
     counts.setdefault("positives", int(success.sum()))
     counts.setdefault("negatives", int((~success).sum()))
     return counts
+
+
+def current_counts(path: Path, prov: dict[str, Any], mesh_target: Path | None) -> dict[str, Any] | None:
+    """Counts of the grasp file at ``path`` if it records provenance ``prov`` (and its mesh exists)."""
+    if not path.is_file() or (mesh_target is not None and not mesh_target.is_file()):
+        return None
+    try:
+        if load_json(path).get("dexgen", {}).get("provenance") != prov:
+            return None
+        return counts_of(path)
+    except (InputError, AttributeError):
+        return None
+
+
+def mesh_target(dataset: Path, key: str, source_root: Path | None) -> Path | None:
+    """Where the export materialises the mesh of ``key`` (None when files reference the user's meshes)."""
+    return None if source_root is not None else dataset / OBJECTS / mesh_relpath(key)
+
+
+def _materialise(target: Path, mesh: trimesh.Trimesh) -> None:
+    # The file's format must match its name: a ``bottle.stl`` key is written as binary STL.
+    if target.suffix.lower() == ".stl":
+        write_bytes(target, trimesh.exchange.stl.export_stl(mesh))
+    else:
+        write_text(
+            target, trimesh.exchange.obj.export_obj(mesh, include_normals=False, include_texture=False)
+        )
+
+
+def grasp_provenance(
+    inputs: dict[str, str], *, gripper: Gripper, cfg: GraspgenConfig, seed: int, materialised: bool
+) -> dict[str, Any]:
+    """What a current grasp file records: seed, export params, gripper and input content hashes."""
+    return provenance(
+        stage="graspgen",
+        seed=seed,
+        params=cfg.output_hash(),
+        gripper_sha256=gripper.sha256,
+        materialised=str(materialised),
+        **inputs,
+    )
 
 
 def write_object(
@@ -90,24 +141,10 @@ def write_object(
     cfg: GraspgenConfig,
     seed: int,
     source_root: Path | None,
+    prov: dict[str, Any],
 ) -> dict[str, Any]:
-    """Write one grasp file (skipped when its provenance is unchanged); returns its counts."""
+    """Write one object's grasp file (recording ``prov``) and materialised mesh; returns its counts."""
     path = grasp_dir(dataset, gripper.name) / grasp_file_name(result.key, result.scale)
-    prov = provenance(
-        stage="graspgen",
-        seed=seed,
-        params=cfg.output_hash(),
-        gripper_sha256=gripper.sha256,
-        materialised=str(source_root is None),
-        **result.inputs,
-    )
-    mesh_target = None if source_root is not None else dataset / OBJECTS / mesh_relpath(result.key)
-    if path.is_file() and (mesh_target is None or mesh_target.is_file()):
-        try:
-            if load_json(path).get("dexgen", {}).get("provenance") == prov:
-                return _counts_of(path)
-        except (InputError, AttributeError):
-            pass
     selection = select_grasps(result, cfg, rng_for(seed, "graspgen", gripper.name, result.key))
     counts = {"positives": int(selection.success.sum()), "negatives": int((~selection.success).sum())}
     counts.update(selection.counts())
@@ -122,15 +159,9 @@ def write_object(
         key=result.key,
     )
     counts["visible_positives"] = int(visible.sum())
-    if mesh_target is not None:
-        # The file's format must match its name: a ``bottle.stl`` key is written as binary STL.
-        if mesh_target.suffix.lower() == ".stl":
-            write_bytes(mesh_target, trimesh.exchange.stl.export_stl(mesh))
-        else:
-            write_text(
-                mesh_target,
-                trimesh.exchange.obj.export_obj(mesh, include_normals=False, include_texture=False),
-            )
+    target = mesh_target(dataset, result.key, source_root)
+    if target is not None:
+        _materialise(target, mesh)
     doc = grasp_document(
         object_file=result.key,
         scale=1.0 if source_root is None else result.scale,
@@ -155,58 +186,9 @@ def _prune(dataset: Path, gripper: str, names: set[str], meshes: set[str]) -> No
             path.unlink()
 
 
-def export_dataset(
-    items: Iterable[ObjectResult | Kept],
-    *,
-    dataset: str | Path,
-    gripper: Gripper,
-    cfg: GraspgenConfig,
-    seed: int,
-    source_root: str | Path | None = None,
-    config_dir: str | Path | None = None,
-    overwrite_gripper_config: bool = True,
-    prune: bool = False,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Write every object, the map, the splits and the gripper config, then check the dataset.
-
-    Returns the metrics of this gripper (see :mod:`stages.graspgen` for the file). Raises
-    :class:`~dexgen.errors.InputError` when the written dataset fails the checklist.
-    """
-    dataset = Path(dataset)
-    check_gripper_name(gripper.name)
-    source_root = Path(source_root) if source_root is not None else None
-    gdir = grasp_dir(dataset, gripper.name)
-    gdir.mkdir(parents=True, exist_ok=True)
-    per_object: dict[str, dict[str, Any]] = {}
-    names: dict[str, str] = {}
-    for item in tqdm(items, desc=f"graspgen {gripper.name}", unit="obj", disable=not progress):
-        name = grasp_file_name(item.key, item.scale)
-        if name in names.values():
-            other = next(k for k, v in names.items() if v == name)
-            raise InputError(
-                f"objects '{other}' and '{item.key}' both map to {gdir / name}; rename one mesh or change its scale"
-            )
-        names[item.key] = name
-        if isinstance(item, Kept):
-            per_object[item.key] = _counts_of(gdir / name)
-        else:
-            per_object[item.key] = write_object(
-                item, dataset=dataset, gripper=gripper, cfg=cfg, seed=seed, source_root=source_root
-            )
-    if not per_object:
-        raise DexgenError(f"{dataset}: no objects to export")
+def eligible_objects(per_object: dict[str, dict[str, Any]], cfg: GraspgenConfig, gdir: Path) -> list[str]:
+    """Keys GraspGen would train on; the rest are reported, and past ``max_excluded_fraction`` refused."""
     keys = sorted(per_object)
-    if source_root is None:
-        relpaths = {k: mesh_relpath(k) for k in keys}
-        write_json(dataset / OBJECTS / MAP, {k: v for k, v in relpaths.items() if v != k})
-    if prune:
-        _prune(
-            dataset,
-            gripper.name,
-            set(names.values()),
-            set(relpaths.values()) if source_root is None else set(),
-        )
     eligible = [
         k
         for k in keys
@@ -227,6 +209,41 @@ def export_dataset(
             f"{gdir}: {len(excluded)} of {len(keys)} objects have {why} "
             f"(more than graspgen.max_excluded_fraction={cfg.max_excluded_fraction}): {excluded[:10]}"
         )
+    return eligible
+
+
+def finish_dataset(
+    per_object: dict[str, dict[str, Any]],
+    names: dict[str, str],
+    *,
+    dataset: str | Path,
+    gripper: Gripper,
+    cfg: GraspgenConfig,
+    seed: int,
+    source_root: str | Path | None = None,
+    config_dir: str | Path | None = None,
+    overwrite_gripper_config: bool = True,
+    prune: bool = False,
+) -> dict[str, Any]:
+    """After every grasp file is written: the object map, map, splits and gripper config, then the check.
+
+    ``per_object`` maps each key to its counts and ``names`` to its grasp file name. Returns the
+    metrics of this gripper. Raises :class:`~dexgen.errors.InputError` when the written dataset fails
+    the checklist.
+    """
+    dataset = Path(dataset)
+    check_gripper_name(gripper.name)
+    source_root = Path(source_root) if source_root is not None else None
+    gdir = grasp_dir(dataset, gripper.name)
+    if not per_object:
+        raise DexgenError(f"{dataset}: no objects to export")
+    keys = sorted(per_object)
+    relpaths = {k: mesh_relpath(k) for k in keys} if source_root is None else {}
+    if source_root is None:
+        write_json(dataset / OBJECTS / MAP, {k: v for k, v in relpaths.items() if v != k})
+    if prune:
+        _prune(dataset, gripper.name, set(names.values()), set(relpaths.values()))
+    eligible = eligible_objects(per_object, cfg, gdir)
     write_json(gdir / MAP, {k: names[k] for k in eligible})
     train, valid, split_state = write_splits(
         dataset / "splits" / gripper.name, eligible, seed=seed, valid_fraction=cfg.valid_set_percentage
@@ -242,6 +259,11 @@ def export_dataset(
         visibility_distance=cfg.visibility_distance,
         surface_samples=cfg.surface_samples,
     )
+    return _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report)
+
+
+def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report) -> dict[str, Any]:
+    keys = sorted(per_object)
     kinds: dict[str, int] = {}
     for counts in per_object.values():
         for k, v in counts.items():
@@ -253,7 +275,7 @@ def export_dataset(
         "positives": sum(per_object[k]["positives"] for k in eligible),
         "negatives": sum(per_object[k]["negatives"] for k in eligible),
         "by_kind": {k: v for k, v in sorted(kinds.items()) if k not in ("positives", "negatives")},
-        "excluded_objects": excluded,
+        "excluded_objects": [k for k in keys if k not in eligible],
         "short_of_quota": [
             k
             for k in keys
@@ -265,3 +287,82 @@ def export_dataset(
         "splits": split_state,
         "gripper_config": gripper_state,
     }
+
+
+def current_grasp_file(unit: Unit) -> dict[str, Any] | None:
+    """The runner's reader: counts of a grasp file recording the unit's provenance, else None."""
+    return current_counts(unit.output, unit.provenance, unit.extra_outputs[0] if unit.extra_outputs else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultWork:
+    """Write the grasp file of an :class:`ObjectResult` already in memory (the unit's only argument)."""
+
+    dataset: Path
+    gripper: Gripper
+    cfg: GraspgenConfig
+    seed: int
+    source_root: Path | None
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        return write_object(
+            unit.args[0],
+            dataset=self.dataset,
+            gripper=self.gripper,
+            cfg=self.cfg,
+            seed=self.seed,
+            source_root=self.source_root,
+            prov=unit.provenance,
+        )
+
+
+def run_export(
+    units: list[Unit],
+    work: Any,
+    names: dict[str, str],
+    *,
+    dataset: Path,
+    gripper: Gripper,
+    cfg: GraspgenConfig,
+    seed: int,
+    reader: Reader = current_grasp_file,
+    progress: bool = True,
+    **finish: Any,
+) -> dict[str, Any]:
+    """Bring every unit's grasp file up to date with the runner (``reader`` decides which are current),
+    then :func:`finish_dataset` (``finish``: ``source_root``, ``config_dir``, ``overwrite_gripper_config``,
+    ``prune``)."""
+    result = run_units(units, work, reader=reader, desc=f"graspgen {gripper.name}", progress=progress)
+    return finish_dataset(result.metas, names, dataset=dataset, gripper=gripper, cfg=cfg, seed=seed, **finish)
+
+
+def export_results(
+    results: list[ObjectResult],
+    *,
+    dataset: str | Path,
+    gripper: Gripper,
+    cfg: GraspgenConfig,
+    seed: int,
+    source_root: str | Path | None = None,
+    progress: bool = True,
+    **finish: Any,
+) -> dict[str, Any]:
+    """A whole dataset from per-object results in memory (a library entry point: the stage reads its
+    results from the guess and sim files instead). Files whose provenance matches are kept; ``finish``
+    goes to :func:`finish_dataset`."""
+    dataset = Path(dataset)
+    source_root = Path(source_root) if source_root is not None else None
+    check_gripper_name(gripper.name)
+    gdir = grasp_dir(dataset, gripper.name)
+    names = grasp_file_names([(r.key, r.scale) for r in results], gdir)
+    units = []
+    for r in results:
+        prov = grasp_provenance(
+            r.inputs, gripper=gripper, cfg=cfg, seed=seed, materialised=source_root is None
+        )
+        target = mesh_target(dataset, r.key, source_root)
+        extra = (target,) if target is not None else ()
+        units.append(Unit(r.key, gdir / names[r.key], prov, (r,), extra))
+    work = ResultWork(dataset, gripper, cfg, seed, source_root)
+    kw = {"dataset": dataset, "gripper": gripper, "cfg": cfg, "seed": seed, "progress": progress}
+    return run_export(units, work, names, source_root=source_root, **kw, **finish)

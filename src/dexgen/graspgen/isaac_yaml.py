@@ -82,7 +82,7 @@ def _gripper_block(name: str, gripper_config: str | Path | None, where: str) -> 
             ) from None
         block = {k: cfg[k] for k in ("width", "depth", "file_name") if k in cfg}
         return {"name": name, **block, "transform_offset_from_asset_to_graspgen_convention": offset}
-    from dexgen.grippers import gripper_names, load_gripper
+    from dexgen.grippers.loader import gripper_names, load_gripper
 
     if name in gripper_names():
         return gripper_fields(load_gripper(name))

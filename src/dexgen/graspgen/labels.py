@@ -17,7 +17,7 @@ import dataclasses
 
 import numpy as np
 
-from dexgen.graspgen.config import GraspgenConfig
+from dexgen.params.graspgen import GraspgenConfig
 
 KINDS = ("sim_success", "guess_free", "loaded_positive", "sim_failure", "colliding", "loaded_negative")
 

@@ -23,7 +23,7 @@ from dexgen.hashing import sha256_bytes
 log = logging.getLogger(__name__)
 
 DEFAULT = "robotiq_2f_85"
-_LOADER_FIELDS = ("source", "sha256")  # filled in here, never written in a file
+_LOADER_FIELDS = ("source", "sha256", "document")  # filled in here, never written in a file
 
 
 def gripper_names() -> list[str]:
@@ -32,27 +32,49 @@ def gripper_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
-def _read(name_or_path: str | Path) -> tuple[str, bytes]:
-    """(display path, file bytes) of a shipped name or a path."""
+def shipped_path(name: str) -> Path:
+    """The file of shipped gripper ``name`` (as params.yaml spells it: a path DVC can depend on)."""
+    if name not in gripper_names():
+        raise InputError(f"{name}: unknown gripper; shipped grippers are {gripper_names()}")
+    return Path(str(importlib.resources.files("dexgen.grippers") / f"{name}.yaml"))
+
+
+def _read(name_or_path: str | Path) -> tuple[str, str, bytes]:
+    """(path for error messages, recorded source name, file bytes) of a shipped name or a path.
+
+    The recorded source never holds a machine's path: ``grippers/<file>`` for a shipped gripper (by
+    name or by its path inside the package), the bare file name for any other file.
+    """
     text = str(name_or_path)
     if text in gripper_names():
         res = importlib.resources.files("dexgen.grippers") / f"{text}.yaml"
-        return f"grippers/{text}.yaml", res.read_bytes()
+        return f"grippers/{text}.yaml", f"grippers/{text}.yaml", res.read_bytes()
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
         try:
-            return str(path), path.read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read gripper file ({exc.strerror})") from None
+        package = Path(str(importlib.resources.files("dexgen.grippers"))).resolve()
+        shipped = path.resolve().parent == package
+        return str(path), f"grippers/{path.name}" if shipped else path.name, data
     raise InputError(
         f"{text}: unknown gripper; shipped grippers are {gripper_names()}, or pass a path to a .yaml file"
     )
 
 
-def parse_gripper(data: bytes, *, where: str) -> Gripper:
-    """Validate the YAML bytes of a gripper file; ``where`` names the file in errors."""
+def parse_gripper(data: bytes, *, where: str, source: str | None = None) -> Gripper:
+    """Validate the YAML bytes of a gripper file; ``where`` names the file in errors.
+
+    ``source`` is recorded in the result (default ``where``); ``sha256`` and ``document`` are the
+    bytes' hash and text, so the gripper can travel inside the data it made.
+    """
     try:
-        raw = yaml.safe_load(data)
+        document = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 text ({exc})") from None
+    try:
+        raw = yaml.safe_load(document)
     except yaml.YAMLError as exc:
         raise InputError(f"{where}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
@@ -67,15 +89,18 @@ def parse_gripper(data: bytes, *, where: str) -> Gripper:
         spec = from_mapping(KINDS[kind], raw, where=where)
     except ConfigError as exc:
         raise InputError(str(exc)) from None
-    return dataclasses.replace(spec, source=where, sha256=sha256_bytes(data))
+    return dataclasses.replace(
+        spec, source=where if source is None else source, sha256=sha256_bytes(data), document=document
+    )
 
 
 def load_gripper(name_or_path: str | Path = DEFAULT) -> Gripper:
     """The validated gripper ``name_or_path``: a shipped name (see :func:`gripper_names`) or a file path.
 
-    The result carries ``source`` (the file) and ``sha256`` (hash of its bytes, for provenance).
+    The result carries ``source`` (the file's name), ``sha256`` (hash of its bytes, for provenance)
+    and ``document`` (its text, which outputs embed so later steps rebuild it without a lookup).
     """
-    where, data = _read(name_or_path)
-    gripper = parse_gripper(data, where=where)
+    where, source, data = _read(name_or_path)
+    gripper = parse_gripper(data, where=where, source=source)
     log.debug("loaded gripper %s from %s", gripper.name, where)
     return gripper

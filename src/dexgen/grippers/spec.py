@@ -66,8 +66,9 @@ class ParallelJawGripper:
     palm: Palm
     finger: Finger
     description: str = ""
-    source: str = ""  # set by the loader: the file this came from
+    source: str = ""  # set by the loader: the file's name (``grippers/<name>.yaml`` when shipped)
     sha256: str = ""  # set by the loader: hash of the file's bytes (provenance)
+    document: str = ""  # set by the loader: the file's text, embedded in every output made with it
 
     def __post_init__(self) -> None:
         _positive(
@@ -121,6 +122,7 @@ class SuctionGripper:
     description: str = ""
     source: str = ""  # set by the loader
     sha256: str = ""  # set by the loader
+    document: str = ""  # set by the loader
 
     def __post_init__(self) -> None:
         _positive(

@@ -24,9 +24,7 @@ import trimesh
 
 from dexgen.grippers.geometry import Body, body_mesh, swept_bodies
 from dexgen.grippers.spec import ParallelJawGripper
-
-REASONS = ("none", "finger", "palm")  # reason codes stored as int8 indices
-NONE, FINGER, PALM = 0, 1, 2
+from dexgen.records.guesses import FINGER, NONE, PALM
 
 
 def bvh(mesh: trimesh.Trimesh) -> fcl.BVHModel:

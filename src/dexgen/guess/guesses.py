@@ -9,7 +9,6 @@ ones of each label are kept, so the result depends only on the seed. A shortfall
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -18,35 +17,12 @@ import trimesh
 from dexgen.errors import ConfigError
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.guess.antipodal import sample_antipodal
-from dexgen.guess.collision import NONE, GripperCollider
-from dexgen.guess.config import GuessConfig
+from dexgen.guess.collision import GripperCollider
 from dexgen.guess.random_poses import collision_free_random_poses
+from dexgen.params.guess import GuessConfig
+from dexgen.records.guesses import COLLIDING, FREE, NONE, ObjectGuesses
 
-LABELS = ("collision_free", "colliding", "random")  # label codes stored as int8 indices
-FREE, COLLIDING, RANDOM = 0, 1, 2
 CHUNK = 32  # candidates collision-checked between quota tests
-
-
-@dataclasses.dataclass
-class ObjectGuesses:
-    """All guesses of one object, collision-free first, then colliding, then random poses.
-
-    poses : (n, 4, 4) float64 -- gripper base in the scaled object frame, metres (+z approach, +x closing)
-    widths : (n,) float64 -- contact separation, metres (NaN for random poses)
-    openings : (n,) float64 -- pre-grasp pad opening, metres (the narrowest tested one if colliding)
-    contacts, normals : (n, 2, 3) float64 -- [finger_neg, finger_pos] contact points / outward normals (NaN for random)
-    labels : (n,) int8 -- index into LABELS; reasons : (n,) int8 -- index into collision.REASONS
-    stats : attempts, rejections, requested/found/shortfall per label
-    """
-
-    poses: np.ndarray
-    widths: np.ndarray
-    openings: np.ndarray
-    contacts: np.ndarray
-    normals: np.ndarray
-    labels: np.ndarray
-    reasons: np.ndarray
-    stats: dict
 
 
 def check_config(gripper: ParallelJawGripper, cfg: GuessConfig) -> None:

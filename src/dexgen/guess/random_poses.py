@@ -11,7 +11,8 @@ import numpy as np
 import trimesh
 
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.guess.collision import NONE, GripperCollider
+from dexgen.guess.collision import GripperCollider
+from dexgen.records.guesses import NONE
 
 
 def random_rotations(count: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,35 +1,32 @@
 """The guess stage over one shard: objects in, one guess file per object, a summary and pictures out.
 
-``guess_shard`` reads ``<objects>/index.json``, skips objects whose existing output carries the same
-provenance (seed, params hash, mesh hash, gripper file hash, code version), guesses the rest in a
-process pool, prunes files of objects no longer in the shard, and writes ``summary.json``. Each
-object's random stream is ``rng_for(seed, "guess", gripper, object key)``, so results do not depend
-on the worker count or order.
+``guess_shard`` reads ``<objects>/index.json`` and hands one unit per object to the runner
+(:mod:`dexgen.runner`): objects whose existing output carries the same provenance (seed, params hash,
+mesh hash, gripper file hash, code version) are reused, the rest are guessed on ``guess.workers``
+processes, files of objects no longer in the shard are pruned, and ``summary.json`` is written. Each
+object's random stream is ``rng_for(seed, "guess", gripper name, object key)``, so results do not
+depend on the worker count or order.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import logging
-import os
-from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
-from dexgen import npz_record
 from dexgen.atomic import write_json
 from dexgen.errors import ConfigError
-from dexgen.grippers import gripper_names, load_gripper
+from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
-from dexgen.guess.config import GuessConfig
 from dexgen.guess.guesses import check_config, guess_object
-from dexgen.guess.output import guess_meta, guess_provenance, read_meta, write_guesses
 from dexgen.guess.pictures import render_guesses
-from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
+from dexgen.objects.loading import load_object_mesh
+from dexgen.params.guess import GuessConfig
+from dexgen.records.guesses import guess_meta, guess_provenance, write_guesses
+from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
+from dexgen.runner import Unit, prune, run_units
 from dexgen.seeding import rng_for
-from dexgen.workers import process_pool
 
 log = logging.getLogger(__name__)
 
@@ -37,47 +34,75 @@ SUMMARY = "summary.json"
 PICTURES = "pictures"
 
 
-@functools.lru_cache(maxsize=4)
-def _gripper(name_or_path: str) -> Gripper:
-    return load_gripper(name_or_path)
-
-
-def _parallel_jaw(cfg: GuessConfig) -> ParallelJawGripper:
-    gripper = _gripper(cfg.gripper)
+def parallel_jaw_gripper(cfg: GuessConfig) -> ParallelJawGripper:
+    """The gripper ``cfg.gripper`` names, checked: antipodal guessing needs two fingers."""
+    gripper = load_gripper(cfg.gripper)
     if not isinstance(gripper, ParallelJawGripper):
-        jaws = [n for n in gripper_names() if isinstance(_gripper(n), ParallelJawGripper)]
         raise ConfigError(
-            f"guess.gripper: {gripper.name} is a {gripper.kind} gripper; antipodal guessing needs a "
-            f"parallel-jaw gripper, one of {jaws}"
+            f"guess.gripper: {gripper.name} ({cfg.gripper}) is a {gripper.kind} gripper; antipodal "
+            "guessing needs a parallel-jaw gripper"
         )
     check_config(gripper, cfg)
     return gripper
 
 
-def guess_one(
-    objects_dir: Path, record: ObjectRecord, out_dir: Path, cfg: GuessConfig, seed: int, picture: bool
-) -> dict[str, Any]:
-    """Guess one object and write its file (and picture); returns the file's meta."""
-    gripper = _parallel_jaw(cfg)
-    mesh = load_object_mesh(objects_dir, record)
-    result = guess_object(mesh, gripper, cfg, rng_for(seed, "guess", gripper.name, record.key))
-    stem = Path(record.mesh).stem
-    meta = guess_meta(record, gripper, result.stats, seed=seed, params=cfg.output_params())
-    write_guesses(out_dir / f"{stem}.npz", result, meta)
-    if picture:
-        f = result.stats["found"]
-        render_guesses(
-            out_dir / PICTURES / f"{stem}.png",
-            mesh,
-            gripper,
-            result.poses,
-            result.openings,
-            result.labels,
-            per_label=cfg.picture_grasps,
-            title=f"{record.key} / {gripper.name}: {f['collision_free']} free (green), "
-            f"{f['colliding']} colliding (red), {f['random']} random (grey)",
+@dataclasses.dataclass(frozen=True)
+class GuessWork:
+    """Guess one object and write its file (and picture); picklable, so it runs in any worker.
+
+    The gripper travels with the work as loaded on the driver (its text and hash included), so a
+    worker never looks a name up again.
+    """
+
+    objects_dir: Path
+    config: GuessConfig
+    gripper: ParallelJawGripper
+    seed: int
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        record, picture = unit.args
+        gripper = self.gripper
+        mesh = load_object_mesh(self.objects_dir, record)
+        result = guess_object(
+            mesh, gripper, self.config, rng_for(self.seed, "guess", gripper.name, record.key)
         )
-    return meta
+        meta = guess_meta(record, gripper, result.stats, prov=unit.provenance)
+        write_guesses(unit.output, result, meta)
+        if picture is not None:
+            f = result.stats["found"]
+            render_guesses(
+                picture,
+                mesh,
+                gripper,
+                result.poses,
+                result.openings,
+                result.labels,
+                per_label=self.config.picture_grasps,
+                title=f"{record.key} / {gripper.name}: {f['collision_free']} free (green), "
+                f"{f['colliding']} colliding (red), {f['random']} random (grey)",
+            )
+        return meta
+
+
+def guess_units(
+    records: list[ObjectRecord], out_dir: Path, gripper: Gripper, *, config: GuessConfig, seed: int
+) -> list[Unit]:
+    """One unit per object, in key order; the first ``max_pictures`` also draw a picture."""
+    units = []
+    for i, record in enumerate(sorted(records, key=lambda r: r.key)):
+        stem = mesh_stem(record)
+        picture = out_dir / PICTURES / f"{stem}.png" if i < config.max_pictures else None
+        prov = guess_provenance(record, gripper, seed=seed, params=config.output_params())
+        units.append(
+            Unit(
+                key=record.key,
+                output=out_dir / f"{stem}.npz",
+                provenance=prov,
+                args=(record, picture),
+                extra_outputs=(picture,) if picture is not None else (),
+            )
+        )
+    return units
 
 
 def guess_shard(
@@ -85,43 +110,31 @@ def guess_shard(
 ) -> dict[str, Any]:
     """Run the guess stage on one shard; returns (and writes) the shard summary."""
     objects_dir, out_dir = Path(objects_dir), Path(out_dir)
-    gripper = _parallel_jaw(config)
-    records = sorted(read_index(objects_dir), key=lambda r: r.key)
-    stems = [Path(r.mesh).stem for r in records]
+    gripper = parallel_jaw_gripper(config)
+    records = read_index(objects_dir)
+    stems = [mesh_stem(r) for r in records]
     if len(set(stems)) != len(stems):
         raise ConfigError(f"{objects_dir}: two objects share a mesh file name; cannot name their guess files")
     out_dir.mkdir(parents=True, exist_ok=True)
-    npz_record.prune_stale(out_dir, set(stems), pictures=PICTURES)
-    metas: dict[str, dict[str, Any]] = {}
-    todo = []
-    for i, (record, stem) in enumerate(zip(records, stems)):
-        picture = i < config.max_pictures
-        meta = read_meta(out_dir / f"{stem}.npz")
-        done = meta is not None and meta.get("provenance") == guess_provenance(
-            record, gripper, seed=seed, params=config.output_params()
-        )
-        if done and (not picture or (out_dir / PICTURES / f"{stem}.png").exists()):
-            metas[record.key] = meta
-        else:
-            todo.append((record, picture))
-    log.info("%s: %d objects, %d done, %d to guess", objects_dir, len(records), len(metas), len(todo))
-    workers = min(config.workers or os.cpu_count() or 1, max(len(todo), 1))
-    bar = tqdm(total=len(todo), desc=f"guess {objects_dir.name}", disable=not progress, unit="obj")
-    if workers == 1:
-        for record, picture in todo:
-            metas[record.key] = guess_one(objects_dir, record, out_dir, config, seed, picture)
-            bar.update()
-    else:
-        with process_pool(workers) as pool:
-            futures = {pool.submit(guess_one, objects_dir, r, out_dir, config, seed, p): r for r, p in todo}
-            for future in as_completed(futures):
-                metas[futures[future].key] = future.result()
-                bar.update()
-    bar.close()
-    summary = summarise([metas[r.key] for r in records], gripper=gripper, shard=objects_dir.name)
+    prune(out_dir, stems, patterns=("*.npz", f"{PICTURES}/*.png"))
+    units = guess_units(records, out_dir, gripper, config=config, seed=seed)
+    work = GuessWork(objects_dir, config, gripper, seed)
+    result = run_units(
+        units, work, desc=f"guess {objects_dir.name}", workers=config.workers, progress=progress
+    )
+    summary = summarise(list(result.metas.values()), gripper=gripper, shard=objects_dir.name)
     summary.update(seed=int(seed), params_hash=config.output_hash())
     write_json(out_dir / SUMMARY, summary)
-    short = summary["shortfall_objects"]
+    totals, short = summary["totals"], summary["shortfall_objects"]
+    log.info(
+        "%s: %d objects, %d collision-free, %d colliding, %d random, %d short of a quota",
+        out_dir,
+        summary["num_objects"],
+        totals.get("found.collision_free", 0),
+        totals.get("found.colliding", 0),
+        totals.get("found.random", 0),
+        len(short),
+    )
     if short:
         log.warning(
             "%s: %d of %d objects fell short of a quota: %s",

@@ -22,7 +22,7 @@ from dexgen import __version__, atomic
 from dexgen.config import to_mapping
 from dexgen.dexnet.stats import NormStats
 from dexgen.errors import InputError
-from dexgen.models import MODELS, get_model, model_config
+from dexgen.models.registry import MODELS, get_model, model_config
 from dexgen.seeding import derive_seed
 
 FORMAT_VERSION = 1

@@ -15,8 +15,8 @@ from dexgen.dexnet.fields import task_spec
 from dexgen.dexnet.packed import MANIFEST, PackedDataset, pack
 from dexgen.dexnet.splits import make_split, read_split, write_split
 from dexgen.dexnet.stats import compute_stats
-from dexgen.learn.config import TaskConfig
 from dexgen.learn.train import TrainData
+from dexgen.params.learn import TaskConfig
 from dexgen.seeding import rng_for
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def load_task_data(
         )
     write_split(split_out, split)
     stats = compute_stats(packed, split.train)
-    fingerprint = packed.manifest["fingerprint"]
+    fingerprint = packed.manifest["content_sha256"]
     log.info(
         "%s: %d train / %d val rows, stats %s (%s)", task, len(split.train), len(split.val), stats, MANIFEST
     )

@@ -1,6 +1,8 @@
 """What the ``train``, ``evaluate`` and ``convert`` stages do, end to end, given typed configs.
 
-Stage scripts parse argv and params and call one function here. Outputs per task::
+Stage scripts parse argv and params and call one function here. Every declared output is
+byte-identical on a re-run (the ``benchmark`` stage's timings excepted): timings and the machine's
+name go to the log, never into a tracked file. Outputs per task::
 
     models/<task>/model.pt            final checkpoint (weights, args, config, stats, hashes)
     models/<task>/split/              the train / val index files used
@@ -27,12 +29,15 @@ from dexgen.dexnet.splits import read_split
 from dexgen.hashing import sha256_file
 from dexgen.learn.baselines import ap_margin, baseline_metrics, beats_baselines
 from dexgen.learn.checkpoint import build_model, load_checkpoint, model_from_checkpoint, save_checkpoint
-from dexgen.learn.config import TaskConfig, TrainSetup
 from dexgen.learn.data import load_task_data, open_packed
 from dexgen.learn.device import device_name, resolve_device
 from dexgen.learn.evaluate import classification_metrics, finite_or_none, save_curves, save_example_grids
+from dexgen.learn.setup import TrainSetup
+from dexgen.learn.timing import benchmark
 from dexgen.learn.train import LAST, predict_scores, train
-from dexgen.models import DexNetFCGQCNN, fakeFCGQCNN, gqcnn_to_fcgqcnn, model_config
+from dexgen.models.fcgqcnn import DexNetFCGQCNN, fakeFCGQCNN, gqcnn_to_fcgqcnn
+from dexgen.models.registry import model_config
+from dexgen.params.learn import TaskConfig
 from dexgen.seeding import derive_seed, rng_for
 
 log = logging.getLogger(__name__)
@@ -65,8 +70,9 @@ def train_task(
     model = build_model(setup.model_name, setup.model_args, seed=setup.seed, key=setup.task)
     with Live(str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
         metrics = train(setup, data, model, live, checkpoint_dir=resume_dir)
-        metrics.update(device_name=device_name(device), model=setup.model_name, task=setup.task)
+        metrics.update(model=setup.model_name, task=setup.task)
         live.summary.update(metrics)
+    log.info("%s: trained on %s", setup.task, device_name(device))
     final = load_checkpoint(Path(resume_dir) / LAST)  # the last epoch, without optimiser state
     fields = {
         k: v for k, v in final.items() if k not in ("format", "code_version", "optimizer", "resume_key")
@@ -83,20 +89,22 @@ def evaluate_task(
     png_dir: str | Path,
     *,
     task: str,
-    cfg: TaskConfig,
-    expected_model: str,
-    cache_dir: str | Path,
+    task_cfg: TaskConfig,
+    model_name: str,
     device: str,
     batch_size: int = 1024,
+    cache_dir: str | Path,
 ) -> dict[str, Any]:
-    """Score the validation split saved with the checkpoint; write metrics, dvc plots and PNGs."""
+    """Score the validation split saved with the checkpoint (which must hold a ``model_name``); write
+    metrics, dvc plots and PNGs."""
+    cfg = task_cfg
     model_dir = Path(model_dir)
     ckpt_path = model_dir / MODEL_FILE
-    record = load_checkpoint(ckpt_path, expected_model=expected_model)
+    record = load_checkpoint(ckpt_path, expected_model=model_name)
     model, stats = model_from_checkpoint(record, path=ckpt_path)
     dev = resolve_device(device)
     packed = open_packed(dataset, cache_dir, task, cfg)
-    if packed.manifest["fingerprint"] != record["data_fingerprint"]:
+    if packed.manifest["content_sha256"] != record["data_fingerprint"]:
         log.warning("%s was trained on other data than %s (fingerprints differ)", ckpt_path, dataset)
     split = read_split(model_dir / "split", num_datapoints=len(packed))
     t0 = time.perf_counter()
@@ -104,6 +112,7 @@ def evaluate_task(
         model.to(dev), packed, split.val, stats, device=dev, batch_size=batch_size
     )
     seconds = time.perf_counter() - t0
+    log.info("%s: %d rows scored in %.2f s on %s", task, len(scores), seconds, device_name(dev))
     scores = scores.astype(np.float64)  # JSON plot files need Python floats
     metrics = classification_metrics(labels, scores)
     base, logreg_scores = baseline_metrics(
@@ -121,8 +130,6 @@ def evaluate_task(
         model=record["model_name"],
         task=task,
         device=str(dev),
-        device_name=device_name(dev),
-        inference_samples_per_s=len(scores) / max(seconds, 1e-9),
         split=split.kind,
         checkpoint_sha256=sha256_file(ckpt_path),
         params_hash=record["params_hash"],
@@ -195,10 +202,9 @@ def convert_task(
         "max_abs_diff_probability": diff_p,
         "max_abs_diff_logits": (fc_logits - fake_logits).abs().max().item(),
         "exact": diff_p <= EXACT_TOLERANCE,
-        "fc_seconds": t1 - t0,
-        "sliding_window_seconds": t2 - t1,
         "source_sha256": sha256_file(ckpt_path),
     }
+    log.info("FC heatmap %.3f s, sliding window %.3f s (timings: the benchmark stage)", t1 - t0, t2 - t1)
     fields = {k: v for k, v in record.items() if k not in ("format", "code_version")}
     fields.update(model_name="DexNetFCGQCNN", state_dict=fc_state, model_args=args, conversion=metrics)
     save_checkpoint(out_dir / MODEL_FILE, **fields)
@@ -206,3 +212,32 @@ def convert_task(
         log.warning("FC heatmap differs from the sliding window by %.3g (padding %s)", diff_p, args.padding)
     atomic.write_json(metrics_path, metrics)
     return metrics
+
+
+def benchmark_task(
+    dataset: str | Path,
+    metrics_path: str | Path,
+    *,
+    task: str,
+    task_cfg: TaskConfig,
+    seed: int,
+    device: str,
+    efficientnet_input: int,
+    cache_dir: str | Path,
+    repeats: int = 5,
+) -> dict[str, Any]:
+    """The ``benchmark`` stage: every timing of :func:`dexgen.learn.timing.benchmark`, written to JSON."""
+    dev = resolve_device(device)
+    data = open_packed(dataset, cache_dir, task, task_cfg)
+    result = benchmark(
+        str(dataset),
+        data,
+        device=dev,
+        device_label=device_name(dev),
+        seed=seed,
+        repeats=repeats,
+        efficientnet_input=efficientnet_input,
+    )
+    result["torch_version"] = torch.__version__
+    atomic.write_json(metrics_path, result)
+    return result

@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from dexgen.dexnet.augment import AugmentConfig, prepare_batch
 from dexgen.dexnet.dataset import iterate_batches
 from dexgen.dexnet.packed import PackedDataset
 from dexgen.dexnet.stats import NormStats
 from dexgen.dexnet.tensors import TensorsIndex
-from dexgen.models import DexNetFCGQCNN, GQCNNConfig, fakeFCGQCNN, get_model, gqcnn_to_fcgqcnn
+from dexgen.learn.augment import prepare_batch
+from dexgen.models.fcgqcnn import DexNetFCGQCNN, fakeFCGQCNN, gqcnn_to_fcgqcnn
+from dexgen.models.registry import get_model
+from dexgen.params.learn import AugmentConfig
+from dexgen.params.models import GQCNNConfig
 from dexgen.seeding import derive_seed, rng_for
 
 
@@ -146,7 +149,7 @@ def benchmark(
     efficientnet_input: int = 224,
 ) -> dict[str, Any]:
     """Every timing above, as one JSON-ready dict naming the device."""
-    from dexgen.models import EfficientNetConfig
+    from dexgen.params.models import EfficientNetConfig
 
     pose_dim = len(data.pose_columns)
     gq = GQCNNConfig(pose_dim=pose_dim)

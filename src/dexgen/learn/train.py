@@ -22,15 +22,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from dexgen.config import to_mapping
-from dexgen.dexnet.augment import prepare_batch
 from dexgen.dexnet.dataset import iterate_batches
 from dexgen.dexnet.packed import PackedDataset
 from dexgen.dexnet.splits import Split
 from dexgen.dexnet.stats import NormStats
 from dexgen.errors import InputError
 from dexgen.hashing import stable_hash
+from dexgen.learn.augment import prepare_batch
 from dexgen.learn.checkpoint import load_checkpoint, save_checkpoint
-from dexgen.learn.config import OptimConfig, TrainSetup
+from dexgen.learn.setup import TrainSetup
+from dexgen.params.learn import OptimConfig
 from dexgen.seeding import derive_seed, rng_for
 
 log = logging.getLogger(__name__)
@@ -98,92 +99,103 @@ def resume_key(setup: TrainSetup, data: TrainData) -> str:
     return stable_hash({"setup": cfg, "data": data.fingerprint, "stats": data.stats.to_dict()})
 
 
+def _resume(
+    last: Path, setup: TrainSetup, key: str, model: nn.Module, optimizer: torch.optim.Optimizer
+) -> tuple[int, list[dict[str, Any]]]:
+    """(epoch to start at, history so far) from the resume checkpoint, when it matches exactly.
+
+    A resume checkpoint is scratch: one of another architecture, configuration or data, or unreadable
+    (a crash while an older version wrote it), is ignored, never an error.
+    """
+    if not last.is_file():
+        return 0, []
+    try:
+        record = load_checkpoint(last)
+    except InputError as exc:
+        log.info("ignoring resume checkpoint: %s", exc)
+        return 0, []
+    if (
+        record.get("model_name") != setup.model_name
+        or record.get("resume_key") != key
+        or record["epoch"] > setup.optim.epochs
+    ):
+        log.info("ignoring %s: it belongs to another configuration or data", last)
+        return 0, []
+    model.load_state_dict(record["state_dict"])
+    optimizer.load_state_dict(record["optimizer"])
+    log.info("resuming %s from epoch %d (%s)", setup.task, record["epoch"], last)
+    return record["epoch"], list(record["history"])
+
+
+def _train_epoch(
+    setup: TrainSetup, data: TrainData, model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int
+) -> dict[str, float]:
+    """One pass over the train split; every draw keyed by seed, task and epoch. Returns lr, loss, accuracy."""
+    cfg, device = setup.optim, torch.device(setup.device)
+    steps_per_epoch = math.ceil(len(data.split.train) / cfg.batch_size)
+    model.train()
+    torch.manual_seed(derive_seed(setup.seed, "dropout", setup.task, epoch))
+    order_rng = rng_for(setup.seed, "shuffle", setup.task, epoch)
+    aug_rng = rng_for(setup.seed, "augment", setup.task, epoch)
+    loss_sum, correct, seen, lr = 0.0, 0, 0, cfg.lr
+    for i, batch in enumerate(iterate_batches(data.packed, data.split.train, cfg.batch_size, rng=order_rng)):
+        lr = lr_at(cfg, epoch * steps_per_epoch + i, steps_per_epoch)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        depth, pose = prepare_batch(
+            batch["depth"].to(device),
+            batch["pose"].to(device),
+            data.stats,
+            augment=setup.task_cfg.augment,
+            rng=aug_rng,
+            negate=data.negate,
+        )
+        label = batch["label"].to(device)
+        logits = model(depth, pose)
+        loss = F.cross_entropy(logits, label)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(label)
+        correct += (logits.argmax(1) == label).sum().item()
+        seen += len(label)
+    return {"lr": lr, "train/loss": loss_sum / seen, "train/accuracy_at_0.5": correct / seen}
+
+
+def _log(live: Any, record: dict[str, Any]) -> None:
+    for name, value in record.items():
+        live.log_metric(name, value, plot=name != "epoch")
+    live.next_step()
+
+
 def train(
     setup: TrainSetup, data: TrainData, model: nn.Module, live: Any, *, checkpoint_dir: str | Path
 ) -> dict[str, Any]:
     """Train ``model`` in place; ``live`` is a dvclive ``Live``. Returns the final metrics.
 
     ``checkpoint_dir/last.pt`` is written after every epoch and resumed from when its
-    :func:`resume_key` matches (a finished run with fewer epochs is extended).
+    :func:`resume_key` matches (a finished run with fewer epochs is extended). The metrics hold no
+    timing and no resume point, so a resumed run and an uninterrupted one write the same files.
     """
     cfg = setup.optim
     device = torch.device(setup.device)
     model.to(device)
     optimizer = make_optimizer(model, cfg)
-    train_idx, val_idx = data.split.train, data.split.val
-    steps_per_epoch = math.ceil(len(train_idx) / cfg.batch_size)
     key = resume_key(setup, data)
     last = Path(checkpoint_dir) / LAST
-
-    start_epoch, history = 0, []
-    if last.is_file():
-        # A resume checkpoint is scratch: one of another architecture, or unreadable (a crash while
-        # an older version wrote it), is ignored, never an error. Only an exact match resumes.
-        try:
-            record = load_checkpoint(last)
-        except InputError as exc:
-            log.info("ignoring resume checkpoint: %s", exc)
-            record = {}
-        if (
-            record.get("model_name") == setup.model_name
-            and record.get("resume_key") == key
-            and record["epoch"] <= cfg.epochs
-        ):
-            model.load_state_dict(record["state_dict"])
-            optimizer.load_state_dict(record["optimizer"])
-            start_epoch, history = record["epoch"], list(record["history"])
-            log.info("resuming %s from epoch %d (%s)", setup.task, start_epoch, last)
-        else:
-            log.info("ignoring %s: it belongs to another configuration or data", last)
+    start_epoch, history = _resume(last, setup, key, model, optimizer)
     for record in history:  # replay into a fresh dvclive folder so its plots are complete
-        for name, value in record.items():
-            live.log_metric(name, value, plot=name != "epoch")
-        live.next_step()
+        _log(live, record)
 
     t0 = time.perf_counter()
     for epoch in range(start_epoch, cfg.epochs):
-        model.train()
-        torch.manual_seed(derive_seed(setup.seed, "dropout", setup.task, epoch))
-        order_rng = rng_for(setup.seed, "shuffle", setup.task, epoch)
-        aug_rng = rng_for(setup.seed, "augment", setup.task, epoch)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for i, batch in enumerate(iterate_batches(data.packed, train_idx, cfg.batch_size, rng=order_rng)):
-            lr = lr_at(cfg, epoch * steps_per_epoch + i, steps_per_epoch)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            depth, pose = prepare_batch(
-                batch["depth"].to(device),
-                batch["pose"].to(device),
-                data.stats,
-                augment=setup.task_cfg.augment,
-                rng=aug_rng,
-                negate=data.negate,
-            )
-            label = batch["label"].to(device)
-            logits = model(depth, pose)
-            loss = F.cross_entropy(logits, label)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * len(label)
-            correct += (logits.argmax(1) == label).sum().item()
-            seen += len(label)
-
+        record = {"epoch": epoch + 1, **_train_epoch(setup, data, model, optimizer, epoch)}
         scores, labels, val_loss = predict_scores(
-            model, data.packed, val_idx, data.stats, device=device, batch_size=cfg.eval_batch_size
+            model, data.packed, data.split.val, data.stats, device=device, batch_size=cfg.eval_batch_size
         )
-        record = {
-            "epoch": epoch + 1,
-            "lr": lr,
-            "train/loss": loss_sum / seen,
-            "train/accuracy_at_0.5": correct / seen,
-            "val/loss": val_loss,
-            "val/accuracy_at_0.5": float(((scores > 0.5) == labels).mean()),
-        }
+        record.update({"val/loss": val_loss, "val/accuracy_at_0.5": float(((scores > 0.5) == labels).mean())})
         history.append(record)
-        for name, value in record.items():
-            live.log_metric(name, value, plot=name != "epoch")
-        live.next_step()
+        _log(live, record)
         log.info("%s epoch %d/%d: %s", setup.task, epoch + 1, cfg.epochs, record)
         save_checkpoint(
             last,
@@ -191,15 +203,13 @@ def train(
             optimizer=optimizer.state_dict(),
             resume_key=key,
         )
-
+    log.info("%s: epochs %d-%d in %.1f s", setup.task, start_epoch + 1, cfg.epochs, time.perf_counter() - t0)
     metrics = dict(history[-1]) if history else {}
     metrics.update(
         device=str(device),
         epochs=cfg.epochs,
-        num_train=int(len(train_idx)),
-        num_val=int(len(val_idx)),
-        train_seconds=time.perf_counter() - t0,
-        resumed_from_epoch=start_epoch,
+        num_train=int(len(data.split.train)),
+        num_val=int(len(data.split.val)),
     )
     return metrics
 

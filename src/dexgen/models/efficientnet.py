@@ -9,23 +9,11 @@ so the gripper depth reaches the decision.
 
 from __future__ import annotations
 
-import dataclasses
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-@dataclasses.dataclass(frozen=True)
-class EfficientNetConfig:
-    pose_dim: int = 1  # set from the task
-    use_pose: bool = True  # concatenate the pose to the pooled features
-    input_size: int = 224  # crops are resized to this (Dex-Net 5.0: 224; smaller trains much faster)
-    dropout: float = 0.2  # torchvision's classifier dropout
-
-    def __post_init__(self) -> None:
-        if self.input_size < 32 or self.pose_dim < 1 or not 0 <= self.dropout < 1:
-            raise ValueError("input_size >= 32, pose_dim >= 1 and 0 <= dropout < 1 are required")
+from dexgen.params.models import EfficientNetConfig
 
 
 class EfficientNet(nn.Module):

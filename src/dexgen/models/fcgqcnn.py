@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dexgen.errors import InputError
-from dexgen.models.gqcnn import ConvStack, DexNetGQCNN, GQCNNConfig, feature_size
+from dexgen.params.models import GQCNNConfig, feature_size
+from dexgen.models.gqcnn import ConvStack, DexNetGQCNN
 
 
 def heatmap_size(cfg: GQCNNConfig, height: int, width: int) -> tuple[int, int]:

@@ -1,36 +1,34 @@
 """Build the object set: resolve the source, process each mesh, write the sharded layout.
 
-Processing is cached per object under ``cache_dir`` keyed on everything that decides the result
-(source bytes, scale, bounds, code version), so an interrupted or repeated run redoes only the
-objects that are new or changed. The output folder is replaced atomically at the end.
+Processing runs on the per-object runner (:mod:`dexgen.runner`) and is cached per object under
+``cache_dir``, keyed on everything that decides the result (source bytes, scale, bounds, code
+version), so an interrupted or repeated run redoes only the objects that are new or changed. The
+output folder is replaced atomically at the end.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import json
 import logging
-import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import trimesh
-from tqdm import tqdm
 
 from dexgen import __version__, atomic
 from dexgen.config import to_mapping
 from dexgen.errors import InputError
 from dexgen.hashing import sha256_bytes, sha256_file, stable_hash
 from dexgen.objects import procedural
-from dexgen.objects.config import ObjectsConfig
-from dexgen.objects.loading import read_mesh, repair_mesh, volume_of
-from dexgen.objects.records import FORMAT_VERSION, INDEX, ObjectRecord, load_object_mesh
+from dexgen.objects.loading import load_object_mesh, read_mesh, repair_mesh, volume_of
 from dexgen.objects.scales import read_scales
-from dexgen.objects.shards import shard_dirname, shard_of
-from dexgen.workers import process_pool
+from dexgen.objects.shards import shard_of
+from dexgen.params.objects import ObjectsConfig
+from dexgen.records.objects import FORMAT_VERSION, INDEX, ObjectRecord, shard_dirname
+from dexgen.runner import Unit, run_units
 
 log = logging.getLogger(__name__)
 
@@ -85,20 +83,44 @@ def _fetch_archive(cfg: ObjectsConfig, cache_dir: Path) -> tuple[Path, Path]:
     return root, scales_json
 
 
-def _process(job: _Job, cfg: ObjectsConfig, seed: int, cache_dir: Path) -> tuple[dict[str, Any], bytes]:
-    """(record fields, PLY bytes) for one object, from the cache when its inputs are unchanged."""
+def _cache_paths(job: _Job, cfg: ObjectsConfig, cache_dir: Path) -> tuple[Path, Path]:
+    """(record fields JSON, PLY) of ``job`` in the cache, named by a hash of everything that decides them."""
     cache_key = stable_hash(
         {"job": dataclasses.asdict(job) | {"path": None}, "bounds": cfg.bounds, "v": __version__, "fmt": 1}
     )
-    cached_json, cached_ply = (
-        cache_dir / "objects" / f"{cache_key}.json",
-        cache_dir / "objects" / f"{cache_key}.ply",
-    )
-    if cached_json.is_file() and cached_ply.is_file():
-        fields = json.loads(cached_json.read_text())
-        data = cached_ply.read_bytes()
-        if sha256_bytes(data) == fields["mesh_sha256"]:
-            return fields, data
+    return cache_dir / "objects" / f"{cache_key}.json", cache_dir / "objects" / f"{cache_key}.ply"
+
+
+def cached_object(unit: Unit) -> dict[str, Any] | None:
+    """The runner's reader: the cached fields of an object whose inputs are unchanged (and whose PLY is whole)."""
+    cached_json, cached_ply = unit.output, unit.extra_outputs[0]
+    if not (cached_json.is_file() and cached_ply.is_file()):
+        return None
+    fields = json.loads(cached_json.read_text())
+    return {"fields": fields} if sha256_file(cached_ply) == fields.get("mesh_sha256") else None
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectWork:
+    """Load (or generate), repair and scale one object into the cache. A bad mesh is reported, not
+    raised: ``on_bad_mesh`` decides after every object has been tried."""
+
+    cfg: ObjectsConfig
+    seed: int
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        (job,) = unit.args
+        try:
+            fields, data = _process(job, self.cfg, self.seed)
+        except InputError as exc:
+            return {"error": str(exc)}
+        atomic.write_bytes(unit.extra_outputs[0], data)
+        atomic.write_json(unit.output, fields)
+        return {"fields": fields}
+
+
+def _process(job: _Job, cfg: ObjectsConfig, seed: int) -> tuple[dict[str, Any], bytes]:
+    """(record fields, PLY bytes) of one object."""
     if job.source == "builtin":
         raw = procedural.make_object(job.kind, job.key, seed=seed, size_range=cfg.size_range)
         name = f"builtin:{job.key}"
@@ -121,16 +143,7 @@ def _process(job: _Job, cfg: ObjectsConfig, seed: int, cache_dir: Path) -> tuple
         "faces": len(stored.faces),
         "repairs": repairs,
     }
-    atomic.write_bytes(cached_ply, data)
-    atomic.write_json(cached_json, fields)
     return fields, data
-
-
-def _process_safe(job: _Job, cfg: ObjectsConfig, seed: int, cache_dir: Path):
-    try:
-        return job.key, _process(job, cfg, seed, cache_dir), None
-    except InputError as exc:
-        return job.key, None, str(exc)
 
 
 def mesh_filename(key: str) -> str:
@@ -148,37 +161,23 @@ def build_object_set(
     report_path: str | Path | None = None,
     preview_path: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Write the object set to ``out_dir`` (see :mod:`dexgen.objects.records`); return the report."""
+    """Write the object set to ``out_dir`` (see :mod:`dexgen.records.objects`); return the report."""
     out_dir, cache_dir = Path(out_dir), Path(cache_dir)
     jobs = resolve_jobs(cfg, seed=seed, cache_dir=cache_dir)
-    results: dict[str, tuple[dict[str, Any], bytes]] = {}
-    errors: dict[str, str] = {}
-    workers = cfg.workers or os.cpu_count() or 1
-    bar = tqdm(total=len(jobs), desc="objects", unit="obj", disable=None)
-    if workers <= 1 or len(jobs) <= 1:
-        outcomes = (_process_safe(job, cfg, seed, cache_dir) for job in jobs)
-        for key, result, error in outcomes:
-            _collect(key, result, error, results, errors, cfg)
-            bar.update()
-    else:
-        with process_pool(workers) as pool:
-            futures = [pool.submit(_process_safe, job, cfg, seed, cache_dir) for job in jobs]
-            for future in cf.as_completed(futures):
-                _collect(*future.result(), results, errors, cfg)
-                bar.update()
-    bar.close()
-    if errors and cfg.on_bad_mesh == "error":
-        shown = [errors[k] for k in sorted(errors)][:10]
-        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-        hint = "; set objects.on_bad_mesh: skip to leave bad meshes out" if len(jobs) > 1 else ""
-        raise InputError(
-            f"{len(errors)} of {len(jobs)} objects refused{hint}:\n  " + "\n  ".join(shown) + more
-        )
-    if jobs and len(errors) / len(jobs) > cfg.max_skipped_fraction:
-        raise InputError(
-            f"{len(errors)} of {len(jobs)} objects refused, more than objects.max_skipped_fraction="
-            f"{cfg.max_skipped_fraction}; first: {errors[sorted(errors)[0]]}"
-        )
+    units = []
+    for job in jobs:
+        cached_json, cached_ply = _cache_paths(job, cfg, cache_dir)
+        units.append(Unit(job.key, cached_json, {}, (job,), (cached_ply,)))
+    work = ObjectWork(cfg, seed)
+    metas = run_units(units, work, reader=cached_object, desc="objects", workers=cfg.workers).metas
+    results, errors = {}, {}
+    for unit in units:
+        meta = metas[unit.key]
+        if "error" in meta:
+            errors[unit.key] = meta["error"]
+        else:
+            results[unit.key] = (meta["fields"], unit.extra_outputs[0].read_bytes())
+    _check_refusals(errors, len(jobs), cfg)
     records = _write_layout(cfg, results, out_dir)
     report = _report(cfg, records, errors)
     if report_path is not None:
@@ -193,13 +192,21 @@ def build_object_set(
     return report
 
 
-def _collect(key, result, error, results, errors, cfg: ObjectsConfig) -> None:
-    if error is None:
-        results[key] = result
-    else:
-        errors[key] = error
-        if cfg.on_bad_mesh == "skip":
-            log.warning("skipping %s", error)
+def _check_refusals(errors: dict[str, str], total: int, cfg: ObjectsConfig) -> None:
+    """Stop on bad meshes (``on_bad_mesh: error``), or report them and stop past ``max_skipped_fraction``."""
+    if cfg.on_bad_mesh == "skip":
+        for key in sorted(errors):
+            log.warning("skipping %s", errors[key])
+    if errors and cfg.on_bad_mesh == "error":
+        shown = [errors[k] for k in sorted(errors)][:10]
+        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+        hint = "; set objects.on_bad_mesh: skip to leave bad meshes out" if total > 1 else ""
+        raise InputError(f"{len(errors)} of {total} objects refused{hint}:\n  " + "\n  ".join(shown) + more)
+    if total and len(errors) / total > cfg.max_skipped_fraction:
+        raise InputError(
+            f"{len(errors)} of {total} objects refused, more than objects.max_skipped_fraction="
+            f"{cfg.max_skipped_fraction}; first: {errors[sorted(errors)[0]]}"
+        )
 
 
 def _write_layout(cfg: ObjectsConfig, results: dict, out_dir: Path) -> list[ObjectRecord]:

@@ -6,7 +6,6 @@ and says what is wrong, so a user with thousands of meshes can find and fix the 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from pathlib import Path
@@ -15,19 +14,12 @@ import numpy as np
 import trimesh
 
 from dexgen.errors import InputError
+from dexgen.params.objects import MeshBounds
+from dexgen.records.objects import ObjectRecord
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_EXTENSIONS = (".obj", ".stl", ".ply", ".glb")
-
-
-@dataclasses.dataclass(frozen=True)
-class MeshBounds:
-    """Sanity bounds on a scaled mesh; a mesh outside them almost always has a wrong scale."""
-
-    min_extent: float = 0.005  # metres: the largest side of anything a gripper can pick
-    max_extent: float = 0.5  # metres: bigger than any parallel-jaw stroke by far
-    min_volume: float = 1e-9  # m^3 (1 mm^3): below this the mesh is flat or degenerate
 
 
 def check_extension(path: Path) -> None:
@@ -138,3 +130,12 @@ def volume_of(mesh: trimesh.Trimesh) -> float:
         return abs(float(mesh.convex_hull.volume))
     except Exception:  # qhull fails on coplanar input: that is zero volume
         return 0.0
+
+
+def load_object_mesh(shard_dir: str | Path, record: ObjectRecord) -> trimesh.Trimesh:
+    """The processed (scaled, metres) mesh of ``record`` from its shard folder (see :mod:`dexgen.records.objects`)."""
+    path = Path(shard_dir) / record.mesh
+    mesh = trimesh.load(path, file_type="ply", process=False, force="mesh")
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
+        raise InputError(f"{path}: processed mesh is empty or unreadable")
+    return mesh

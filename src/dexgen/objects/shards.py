@@ -16,8 +16,3 @@ def shard_of(key: str, shard_ids: tuple[str, ...]) -> str:
         raise ValueError("at least one shard id is needed")
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     return shard_ids[int.from_bytes(digest[:8], "big") % len(shard_ids)]
-
-
-def shard_dirname(shard_id: str) -> str:
-    """Folder name of a shard: ``shard-<id>``."""
-    return f"shard-{shard_id}"

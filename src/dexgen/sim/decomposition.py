@@ -11,8 +11,6 @@ the stage counts and reports these, never silently.
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
 import logging
 import zipfile
 from pathlib import Path
@@ -20,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from dexgen import npz_record
 from dexgen.atomic import write_bytes
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
+from dexgen.params.sim import DecompositionConfig
+from dexgen.records import npz
 from dexgen.seeding import derive_seed
-from dexgen.sim.config import DecompositionConfig
 
 log = logging.getLogger(__name__)
 
@@ -101,23 +99,19 @@ def decompose(mesh: trimesh.Trimesh, cfg: DecompositionConfig, *, seed: int = 0)
 
 
 def encode(dec: Decomposition) -> bytes:
-    """Deterministic bytes: ``v<i>.npy`` / ``f<i>.npy`` per part and a JSON header (see npz_record)."""
+    """Deterministic bytes: ``v<i>.npy`` / ``f<i>.npy`` per part and a JSON header (see records.npz)."""
     header = {"version": _VERSION, "method": dec.method, "note": dec.note, "parts": len(dec.parts)}
     arrays = {}
     for i, (verts, faces) in enumerate(dec.parts):
         arrays[f"v{i}"], arrays[f"f{i}"] = verts, faces
-    return npz_record.encode(arrays, tuple(arrays), header)
+    return npz.encode(arrays, tuple(arrays), header)
 
 
 def decode(data: bytes) -> Decomposition:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        header = json.loads(zf.read("meta.json"))
-        if header.get("version") != _VERSION:
-            raise ValueError(f"cache version {header.get('version')!r}, expected {_VERSION}")
-        parts = [
-            (np.load(io.BytesIO(zf.read(f"v{i}.npy"))), np.load(io.BytesIO(zf.read(f"f{i}.npy"))))
-            for i in range(header["parts"])
-        ]
+    arrays, header = npz.decode(data)
+    if header.get("version") != _VERSION:
+        raise ValueError(f"cache version {header.get('version')!r}, expected {_VERSION}")
+    parts = [(arrays[f"v{i}"], arrays[f"f{i}"]) for i in range(header["parts"])]
     return Decomposition(parts, header["method"], header["note"])
 
 

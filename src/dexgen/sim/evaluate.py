@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dexgen.sim.backend import PHASES, REASONS
-from dexgen.sim.config import SuccessConfig
+from dexgen.params.sim import SuccessConfig
+from dexgen.records.trials import PHASES, REASONS
 
 
 def relative_poses(hand_pos, hand_quat, obj_pos, obj_quat) -> tuple[np.ndarray, np.ndarray]:

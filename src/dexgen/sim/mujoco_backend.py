@@ -19,8 +19,9 @@ import numpy as np
 from mujoco import rollout
 
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.sim.backend import SimBackend, Trials
-from dexgen.sim.config import SimConfig
+from dexgen.params.sim import SimConfig
+from dexgen.records.trials import Trials
+from dexgen.sim.backend import SimBackend
 from dexgen.sim.evaluate import drift, label_trials, relative_poses
 from dexgen.sim.mujoco_scene import Scene, build_scene
 from dexgen.sim.objects import SimObject
@@ -99,7 +100,8 @@ class MujocoBackend(SimBackend):
             self._buffers = _Buffers(nstate, ncontrol, self.config.batch_size, self.schedule)
         return self._buffers
 
-    def version(self) -> str:
+    @classmethod
+    def version(cls) -> str:
         return f"mujoco {mujoco.__version__}"
 
     def close(self) -> None:

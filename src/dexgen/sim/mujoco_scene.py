@@ -22,7 +22,7 @@ import numpy as np
 
 from dexgen.grippers.geometry import FINGERS, bodies
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.sim.config import SimConfig
+from dexgen.params.sim import SimConfig
 from dexgen.sim.objects import SimObject
 
 
@@ -58,22 +58,8 @@ def _geom_common(geom: mujoco.MjsGeom, cfg: SimConfig, torsional: float) -> None
     geom.solimp = [*cfg.finger_solimp, 0.5, 2.0]  # (dmin, dmax, width) + MuJoCo's default midpoint, power
 
 
-def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> Scene:
-    """Compile the scene of ``obj`` and ``gripper``; hand and object both start at the world origin."""
-    if not isinstance(gripper, ParallelJawGripper):
-        raise TypeError(
-            f"{gripper.name}: the MuJoCo grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
-        )
-    spec = mujoco.MjSpec()
-    spec.modelname = f"{gripper.name}__{obj.key}".replace("/", "_")
-    opt = spec.option
-    opt.timestep = cfg.protocol.timestep
-    opt.gravity = [0.0, 0.0, -9.81]
-    opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
-    opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
-    force = gripper.closing_force if cfg.closing_force is None else cfg.closing_force
-
-    spec.worldbody.add_body(name="target", mocap=True)
+def _add_hand(spec: mujoco.MjSpec, gripper: ParallelJawGripper, cfg: SimConfig) -> None:
+    """The hand: a dynamic, gravity-compensated free body with the palm and two sliding fingers."""
     hand = spec.worldbody.add_body(name="hand", gravcomp=1.0)
     hand.add_freejoint(name="hand_free")
     finger_bodies = {}
@@ -107,6 +93,10 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
         _geom_common(geom, cfg, cfg.torsional_friction)
     if set(finger_bodies) != set(FINGERS):
         raise ValueError(f"{gripper.name}: expected finger bodies {FINGERS}, got {sorted(finger_bodies)}")
+
+
+def _add_drives(spec: mujoco.MjSpec, cfg: SimConfig, force: float) -> None:
+    """Force-limited finger servos, the optional finger coupling, and the hand-to-mocap weld."""
     spec.add_exclude(bodyname1=FINGERS[0], bodyname2=FINGERS[1])
     if cfg.finger_coupling:  # q_neg = q_pos: the pads close symmetrically, as a linkage makes them
         couple = spec.add_equality(
@@ -136,6 +126,9 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
     # from qpos0", where hand and target coincide; data[10] is the torque scale.
     weld.data = np.array([0.0] * 10 + [1.0, 0.0])
 
+
+def _add_object(spec: mujoco.MjSpec, obj: SimObject, cfg: SimConfig) -> None:
+    """The object: a free body with explicit mass and inertia and one mesh geom per convex part."""
     body = spec.worldbody.add_body(name="object")
     body.add_freejoint(name="object_free")
     body.explicitinertial = True
@@ -161,7 +154,30 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
         _geom_common(geom, cfg, obj.torsional_friction)
         geom.friction = [obj.friction, obj.torsional_friction, 1e-4]
 
+
+def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> Scene:
+    """Compile the scene of ``obj`` and ``gripper``; hand and object both start at the world origin."""
+    if not isinstance(gripper, ParallelJawGripper):
+        raise TypeError(
+            f"{gripper.name}: the MuJoCo grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
+        )
+    spec = mujoco.MjSpec()
+    spec.modelname = f"{gripper.name}__{obj.key}".replace("/", "_")
+    opt = spec.option
+    opt.timestep = cfg.protocol.timestep
+    opt.gravity = [0.0, 0.0, -9.81]
+    opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+    opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
+    force = gripper.closing_force if cfg.closing_force is None else cfg.closing_force
+    spec.worldbody.add_body(name="target", mocap=True)
+    _add_hand(spec, gripper, cfg)
+    _add_drives(spec, cfg, force)
+    _add_object(spec, obj, cfg)
     model = spec.compile()
+    return _scene(model, spec, force, cfg)
+
+
+def _scene(model: mujoco.MjModel, spec: mujoco.MjSpec, force: float, cfg: SimConfig) -> Scene:
     jnt = {name: model.joint(name) for name in ("hand_free", "object_free", *(f"{f}_slide" for f in FINGERS))}
     geom_body = model.geom_bodyid
     object_body = model.body("object").id

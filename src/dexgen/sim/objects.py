@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import trimesh
 
-from dexgen.sim.config import SimConfig
+from dexgen.params.sim import SimConfig
 from dexgen.sim.decomposition import Decomposition, cached_decomposition
 
 

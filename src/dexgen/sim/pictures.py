@@ -14,7 +14,7 @@ import trimesh
 
 from dexgen.grippers.spec import Gripper
 from dexgen.guess.pictures import render_guesses
-from dexgen.sim.backend import REASONS
+from dexgen.records.trials import REASONS
 
 
 def render_trials(
@@ -61,9 +61,10 @@ def render_results_file(
     ``objects_dir`` is the object shard the results came from (its index names the mesh). Returns ``out``.
     """
     from dexgen.errors import InputError
-    from dexgen.grippers import load_gripper
-    from dexgen.objects.records import load_object_mesh, read_index
-    from dexgen.sim.output import read_results
+    from dexgen.objects.loading import load_object_mesh
+    from dexgen.records.grippers import gripper_from_record
+    from dexgen.records.objects import read_index
+    from dexgen.records.trials import read_results
 
     arrays, meta = read_results(results)
     records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
@@ -76,12 +77,12 @@ def render_results_file(
     render_trials(
         out,
         mesh,
-        load_gripper(meta["gripper"]),
+        gripper_from_record(meta["gripper"], where=str(results)),
         arrays["poses"],
         arrays["openings"],
         held,
         reasons=arrays["reason"],
         per_group=per_group,
-        title=f"{meta['object']} / {meta['gripper']} ({meta['engine']})",
+        title=f"{meta['object']} / {meta['gripper']['name']} ({meta['engine']})",
     )
     return Path(out)

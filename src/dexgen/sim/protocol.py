@@ -19,8 +19,8 @@ import dataclasses
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from dexgen.sim.backend import PHASES
-from dexgen.sim.config import ProtocolConfig
+from dexgen.params.sim import ProtocolConfig
+from dexgen.records.trials import PHASES
 
 GRAVITY = np.array([0.0, 0.0, -9.81])  # m/s^2, world frame
 UP = np.array([0.0, 0.0, 1.0])

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 
 from dexgen.errors import ConfigError
+from dexgen.params.sim import SimConfig
 from dexgen.sim.backend import SimBackend
-from dexgen.sim.config import SimConfig
 
 BACKENDS: dict[str, str] = {
     "mujoco": "dexgen.sim.mujoco_backend:MujocoBackend",

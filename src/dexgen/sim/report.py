@@ -10,12 +10,15 @@ intervals must not overlap); and how many guesses start inside the object's *sim
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
 from dexgen.atomic import write_json
 from dexgen.errors import InputError
+
+log = logging.getLogger(__name__)
 
 ANTIPODAL, RANDOM = "collision_free", "random"
 
@@ -124,4 +127,15 @@ def write_report(sim_dir: str | Path, out_path: str | Path) -> dict[str, Any]:
     """Build the report from ``sim_dir`` and write it to ``out_path``; returns it."""
     report = build_report(read_summaries(sim_dir))
     write_json(out_path, report)
+    nc = report["negative_control"]
+    log.info(
+        "%s: %d objects, antipodal held %s, random held %s, separated: %s",
+        out_path,
+        report["num_objects"],
+        nc["antipodal"]["rate"],
+        nc["random"]["rate"],
+        nc["separated"],
+    )
+    if not nc["separated"]:
+        log.warning("the negative control does not separate: the trial may not discriminate grasps")
     return report

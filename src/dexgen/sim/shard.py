@@ -1,39 +1,39 @@
 """The simulate stage over one shard: objects + guesses in, one results file per object, a summary out.
 
-``simulate_shard`` reads ``<objects>/index.json`` and each object's guess file, skips objects whose
-existing results carry the same provenance (seed, params hash, mesh, gripper and guess file hashes,
-engine, code version), simulates the rest one object at a time (the backend uses every core inside
-one object), prunes results of objects no longer in the shard, and writes ``summary.json``. Convex
+``simulate_shard`` reads ``<objects>/index.json`` and each object's guess file, and hands one unit per
+object to the runner (:mod:`dexgen.runner`): objects whose existing results carry the same provenance
+(seed, params hash, mesh, gripper and guess file hashes, engine, code version) are reused, the rest
+are simulated one object at a time (the backend uses every core inside one object), results of
+objects no longer in the shard are pruned, and ``summary.json`` is written. The gripper is rebuilt
+from the block each guess file carries (:mod:`dexgen.records.grippers`), never looked up by name. Convex
 parts are cached per mesh hash under ``<cache>/convex``; hull fallbacks are counted in the summary.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
-from dexgen import npz_record
 from dexgen.atomic import write_json
 from dexgen.errors import ConfigError, InputError
-from dexgen.grippers import load_gripper
-from dexgen.grippers.spec import Gripper, ParallelJawGripper
-from dexgen.guess.output import read_guesses
-from dexgen.guess.output import read_meta as read_guess_meta
+from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_file
-from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
+from dexgen.objects.loading import load_object_mesh
+from dexgen.params.sim import SimConfig
 from dexgen.provenance import provenance
-from dexgen.sim.backend import PHASES, REASONS, SimBackend
-from dexgen.sim.config import SimConfig
+from dexgen.records.grippers import parallel_jaw_from_record, same_gripper
+from dexgen.records.guesses import read_guesses
+from dexgen.records.guesses import read_meta as read_guess_meta
+from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
+from dexgen.records.trials import PHASES, REASONS, write_results
+from dexgen.runner import Unit, prune, run_units
+from dexgen.sim.backend import SimBackend
 from dexgen.sim.objects import object_for_record
-from dexgen.sim.output import read_meta, write_results
 from dexgen.sim.pictures import render_trials
-from dexgen.sim.registry import make_backend
+from dexgen.sim.registry import backend_class, make_backend
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +41,12 @@ SUMMARY = "summary.json"
 PICTURES = "pictures"
 
 
-@functools.lru_cache(maxsize=4)
-def _gripper(name: str) -> Gripper:
-    return load_gripper(name)
-
-
-def gripper_of(guess_meta: dict[str, Any], where: Path) -> ParallelJawGripper:
-    """The gripper a guess file was made with, checked against the file hash it recorded."""
-    gripper = _gripper(guess_meta["gripper"])
-    recorded = guess_meta.get("provenance", {}).get("gripper_sha256")
-    if recorded and recorded != gripper.sha256:
-        raise InputError(
-            f"{where}: guesses were made with a different {gripper.name} file (sha256 {recorded[:12]}, now "
-            f"{gripper.sha256[:12]}); re-run the guess stage"
-        )
-    if not isinstance(gripper, ParallelJawGripper):
-        raise ConfigError(
-            f"{where}: gripper {gripper.name} is {gripper.kind}; simulation needs a parallel jaw"
-        )
-    return gripper
+def guess_inputs(guess_path: Path) -> tuple[dict[str, Any], ParallelJawGripper]:
+    """(meta, gripper) of a guess file: the gripper is rebuilt from the block the file carries."""
+    meta = read_guess_meta(guess_path)
+    if meta is None:
+        raise InputError(f"{guess_path}: not a readable guess file; re-run the guess stage")
+    return meta, parallel_jaw_from_record(meta.get("gripper"), where=str(guess_path))
 
 
 def select_trials(labels: np.ndarray, label_names: list[str], cfg: SimConfig) -> np.ndarray:
@@ -104,14 +91,17 @@ def simulate_object(
     backend: SimBackend,
     cfg: SimConfig,
     *,
-    seed: int,
+    prov: dict[str, Any],
     cache_dir: Path | None,
     out_path: Path,
     picture: Path | None,
 ) -> dict[str, Any]:
-    """Simulate one object's guesses and write its results file (and picture); returns its meta."""
+    """Simulate one object's guesses and write its results file (and picture); returns its meta.
+
+    ``prov`` is the provenance the file records (:func:`sim_provenance`, or the workflow's).
+    """
     guesses, gmeta = read_guesses(guess_path)
-    gripper = gripper_of(gmeta, guess_path)
+    gripper = parallel_jaw_from_record(gmeta.get("gripper"), where=str(guess_path))
     mesh = load_object_mesh(objects_dir, record)
     obj = object_for_record(record.key, mesh, record.mesh_sha256, cfg, cache_dir=cache_dir)
     rows = select_trials(guesses["labels"], list(gmeta["labels"]), cfg)
@@ -126,7 +116,7 @@ def simulate_object(
     meta = {
         "object": record.key,
         "mesh": record.mesh,
-        "gripper": gripper.name,
+        "gripper": gmeta["gripper"],
         "engine": backend.version(),
         "guess_labels": list(gmeta["labels"]),
         "phases": list(PHASES),
@@ -137,7 +127,7 @@ def simulate_object(
             "note": obj.decomposition_note,
         },
         "mass_kg": round(obj.mass, 9),
-        "provenance": _provenance(record, gripper, guess_path, backend, cfg, seed),
+        "provenance": prov,
         "stats": _stats(arrays["labels"], list(gmeta["labels"]), arrays, cfg),
     }
     write_results(out_path, arrays, meta)
@@ -155,9 +145,10 @@ def simulate_object(
     return meta
 
 
-def _provenance(
-    record: ObjectRecord, gripper: Gripper, guess_path: Path, backend: SimBackend, cfg: SimConfig, seed: int
+def sim_provenance(
+    record: ObjectRecord, gripper: ParallelJawGripper, guess_path: Path, cfg: SimConfig, seed: int
 ) -> dict[str, Any]:
+    """What a current results file records: inputs by content hash, the engine, the output params."""
     return provenance(
         stage="simulate",
         seed=seed,
@@ -165,8 +156,74 @@ def _provenance(
         mesh_sha256=record.mesh_sha256,
         gripper_sha256=gripper.sha256,
         guesses_sha256=sha256_file(guess_path),
-        engine=backend.version(),
+        engine=backend_class(cfg.backend).version(),
     )
+
+
+class SimulateWork:
+    """Simulate one object per call with one backend, started on first use in whichever process runs
+    it (the backend is never pickled) and released by :meth:`close`."""
+
+    def __init__(self, config: SimConfig, *, cache_dir: Path | None) -> None:
+        self.config, self.cache_dir = config, cache_dir
+        self._backend: SimBackend | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_backend": None}
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        objects_dir, record, guess_path, picture = unit.args
+        if self._backend is None:
+            self._backend = make_backend(self.config)
+        return simulate_object(
+            objects_dir,
+            record,
+            guess_path,
+            self._backend,
+            self.config,
+            prov=unit.provenance,
+            cache_dir=self.cache_dir,
+            out_path=unit.output,
+            picture=picture,
+        )
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    def __enter__(self) -> SimulateWork:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def simulate_units(
+    objects_dir: Path, guesses_dir: Path, out_dir: Path, *, config: SimConfig, seed: int
+) -> list[Unit]:
+    """One unit per object in key order; every guess file must exist and name the same gripper."""
+    units, first = [], None
+    for i, record in enumerate(sorted(read_index(objects_dir), key=lambda r: r.key)):
+        stem = mesh_stem(record)
+        guess_path = guesses_dir / f"{stem}.npz"
+        if not guess_path.exists():
+            raise InputError(f"{guess_path}: guess file missing; run the guess stage first")
+        gmeta, gripper = guess_inputs(guess_path)
+        if first is None:
+            first = (gmeta["gripper"], guess_path)
+        same_gripper(first[0], gmeta["gripper"], where_a=str(first[1]), where_b=str(guess_path))
+        picture = out_dir / PICTURES / f"{stem}.png" if i < config.max_pictures else None
+        units.append(
+            Unit(
+                key=record.key,
+                output=out_dir / f"{stem}.npz",
+                provenance=sim_provenance(record, gripper, guess_path, config, seed),
+                args=(objects_dir, record, guess_path, picture),
+                extra_outputs=(picture,) if picture is not None else (),
+            )
+        )
+    return units
 
 
 def simulate_shard(
@@ -181,54 +238,20 @@ def simulate_shard(
 ) -> dict[str, Any]:
     """Run the simulate stage on one shard; returns (and writes) the shard summary."""
     objects_dir, guesses_dir, out_dir = Path(objects_dir), Path(guesses_dir), Path(out_dir)
-    records = sorted(read_index(objects_dir), key=lambda r: r.key)
-    stems = [Path(r.mesh).stem for r in records]
-    for stem in stems:
-        if not (guesses_dir / f"{stem}.npz").exists():
-            raise InputError(
-                f"{guesses_dir / (stem + '.npz')}: guess file missing; run the guess stage first"
-            )
+    units = simulate_units(objects_dir, guesses_dir, out_dir, config=config, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    npz_record.prune_stale(out_dir, set(stems), pictures=PICTURES)
-    metas: dict[str, dict[str, Any]] = {}
-    trials = 0
-    started = time.perf_counter()
-    with make_backend(config) as backend:
-        bar = tqdm(total=len(records), desc=f"simulate {objects_dir.name}", disable=not progress, unit="obj")
-        for i, (record, stem) in enumerate(zip(records, stems)):
-            out_path, guess_path = out_dir / f"{stem}.npz", guesses_dir / f"{stem}.npz"
-            picture = out_dir / PICTURES / f"{stem}.png" if i < config.max_pictures else None
-            old = read_meta(out_path)
-            guess_meta = read_guess_meta(guess_path)
-            if guess_meta is None:
-                raise InputError(f"{guess_path}: not a readable guess file; re-run the guess stage")
-            gripper = gripper_of(guess_meta, guess_path)
-            want = _provenance(record, gripper, guess_path, backend, config, seed)
-            if old is not None and old.get("provenance") == want and (picture is None or picture.exists()):
-                metas[record.key] = old
-            else:
-                metas[record.key] = simulate_object(
-                    objects_dir,
-                    record,
-                    guess_path,
-                    backend,
-                    config,
-                    seed=seed,
-                    cache_dir=Path(cache_dir) if cache_dir else None,
-                    out_path=out_path,
-                    picture=picture,
-                )
-                trials += sum(s["trials"] for s in metas[record.key]["stats"].values())
-            bar.update()
-        bar.close()
-    elapsed = time.perf_counter() - started
+    prune(out_dir, [u.output.stem for u in units], patterns=("*.npz", f"{PICTURES}/*.png"))
+    # one object at a time in this process: the backend runs every core inside one object
+    with SimulateWork(config, cache_dir=Path(cache_dir) if cache_dir else None) as work:
+        result = run_units(units, work, desc=f"simulate {objects_dir.name}", progress=progress)
+    trials = sum(s["trials"] for k in result.ran for s in result.metas[k]["stats"].values())
     if trials:
-        log.info(
-            "%s: %d trials in %.1f s (%.0f trials/s)", objects_dir.name, trials, elapsed, trials / elapsed
-        )
-    summary = summarise([metas[r.key] for r in records], shard=objects_dir.name)
+        log.info("%s: %d trials, %.0f trials/s", objects_dir.name, trials, trials / max(result.seconds, 1e-9))
+    summary = summarise(list(result.metas.values()), shard=objects_dir.name)
     summary.update(seed=int(seed), params_hash=config.output_hash())
     write_json(out_dir / SUMMARY, summary)
+    rates = ", ".join(f"{label} {t['held']}/{t['trials']}" for label, t in summary["totals"].items())
+    log.info("%s: %d objects; held: %s", out_dir, summary["num_objects"], rates or "no trials")
     if summary["hull_fallbacks"]:
         log.warning(
             "%s: %d objects fell back to their convex hull: %s",
@@ -262,9 +285,11 @@ def summarise(metas: list[dict[str, Any]], *, shard: str) -> dict[str, Any]:
                 t[key] += s[key]
     for t in totals.values():
         t["success_rate"] = round(t["held"] / t["trials"], 6) if t["trials"] else None
+    gripper = metas[0]["gripper"] if metas else {}
     return {
         "shard": shard,
-        "gripper": metas[0]["gripper"] if metas else None,
+        "gripper": gripper.get("name"),
+        "gripper_sha256": gripper.get("sha256"),
         "engine": metas[0]["engine"] if metas else None,
         "num_objects": len(objects),
         "objects": objects,

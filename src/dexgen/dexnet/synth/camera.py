@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from dexgen.dexnet.synth.config import CameraConfig
+from dexgen.params.synth import CameraConfig
 
 
 @dataclasses.dataclass(frozen=True)

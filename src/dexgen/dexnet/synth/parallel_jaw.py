@@ -1,231 +1,148 @@
-"""Top-down planar parallel-jaw grasps on a resting object, and their labels (``dexnet.md`` §4).
+"""The parallel-jaw task (Dex-Net 2.0 style): top-down planar grasps on each stable pose, labelled by
+our physics simulation, with Dex-Net's robust Ferrari-Canny stored beside it.
 
-Dex-Net 2.0 kept grasps whose approach lies within 5 degrees of the table normal; here every grasp
-approaches straight down (the camera side) with its closing axis in the table plane. Candidates are a
-mix of planar antipodal grasps (contact normals within the friction cone, Dex-Net's sampler restricted
-to horizontal axes) and uniformly random planar grasps over the object's footprint. Each is checked for
-collision with the table (fingertips above it) and with the object along a 10 cm straight approach
-(open gripper swept along its approach), then
-
-- simulated by the physics backend (``sim.backend``): the trial's success and score;
-- scored by robust Ferrari-Canny: the mean over perturbations of the grasp of the quality of the two
-  contacts the jaws meet along the closing line, times the collision-free flag (Dex-Net's metric).
-
-All geometry is in the table frame (z up, table top at z = 0, metres) unless a name says otherwise.
+Fields beside Dex-Net 2.0's: ``sim_success`` and ``sim_score`` (physics, 0 when colliding) and
+``collision_free`` (table and approach), all float32. The training label is ``label_field >
+label_threshold`` of ``dexnet.synth.parallel_jaw`` (``sim_success`` by default).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from typing import Any
 
 import numpy as np
 import trimesh
-from scipy.spatial.transform import Rotation
 
-from dexgen.dexnet.synth.config import ParallelJawConfig
-from dexgen.dexnet.synth.quality import contact_wrenches, ferrari_canny, force_closure
-from dexgen.dexnet.synth.render import first_hits
-from dexgen.grippers.geometry import bodies
+from dexgen.dexnet.fields import FieldSpec, task_spec
+from dexgen.dexnet.synth.camera import Intrinsics, sample_cameras
+from dexgen.dexnet.synth.crops import grasp_crops
+from dexgen.dexnet.synth.planar_grasps import (
+    collision_free,
+    ferrari_canny_labels,
+    grasp_frames,
+    sample_grasps,
+)
+from dexgen.dexnet.synth.poses import stable_poses
+from dexgen.dexnet.synth.render import intersector, render_depth
+from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
 from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.params.synth import SynthConfig
 
-DOWN = np.array([0.0, 0.0, -1.0])
-_RAY_BACK = 1e-4  # m; rays start this far outside their surface point so they do not hit it again
-
-
-@dataclasses.dataclass
-class PlanarGrasps:
-    """n top-down grasps: TCP ``centres`` (n, 3) and unit horizontal closing ``axes`` (n, 3), table frame."""
-
-    centres: np.ndarray
-    axes: np.ndarray
-    antipodal: np.ndarray  # (n,) bool -- drawn by the antipodal sampler (else random)
-
-    def __len__(self) -> int:
-        return len(self.centres)
+EXTRA_FIELDS = {name: FieldSpec("float32", ()) for name in ("sim_success", "sim_score", "collision_free")}
 
 
-def grasp_frames(grasps: PlanarGrasps, gripper: ParallelJawGripper) -> np.ndarray:
-    """(n, 4, 4) float64 T_table_base: gripper base frames (+z approach = down, +x closing axis)."""
-    x = grasps.axes
-    z = np.broadcast_to(DOWN, x.shape)
-    y = np.cross(z, x)
-    T = np.broadcast_to(np.eye(4), (len(x), 4, 4)).copy()
-    T[:, :3, 0], T[:, :3, 1], T[:, :3, 2] = x, y, z
-    T[:, :3, 3] = grasps.centres - gripper.tcp_depth * z
-    return T
+def label(cfg: SynthConfig) -> tuple[str, float]:
+    return cfg.parallel_jaw.label_field, cfg.parallel_jaw.label_threshold
 
 
-def _horizontal(v: np.ndarray) -> np.ndarray:
-    h = v.copy()
-    h[:, 2] = 0.0
-    return h / np.linalg.norm(h, axis=1, keepdims=True)
+def summary(data: dict[str, np.ndarray], cfg: SynthConfig) -> dict[str, Any]:
+    """The physics and Ferrari-Canny positive rates of the written rows."""
+    fc_t = cfg.parallel_jaw.fc_threshold
+    return {
+        "robust_ferrari_canny_positive_rate": round(float((data["robust_ferrari_canny"] > fc_t).mean()), 4),
+        "robust_ferrari_canny_threshold": fc_t,
+        "sim_success_rate": round(float(data["sim_success"].mean()), 4),
+        "collision_free_rate": round(float(data["collision_free"].mean()), 4),
+    }
 
 
-def sample_grasps(
+def datapoints(
     mesh: trimesh.Trimesh,
-    caster,
     gripper: ParallelJawGripper,
-    cfg: ParallelJawConfig,
+    cfg: SynthConfig,
     *,
     rng: np.random.Generator,
-) -> PlanarGrasps:
-    """``cfg.grasps_per_pose`` planar grasps on ``mesh`` (resting, table frame); antipodal ones first."""
-    want_anti = int(round(cfg.grasps_per_pose * cfg.antipodal_fraction))
-    centres, axes = [], []
-    cone = np.arctan(cfg.friction_coef)
-    for _ in range(4):  # a few rounds of oversampling; thin or round objects may yield little
-        need = want_anti - sum(len(c) for c in centres)
-        if need <= 0:
-            break
-        points, faces = trimesh.sample.sample_surface(mesh, 8 * need + 16, seed=int(rng.integers(2**31)))
-        normals = mesh.face_normals[faces]
-        side = np.abs(normals[:, 2]) <= np.sin(np.deg2rad(cfg.max_normal_tilt))
-        points, normals = points[side], normals[side]
-        if not len(points):
-            continue
-        axis = -_horizontal(normals)  # into the object
-        turn = rng.uniform(-cone / 2, cone / 2, len(axis))  # a closing direction inside the friction cone
-        c, s = np.cos(turn), np.sin(turn)
-        axis = np.stack([c * axis[:, 0] - s * axis[:, 1], s * axis[:, 0] + c * axis[:, 1], axis[:, 2]], 1)
-        hit, dist, face = first_hits(caster, points + _RAY_BACK * axis, axis)
-        far = points + _RAY_BACK * axis + np.where(hit, dist, 0.0)[:, None] * axis
-        width = np.where(hit, dist + _RAY_BACK, np.inf)
-        ok = hit & (width >= cfg.min_width) & (width <= gripper.max_opening - cfg.width_margin)
-        if ok.any():
-            n_far = mesh.face_normals[np.where(ok, face, 0)]
-            line_ok = np.einsum("ij,ij->i", n_far, axis) >= np.cos(cone)  # outward normal along the line
-            line_ok &= np.einsum("ij,ij->i", -normals, axis) >= np.cos(cone)
-            ok &= line_ok
-        centre = (points + far) / 2
-        lift = rng.uniform(*cfg.contact_lift, len(centre))
-        centre[:, 2] += np.minimum(lift, gripper.finger.pad_length / 2)
-        centres.append(centre[ok][:need])
-        axes.append(axis[ok][:need])
-    anti_c = np.concatenate(centres) if centres else np.zeros((0, 3))
-    anti_a = np.concatenate(axes) if axes else np.zeros((0, 3))
+    simulate: Simulate,
+) -> dict[str, np.ndarray]:
+    """The parallel-jaw datapoints of one object (``mesh`` in its own frame, metres); see the module doc.
 
-    n_rand = cfg.grasps_per_pose - len(anti_c)
-    lo, hi = mesh.bounds
-    xy = rng.uniform(lo[:2] - 0.01, hi[:2] + 0.01, (n_rand, 2))
-    top_hit, top_dist, _ = first_hits(
-        caster,
-        np.column_stack([xy, np.full(n_rand, hi[2] + 0.05)]),
-        np.broadcast_to(DOWN, (n_rand, 3)).copy(),
+    Extra fields beside Dex-Net 2.0's: ``sim_success`` and ``sim_score`` (physics, 0 when colliding)
+    and ``collision_free`` (table and approach), all float32.
+    """
+    pj = cfg.parallel_jaw
+    cam_cfg = pj.camera
+    intr = Intrinsics.from_config(cam_cfg)
+    poses, _ = stable_poses(
+        mesh, count=cfg.poses_per_object, min_probability=cfg.min_pose_probability, rng=rng
     )
-    top = hi[2] + 0.05 - top_dist
-    z = np.where(
-        top_hit, top - rng.uniform(*cfg.random_depth, n_rand), rng.uniform(0.0, hi[2] + 1e-6, n_rand)
-    )
-    z = np.maximum(z, 0.0)  # the TCP stays above the table; the fingertip check decides collisions
-    phi = rng.uniform(0.0, 2 * np.pi, n_rand)
-    rand_c = np.column_stack([xy, z])
-    rand_a = np.column_stack([np.cos(phi), np.sin(phi), np.zeros(n_rand)])
-    return PlanarGrasps(
-        centres=np.concatenate([anti_c, rand_c]),
-        axes=np.concatenate([anti_a, rand_a]),
-        antipodal=np.concatenate([np.ones(len(anti_c), bool), np.zeros(n_rand, bool)]),
-    )
-
-
-def sweep_mesh(gripper: ParallelJawGripper, approach_length: float) -> trimesh.Trimesh:
-    """The open gripper's bodies stretched back along -z by ``approach_length`` (gripper base frame).
-
-    A box translating along its own z sweeps a longer box, so one mesh covers the whole straight
-    approach from ``approach_length`` above the grasp down to it.
-    """
-    meshes = []
-    for body in bodies(gripper, gripper.max_opening):
-        size = np.array(body.size, dtype=np.float64)
-        size[2] += approach_length
-        pose = body.pose.copy()
-        pose[2, 3] -= approach_length / 2
-        meshes.append(trimesh.creation.box(extents=size, transform=pose))
-    return trimesh.util.concatenate(meshes)
-
-
-def collision_free(
-    mesh: trimesh.Trimesh, frames: np.ndarray, gripper: ParallelJawGripper, cfg: ParallelJawConfig
-) -> np.ndarray:
-    """(n,) bool -- fingertips clear the table and the open gripper's approach misses the object.
-
-    frames : (n, 4, 4) float64 -- T_table_base of each grasp
-    """
-    tips = frames[:, 2, 3] - gripper.fingertip_depth  # base z minus the reach along the downward approach
-    ok = tips >= cfg.table_clearance
-    manager = trimesh.collision.CollisionManager()
-    manager.add_object("object", mesh)
-    sweep = sweep_mesh(gripper, cfg.approach_length)
-    for i in np.flatnonzero(ok):
-        ok[i] = not manager.in_collision_single(sweep, transform=frames[i])
-    return ok
-
-
-def jaw_contacts(
-    mesh: trimesh.Trimesh, caster, centres: np.ndarray, axes: np.ndarray, opening: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where closing jaws first meet the surface along the closing line through each centre.
-
-    Returns ``(found (n,) bool, points (n, 2, 3), normals_in (n, 2, 3))``: jaw 0 comes from
-    ``centre - axis * opening / 2`` moving +axis, jaw 1 from the other side; normals point into the object.
-    """
-    n = len(centres)
-    starts = np.concatenate([centres - axes * opening / 2, centres + axes * opening / 2])
-    dirs = np.concatenate([axes, -axes])
-    hit, dist, face = first_hits(caster, starts, dirs)
-    hit &= dist <= opening
-    points = starts + np.where(hit, dist, 0.0)[:, None] * dirs
-    normals = -mesh.face_normals[np.where(hit, face, 0)]
-    found = hit[:n] & hit[n:]
-    return found, np.stack([points[:n], points[n:]], 1), np.stack([normals[:n], normals[n:]], 1)
-
-
-def ferrari_canny_labels(
-    mesh: trimesh.Trimesh,
-    caster,
-    grasps: PlanarGrasps,
-    com: np.ndarray,
-    gripper: ParallelJawGripper,
-    cfg: ParallelJawConfig,
-    *,
-    rng: np.random.Generator,
-    evaluate: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ferrari_canny, robust_ferrari_canny, force_closure), each (n,) float64, for grasps in ``evaluate``.
-
-    The robust value is the mean over ``cfg.num_perturbations`` draws of the grasp centre (N(0,
-    sigma_translation) per axis), the closing axis (rotation vector N(0, sigma_rotation)) and friction
-    (N(mu, friction_std) clipped to [0, 1]). Grasps not in ``evaluate`` (colliding) get zeros.
-    """
-    n = len(grasps)
-    scale = cfg.torque_scaling or 1.0 / float(np.median(mesh.extents))
-    fc = np.zeros(n)
-    robust = np.zeros(n)
-    closure = np.zeros(n)
-    idx = np.flatnonzero(evaluate)
-    k = cfg.num_perturbations
-    if not len(idx):
-        return fc, robust, closure
-
-    def quality(points, normals, mu):
-        w = contact_wrenches(
-            points, normals, com, mu=mu, torque_scaling=scale, finger_radius=cfg.finger_radius
+    com = centre_of_mass(mesh)
+    per_pose = []
+    for T in poses:
+        mesh_t = mesh.copy()
+        mesh_t.apply_transform(T)
+        caster = intersector(mesh_t)
+        grasps = sample_grasps(mesh_t, caster, gripper, pj, rng=rng)
+        frames = grasp_frames(grasps, gripper)
+        free = collision_free(mesh_t, frames, gripper, pj)
+        com_t = trimesh.transform_points(com[None], T)[0]
+        fc, rfc, closure = ferrari_canny_labels(
+            mesh_t, caster, grasps, com_t, gripper, pj, rng=rng, evaluate=free
         )
-        return ferrari_canny(w)
+        per_pose.append((T, mesh_t, caster, grasps, frames, free, fc, rfc * free, closure))
 
-    found, pts, nrm = jaw_contacts(mesh, caster, grasps.centres[idx], grasps.axes[idx], gripper.max_opening)
-    for j, i in enumerate(idx):
-        if found[j]:
-            fc[i] = quality(pts[j], nrm[j], cfg.friction_coef)
-            closure[i] = float(force_closure(pts[j], nrm[j], mu=cfg.friction_coef))
-    # perturbations: (len(idx) * k) jittered grasps, one ray cast for all
-    c = np.repeat(grasps.centres[idx], k, axis=0) + rng.normal(0.0, cfg.sigma_translation, (len(idx) * k, 3))
-    rot = Rotation.from_rotvec(rng.normal(0.0, cfg.sigma_rotation, (len(idx) * k, 3)))
-    a = rot.apply(np.repeat(grasps.axes[idx], k, axis=0))
-    mu = np.clip(rng.normal(cfg.friction_coef, cfg.friction_std, len(idx) * k), 0.0, 1.0)
-    found_p, pts_p, nrm_p = jaw_contacts(mesh, caster, c, a, gripper.max_opening)
-    q = np.zeros(len(idx) * k)
-    for m in np.flatnonzero(found_p & (mu > 0)):
-        if np.linalg.norm(pts_p[m, 1] - pts_p[m, 0]) >= cfg.min_width:
-            q[m] = quality(pts_p[m], nrm_p[m], mu[m])
-    robust[idx] = q.reshape(len(idx), k).mean(axis=1)
-    return fc, robust, closure
+    # one physics call per object: every collision-free grasp of every pose, gripper in the object frame
+    T_obj_base = np.concatenate([np.linalg.inv(p[0]) @ p[4][p[5]] for p in per_pose])
+    success = np.zeros(len(T_obj_base), bool)
+    score = np.zeros(len(T_obj_base))
+    if len(T_obj_base):
+        success, score = simulate(T_obj_base, np.full(len(T_obj_base), gripper.max_opening))
+    parts, start, image = [], 0, 0
+    for k, (_, mesh_t, caster, grasps, _, free, fc, rfc, closure) in enumerate(per_pose):
+        n = len(grasps)
+        ok = np.zeros(n)
+        sc = np.zeros(n)
+        m = int(free.sum())
+        ok[free] = success[start : start + m]
+        sc[free] = score[start : start + m]
+        start += m
+        cameras = sample_cameras(cam_cfg, mesh_t.bounds.mean(axis=0), rng=rng)
+        for T_cam in cameras:
+            depth, _ = render_depth(caster, mesh_t.bounds, T_cam, intr)
+            half = gripper.max_opening / 2 * grasps.axes
+            uv = intr.project(to_camera(grasps.centres, T_cam))
+            ends = intr.project(
+                to_camera(np.concatenate([grasps.centres - half, grasps.centres + half]), T_cam)
+            )
+            d = ends[n:] - ends[:n]
+            angle = np.mod(np.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
+            z = to_camera(grasps.centres, T_cam)[:, 2]
+            obj = object_centre_px(mesh_t, T_cam, intr)
+            hand = np.column_stack(
+                [
+                    uv[:, 1],
+                    uv[:, 0],
+                    z,
+                    angle,
+                    np.full(n, obj[1]),
+                    np.full(n, obj[0]),
+                    np.linalg.norm(d, axis=1),
+                ]
+            )
+            parts.append(
+                {
+                    "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_size),
+                    "hand_poses": hand.astype(np.float32),
+                    "robust_ferrari_canny": rfc.astype(np.float32),
+                    "ferrari_canny": fc.astype(np.float32),
+                    "force_closure": closure.astype(np.float32),
+                    "sim_success": ok.astype(np.float32),
+                    "sim_score": sc.astype(np.float32),
+                    "collision_free": free.astype(np.float32),
+                    "antipodal": grasps.antipodal.astype(np.float32),
+                    "pose_index": np.full(n, k, np.uint32),
+                    "image_index": np.full(n, image, np.uint32),
+                }
+            )
+            image += 1
+    return stack(parts)
+
+
+TASK = SynthTask(
+    spec=task_spec("parallel_jaw"),
+    gripper_kind=ParallelJawGripper,
+    extra_fields=EXTRA_FIELDS,
+    uses_physics=True,
+    datapoints=datapoints,
+    label=label,
+    summary=summary,
+)

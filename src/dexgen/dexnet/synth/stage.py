@@ -1,85 +1,57 @@
 """The ``dexnet_synth`` stage: the object set in, one Dex-Net tensors dataset per task out.
 
-Per object and task the datapoints are synthesized once and cached (``<cache>/<task>/<key>.npz``,
-reused only when their provenance matches: seed, synth params, mesh hash, gripper file hash, physics
-settings, code version), so an interrupted run resumes. Then the cached objects are concatenated in
-key order, labelled with object / stable-pose / image ids, balanced if params ask for it and written
-with the Dex-Net writer into ``<out>/<task>/`` (replaced as a whole). Same seed and inputs give
-byte-identical files. Physics runs on the ``sim`` section's backend, one object at a time.
+Per task, one runner unit per object (:mod:`dexgen.runner`) synthesizes its datapoints into a cache
+file (``<cache>/dexnet_synth/<task>/<key>.npz``) that is reused while its provenance matches (seed,
+the task's synthesis params, mesh hash, gripper file hash, physics settings, code version), so an
+interrupted run resumes. Then the cached objects are concatenated in key order, labelled with object
+/ stable-pose / image ids, balanced if params ask for it and written with the Dex-Net writer into
+``<out>/<task>/`` (replaced as a whole). Same seed and inputs give byte-identical files. Physics runs
+on the ``sim`` section's backend, one object at a time.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from dexgen.atomic import replace_dir, write_json
-from dexgen.config import to_mapping
-from dexgen.dexnet.fields import FieldSpec, task_spec
-from dexgen.dexnet.synth import cache
-from dexgen.dexnet.synth.config import SynthConfig
-from dexgen.dexnet.synth.datapoints import parallel_jaw_datapoints, suction_datapoints
 from dexgen.dexnet.synth.pictures import example_grid
+from dexgen.dexnet.synth.registry import get_task
+from dexgen.dexnet.synth.task import SynthTask
 from dexgen.dexnet.tensors import write_dataset
 from dexgen.errors import ConfigError
-from dexgen.grippers import load_gripper
-from dexgen.grippers.spec import ParallelJawGripper, SuctionGripper
-from dexgen.objects.records import ObjectRecord, load_object_mesh, read_index
+from dexgen.grippers.loader import load_gripper
+from dexgen.grippers.spec import Gripper
+from dexgen.hashing import stable_hash
+from dexgen.objects.loading import load_object_mesh
+from dexgen.params.sim import SimConfig
+from dexgen.params.synth import SynthConfig
 from dexgen.provenance import provenance
+from dexgen.records import npz
+from dexgen.records.objects import ObjectRecord, read_index, shard_dirname
+from dexgen.runner import Unit, run_units
 from dexgen.seeding import rng_for
-from dexgen.sim.config import SimConfig
 from dexgen.sim.objects import object_for_record
-from dexgen.sim.registry import make_backend
+from dexgen.sim.registry import backend_class, make_backend
 
 log = logging.getLogger(__name__)
 
 STAGE = "dexnet_synth"
-# parallel-jaw fields beyond Dex-Net 2.0's: physics label, its score and the collision-free flag
-PJ_EXTRA = {name: FieldSpec("float32", ()) for name in ("sim_success", "sim_score", "collision_free")}
 
 
-def output_fields(task: str) -> dict[str, FieldSpec]:
-    """The fields written for ``task``: the published ones (``fields.TASKS``) plus our extras."""
-    fields = dict(task_spec(task).fields)
-    if task == "parallel_jaw":
-        fields.update(PJ_EXTRA)
-    return fields
-
-
-def label_of(task: str, cfg: SynthConfig) -> tuple[str, float]:
-    """(field, threshold) of the training label: label = field > threshold."""
-    if task == "parallel_jaw":
-        return cfg.parallel_jaw.label_field, cfg.parallel_jaw.label_threshold
-    return task_spec("suction").metric_field, cfg.suction.label_threshold
-
-
-def _grippers(cfg: SynthConfig) -> tuple[ParallelJawGripper, SuctionGripper]:
-    pj, su = load_gripper(cfg.parallel_jaw.gripper), load_gripper(cfg.suction.gripper)
-    if not isinstance(pj, ParallelJawGripper):
-        raise ConfigError(f"dexnet.synth.parallel_jaw.gripper: {pj.name} is {pj.kind}, not a parallel jaw")
-    if not isinstance(su, SuctionGripper):
-        raise ConfigError(f"dexnet.synth.suction.gripper: {su.name} is {su.kind}, not a suction gripper")
-    return pj, su
-
-
-def _object_meta(
-    task: str, record: ObjectRecord, cfg: SynthConfig, seed: int, gripper, sim_hash: str
-) -> dict:
-    extra = {"sim_params_hash": sim_hash} if task == "parallel_jaw" else {}
-    return provenance(
-        stage=STAGE,
-        seed=seed,
-        params=cfg.object_hash(task),
-        object_key=record.key,
-        mesh_sha256=record.mesh_sha256,
-        gripper_sha256=gripper.sha256,
-        **extra,
-    )
+def task_gripper(task: SynthTask, config: SynthConfig) -> Gripper:
+    """The gripper ``dexnet.synth.<task>.gripper`` names, of the kind the task needs."""
+    ref = config.task(task.name).gripper
+    gripper = load_gripper(ref)
+    if not isinstance(gripper, task.gripper_kind):
+        raise ConfigError(
+            f"dexnet.synth.{task.name}.gripper: {gripper.name} ({ref}) is a {gripper.kind} gripper; "
+            f"the {task.name} task needs a {task.gripper_kind.__name__}"
+        )
+    return gripper
 
 
 def balance(labels: np.ndarray, target: float | None, rng: np.random.Generator) -> np.ndarray:
@@ -97,6 +69,86 @@ def balance(labels: np.ndarray, target: float | None, rng: np.random.Generator) 
         keep = min(len(pos), int(round(len(neg) * target / (1 - target))))
         pos = np.sort(rng.choice(pos, keep, replace=False))
     return np.sort(np.concatenate([pos, neg]))
+
+
+def cache_path(cache_dir: Path, task: str, key: str) -> Path:
+    return cache_dir / STAGE / task / f"{key.replace('/', '__')}.npz"
+
+
+class SynthWork:
+    """Synthesize one object of one task into its cache file; the physics backend (tasks that need one)
+    starts on first use in whichever process runs it and is released by :meth:`close`."""
+
+    def __init__(
+        self,
+        objects_dir: Path,
+        task: SynthTask,
+        gripper: Gripper,
+        config: SynthConfig,
+        sim_config: SimConfig,
+        *,
+        seed: int,
+        cache_dir: Path,
+    ) -> None:
+        self.objects_dir, self.task, self.gripper, self.config = objects_dir, task, gripper, config
+        self.sim_config, self.seed, self.cache_dir = sim_config, seed, cache_dir
+        self._backend = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_backend": None}
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    def _simulate(self, record: ObjectRecord, mesh):
+        if self._backend is None:
+            self._backend = make_backend(self.sim_config)
+        obj = object_for_record(
+            record.key, mesh, record.mesh_sha256, self.sim_config, cache_dir=self.cache_dir
+        )
+        backend, gripper = self._backend, self.gripper
+
+        def simulate(poses: np.ndarray, openings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            trials = backend.run(obj, gripper, poses, openings)
+            return trials.success, trials.score
+
+        return simulate
+
+    def units(self, records: list[ObjectRecord]) -> list[Unit]:
+        """One unit per object: its cache file and the provenance a current one records."""
+        extra = {}
+        if self.task.uses_physics:
+            extra = {
+                "sim_params_hash": self.sim_config.output_hash(),
+                "engine": backend_class(self.sim_config.backend).version(),
+            }
+        units = []
+        for record in records:
+            prov = provenance(
+                stage=STAGE,
+                seed=self.seed,
+                params=self.config.object_hash(self.task.name),
+                object_key=record.key,
+                mesh_sha256=record.mesh_sha256,
+                gripper_sha256=self.gripper.sha256,
+                **extra,
+            )
+            units.append(
+                Unit(record.key, cache_path(self.cache_dir, self.task.name, record.key), prov, (record,))
+            )
+        return units
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        (record,) = unit.args
+        mesh = load_object_mesh(self.objects_dir / shard_dirname(record.shard), record)
+        rng = rng_for(self.seed, STAGE, self.task.name, record.key)
+        simulate = self._simulate(record, mesh) if self.task.uses_physics else None
+        arrays = self.task.datapoints(mesh, self.gripper, self.config, rng=rng, simulate=simulate)
+        meta = {"provenance": unit.provenance}
+        npz.write(unit.output, arrays, tuple(sorted(arrays)), meta)
+        return meta
 
 
 def synthesize(
@@ -118,56 +170,35 @@ def synthesize(
     ``<cache>/convex/`` (shared with the simulate stage); metrics_path : JSON of counts and positive
     rates per task; pictures_dir : ``<task>.png`` example grids (None = none).
     """
-    objects_dir, out_dir = Path(objects_dir), Path(out_dir)
+    objects_dir, out_dir, cache_dir = Path(objects_dir), Path(out_dir), Path(cache_dir)
     records = sorted(read_index(objects_dir), key=lambda r: r.key)
     if config.max_objects:
         records = records[: config.max_objects]
-    pj_gripper, su_gripper = _grippers(config)
+    tasks = [get_task(name) for name in config.tasks]
+    grippers = {task.name: task_gripper(task, config) for task in tasks}  # every gripper checked first
     metrics: dict[str, Any] = {"num_objects": len(records), "tasks": {}}
-    for task in config.tasks:
-        t0 = time.perf_counter()
-        gripper = pj_gripper if task == "parallel_jaw" else su_gripper
-        per_object, redone = [], 0
-        backend = make_backend(sim_config) if task == "parallel_jaw" else None
+    for task in tasks:
+        gripper = grippers[task.name]
+        work = SynthWork(objects_dir, task, gripper, config, sim_config, seed=seed, cache_dir=cache_dir)
+        units = work.units(records)
         try:
-            for record in tqdm(records, desc=f"dexnet_synth {task}", disable=not progress):
-                meta = _object_meta(task, record, config, seed, gripper, sim_config.output_hash())
-                path = cache.cache_path(Path(cache_dir) / STAGE, task, record.key)
-                arrays = cache.load(path, meta)
-                if arrays is None:
-                    arrays = _synthesize_object(
-                        task, objects_dir, record, config, gripper, backend, sim_config, seed, cache_dir
-                    )
-                    cache.save(path, arrays, meta)
-                    redone += 1
-                per_object.append(arrays)
+            run_units(units, work, desc=f"{STAGE} {task.name}", progress=progress)
         finally:
-            if backend is not None:
-                backend.close()
-        metrics["tasks"][task] = _write_task(task, records, per_object, config, seed, out_dir, pictures_dir)
-        metrics["tasks"][task].update(objects_synthesized=redone, seconds=round(time.perf_counter() - t0, 2))
-        log.info("%s: %s", task, metrics["tasks"][task])
+            work.close()
+        per_object = [npz.decode(u.output.read_bytes())[0] for u in units]
+        summary = _write_task(task, gripper, records, per_object, config, seed, out_dir, pictures_dir)
+        metrics["tasks"][task.name] = summary
+        log.info("%s: %s", task.name, summary)
     write_json(metrics_path, metrics)
     return metrics
 
 
-def _synthesize_object(task, objects_dir, record, config, gripper, backend, sim_config, seed, cache_dir):
-    mesh = load_object_mesh(objects_dir / f"shard-{record.shard}", record)
-    rng = rng_for(seed, STAGE, task, record.key)
-    if task == "suction":
-        return suction_datapoints(mesh, gripper, config, rng=rng)
-    obj = object_for_record(record.key, mesh, record.mesh_sha256, sim_config, cache_dir=cache_dir)
-
-    def simulate(poses: np.ndarray, openings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        trials = backend.run(obj, gripper, poses, openings)
-        return trials.success, trials.score
-
-    return parallel_jaw_datapoints(mesh, gripper, config, simulate=simulate, rng=rng)
-
-
-def _write_task(task, records, per_object, config, seed, out_dir, pictures_dir) -> dict[str, Any]:
-    spec = task_spec(task)
-    fields = output_fields(task)
+def assemble(
+    task: SynthTask, per_object: list[dict[str, np.ndarray]], config: SynthConfig
+) -> dict[str, np.ndarray]:
+    """One task's rows in object key order, with object / stable-pose / image ids set-wide."""
+    spec = task.spec
+    fields = task.output_fields()
     arrays: dict[str, list[np.ndarray]] = {name: [] for name in fields}
     image_base = 0
     for obj_id, arr in enumerate(per_object):
@@ -179,12 +210,28 @@ def _write_task(task, records, per_object, config, seed, out_dir, pictures_dir) 
         arrays["pose_labels"].append((obj_id * config.poses_per_object + arr["pose_index"]).astype(np.uint32))
         arrays["image_labels"].append((image_base + arr["image_index"]).astype(np.uint32))
         image_base += int(arr["image_index"].max()) + 1 if n else 0
-    data = {name: np.concatenate(parts) for name, parts in arrays.items()}
-    field, threshold = label_of(task, config)
+    return {name: np.concatenate(parts) for name, parts in arrays.items()}
+
+
+def _write_task(
+    task: SynthTask,
+    gripper: Gripper,
+    records: list[ObjectRecord],
+    per_object: list[dict[str, np.ndarray]],
+    config: SynthConfig,
+    seed: int,
+    out_dir: Path,
+    pictures_dir: str | Path | None,
+) -> dict[str, Any]:
+    """Balance and write one task's dataset (and its example grid); returns its summary."""
+    name = task.name
+    data = assemble(task, per_object, config)
+    field, threshold = task.label(config)
     labels = data[field] > threshold
     n_all, pos_all = len(labels), int(labels.sum())
-    keep = balance(labels, config.balance(task).target_positive_rate, rng_for(seed, STAGE, "balance", task))
-    data = {name: a[keep] for name, a in data.items()}
+    target = config.task(name).balance.target_positive_rate
+    keep = balance(labels, target, rng_for(seed, STAGE, "balance", name))
+    data = {k: a[keep] for k, a in data.items()}
     labels = labels[keep]
     summary: dict[str, Any] = {
         "num_datapoints": int(len(labels)),
@@ -196,36 +243,25 @@ def _write_task(task, records, per_object, config, seed, out_dir, pictures_dir) 
         "label_threshold": threshold,
         "num_objects": len(records),
         "num_images": int(len(np.unique(data["image_labels"]))),
+        "gripper": {"name": gripper.name, "sha256": gripper.sha256},
+        **task.summary(data, config),
     }
-    if task == "parallel_jaw":
-        fc_t = config.parallel_jaw.fc_threshold
-        summary["robust_ferrari_canny_positive_rate"] = round(
-            float((data["robust_ferrari_canny"] > fc_t).mean()), 4
-        )
-        summary["robust_ferrari_canny_threshold"] = fc_t
-        summary["sim_success_rate"] = round(float(data["sim_success"].mean()), 4)
-        summary["collision_free_rate"] = round(float(data["collision_free"].mean()), 4)
-    meta = provenance(stage=STAGE, seed=seed, params=to_mapping(config), objects=_set_hash(records)) | {
-        "task": task,
+    objects = stable_hash([(r.key, r.mesh_sha256) for r in records])
+    meta = provenance(stage=STAGE, seed=seed, params=config.task_params(name), objects=objects) | {
+        "task": name,
         "label_field": field,
         "label_threshold": threshold,
         "summary": summary,
     }
-    with replace_dir(out_dir / task) as tmp:
-        write_dataset(tmp, data, fields, metadata=meta)
+    with replace_dir(out_dir / name) as tmp:
+        write_dataset(tmp, data, task.output_fields(), metadata=meta)
     if pictures_dir is not None and config.examples:
         example_grid(
-            Path(pictures_dir) / f"{task}.png",
+            Path(pictures_dir) / f"{name}.png",
             data["depth_ims_tf_table"],
             labels,
-            title=f"dexnet_synth {task}: {field} > {threshold} (positive rate {summary['positive_rate']:.3f})",
+            title=f"dexnet_synth {name}: {field} > {threshold} (positive rate {summary['positive_rate']:.3f})",
             count=config.examples,
-            seed_rng=rng_for(seed, STAGE, "pictures", task),
+            seed_rng=rng_for(seed, STAGE, "pictures", name),
         )
     return summary
-
-
-def _set_hash(records: list[ObjectRecord]) -> str:
-    from dexgen.hashing import stable_hash
-
-    return stable_hash([(r.key, r.mesh_sha256) for r in records])

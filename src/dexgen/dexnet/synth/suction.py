@@ -1,179 +1,131 @@
-"""Dex-Net 3.0's suction model: spring-cone seal and suction-ring wrench resistance (``dexnet.md`` §4).
+"""The suction task (Dex-Net 3.0 style): visible surface targets on each stable pose, labelled by
+Dex-Net 3.0's seal and wrench-resistance model (:mod:`.suction_cup`); no physics engine.
 
-Dex-Net 3.0's code was never released; this follows the ICRA'18 paper as the reference summarises it.
-
-**Seal.** The cup is a cone: ``num_vertices`` perimeter vertices on a circle of the cup radius around
-the target, in the plane through the target perpendicular to the approach, and an apex ``cone_height``
-behind it on the approach axis. Each perimeter vertex moves along the approach until it meets the
-surface (one ray each). The cup seals when: every vertex meets the surface (no hole); no perimeter,
-flexion (every second vertex) or cone (apex to vertex) spring stretches or compresses by more than
-``max_stretch``; the surface between neighbouring vertices follows the straight perimeter edge to within
-the same fraction of its length (``hole_samples`` extra rays per edge: a gap or a ridge breaks the seal);
-and no surface point inside the ring pokes through the cone wall.
-
-**Wrench resistance.** The ring contact can apply a wrench ``(f, tau)`` in the contact frame (x, y
-tangent, z along the approach into the object) when, with ``f_N = f_z + V`` (vacuum V):
-``f_N >= 0``, ``sqrt3 |f_x|, sqrt3 |f_y| <= mu f_N``, ``sqrt3 |tau_z| <= r mu f_N`` and
-``sqrt2 |tau_x|, sqrt2 |tau_y| <= pi r kappa f_N``. A grasp resists gravity when the wrench that
-cancels gravity on ``mass`` at the centre of mass satisfies them. We read the paper's elastic limit
-kappa as scaling with the normal force; that reading is ours.
-
-**Robust value** (``robust_suction_wrench_resistance``): the fraction of perturbed trials (target,
-approach, gravity direction, centre of mass, friction) that both seal and resist.
+Targets are visible surface points (pixels of the object's mask); the approach is the inward normal
+tilted by ``approach_noise`` and kept within ``max_approach_angle`` of the optical axis. The label
+is ``robust_suction_wrench_resistance > label_threshold`` of ``dexnet.synth.suction``.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import logging
+from typing import Any
 
 import numpy as np
-from scipy.spatial.transform import Rotation
+import trimesh
 
-from dexgen.dexnet.synth.config import SuctionConfig
-from dexgen.dexnet.synth.quality import tangents
-from dexgen.dexnet.synth.render import first_hits
+from dexgen.dexnet.fields import IMAGE_SIZE, task_spec
+from dexgen.dexnet.synth.camera import Intrinsics, sample_cameras
+from dexgen.dexnet.synth.crops import grasp_crops
+from dexgen.dexnet.synth.poses import stable_poses
+from dexgen.dexnet.synth.render import first_hits, intersector, render_depth
+from dexgen.dexnet.synth.suction_cup import CupModel, robust_wrench_resistance
+from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
 from dexgen.grippers.spec import SuctionGripper
+from dexgen.params.synth import SynthConfig
 
-GRAVITY = 9.81  # m/s^2
-_BACK = 0.1  # m; seal rays start this far behind the lip plane, outside any part the cup could touch
-
-
-@dataclasses.dataclass(frozen=True)
-class CupModel:
-    """The numbers of the seal and wrench models, resolved from the gripper and the config."""
-
-    radius: float  # m
-    cone_height: float  # m
-    vacuum: float  # N
-    friction: float
-    kappa: float
-    num_vertices: int
-    max_stretch: float
-    hole_samples: int
-
-    @classmethod
-    def from_config(cls, gripper: SuctionGripper, cfg: SuctionConfig) -> CupModel:
-        return cls(
-            radius=gripper.cup_radius,
-            cone_height=cfg.cone_height or gripper.cup_height,
-            vacuum=cfg.vacuum or gripper.suction_force,
-            friction=cfg.friction or gripper.friction,
-            kappa=cfg.kappa,
-            num_vertices=cfg.num_vertices,
-            max_stretch=cfg.max_stretch,
-            hole_samples=cfg.hole_samples,
-        )
+log = logging.getLogger(__name__)
+SPEC = task_spec("suction")
 
 
-def _stretch_ok(length: np.ndarray, rest: float, tol: float) -> np.ndarray:
-    return np.abs(length / rest - 1.0) <= tol
+def label(cfg: SynthConfig) -> tuple[str, float]:
+    return SPEC.metric_field, cfg.suction.label_threshold
 
 
-def seal(caster, targets: np.ndarray, approaches: np.ndarray, cup: CupModel) -> np.ndarray:
-    """(m,) bool -- the spring cone seals at each target.
-
-    targets : (m, 3) float64 -- points on the surface; approaches : (m, 3) unit, pointing into the
-    object; both in the mesh's frame, metres.
-    """
-    m, N, r, h = len(targets), cup.num_vertices, cup.radius, cup.cone_height
-    t1, t2 = tangents(approaches)
-    theta = 2 * np.pi * np.arange(N) / N
-    k = cup.hole_samples
-    frac = np.arange(k) / (k + 1) + 1.0 / (k + 1) if k else np.zeros(0)
-    # ring angles: the N vertices, then k per edge, then interior probes at half radius
-    ring = np.concatenate([theta, (theta[:, None] + frac[None, :] * 2 * np.pi / N).ravel()])
-    radii = np.concatenate([np.full(len(ring), r), np.full(N, r / 2), [0.0]])
-    angles = np.concatenate([ring, theta, [0.0]])
-    offsets = radii[None, :, None] * (
-        np.cos(angles)[None, :, None] * t1[:, None] + np.sin(angles)[None, :, None] * t2[:, None]
-    )  # (m, P, 3)
-    P = offsets.shape[1]
-    points = targets[:, None] + offsets
-    a = np.broadcast_to(approaches[:, None], (m, P, 3))
-    hit, dist, _ = first_hits(caster, (points - _BACK * a).reshape(-1, 3), a.reshape(-1, 3).copy())
-    d = (np.where(hit, dist, np.inf) - _BACK).reshape(m, P)  # along the approach from the lip plane
-    hit = hit.reshape(m, P)
-
-    ok = hit[:, : len(ring)].all(axis=1)
-    dv = np.where(ok[:, None], d[:, :N], 0.0)
-    q = points[:, :N] + dv[..., None] * approaches[:, None]  # contacted vertices
-    apex = targets - h * approaches
-    for step in (1, 2):  # perimeter and flexion springs
-        rest = 2 * r * np.sin(np.pi * step / N)
-        length = np.linalg.norm(q - np.roll(q, -step, axis=1), axis=2)
-        ok &= _stretch_ok(length, rest, cup.max_stretch).all(axis=1)
-    cone = np.linalg.norm(q - apex[:, None], axis=2)
-    ok &= _stretch_ok(cone, np.hypot(r, h), cup.max_stretch).all(axis=1)
-    if k:  # the surface between vertices follows the edge
-        de = np.where(ok[:, None], d[:, N : len(ring)], 0.0).reshape(m, N, k)
-        lerp = dv[:, :, None] + (np.roll(dv, -1, axis=1) - dv)[:, :, None] * frac[None, None, :]
-        ok &= (np.abs(de - lerp) <= cup.max_stretch * 2 * r * np.sin(np.pi / N)).all(axis=(1, 2))
-    inner = d[:, len(ring) :]
-    inner_r = radii[len(ring) :]
-    ok &= (inner >= -h * (1 - inner_r / r)[None, :]).all(axis=1)  # nothing pokes through the cone wall
-    return ok
+def summary(data: dict[str, np.ndarray], cfg: SynthConfig) -> dict[str, Any]:
+    return {}
 
 
-def resists(
-    targets: np.ndarray,
-    approaches: np.ndarray,
-    gravity: np.ndarray,
-    com: np.ndarray,
-    friction: np.ndarray,
-    cup: CupModel,
-    *,
-    mass: float,
-) -> np.ndarray:
-    """(m,) bool -- the suction ring can hold ``mass`` against gravity.
-
-    targets, approaches : (m, 3) as in :func:`seal`; gravity : (m, 3) unit directions of gravity;
-    com : (m, 3) centres of mass; friction : (m,) coefficients -- one frame, metres.
-    """
-    t1, t2 = tangents(approaches)
-    weight = mass * GRAVITY * gravity
-    f = -weight  # the contact must cancel the weight ...
-    tau = -np.cross(com - targets, weight)  # ... and its moment about the contact
-    fx, fy, fz = (np.einsum("ij,ij->i", f, e) for e in (t1, t2, approaches))
-    tx, ty, tz = (np.einsum("ij,ij->i", tau, e) for e in (t1, t2, approaches))
-    r = cup.radius
-    fn = fz + cup.vacuum
-    ok = fn >= 0
-    ok &= np.sqrt(3) * np.maximum(np.abs(fx), np.abs(fy)) <= friction * fn
-    ok &= np.sqrt(3) * np.abs(tz) <= r * friction * fn
-    ok &= np.sqrt(2) * np.maximum(np.abs(tx), np.abs(ty)) <= np.pi * r * cup.kappa * fn
-    return ok
-
-
-def robust_wrench_resistance(
-    caster,
-    targets: np.ndarray,
-    approaches: np.ndarray,
-    com: np.ndarray,
-    cup: CupModel,
-    cfg: SuctionConfig,
+def datapoints(
+    mesh: trimesh.Trimesh,
+    gripper: SuctionGripper,
+    cfg: SynthConfig,
     *,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """(m,) float64 in [0, 1] -- fraction of ``cfg.num_perturbations`` perturbed trials that seal and resist.
+    simulate: Simulate | None = None,
+) -> dict[str, np.ndarray]:
+    """The suction datapoints of one object (``mesh`` in its own frame, metres); see the module doc.
 
-    targets, approaches : (m, 3) as in :func:`seal`, table frame (gravity is -z); com : (3,) metres.
+    Targets are visible surface points (pixels of the object's mask); the approach is the inward normal
+    tilted by ``approach_noise`` and kept within ``max_approach_angle`` of the optical axis.
     """
-    m, k = len(targets), cfg.num_perturbations
-    if m == 0:
-        return np.zeros(0)
-    a0 = np.repeat(approaches, k, axis=0)
-    t1, t2 = tangents(a0)
-    shift = rng.normal(0.0, cfg.sigma_target, (m * k, 2))
-    a = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(cfg.sigma_approach), (m * k, 3))).apply(a0)
-    a /= np.linalg.norm(a, axis=1, keepdims=True)
-    g = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(cfg.sigma_gravity), (m * k, 3))).apply(
-        np.tile([0.0, 0.0, -1.0], (m * k, 1))
+    sc = cfg.suction
+    cam_cfg = sc.camera
+    intr = Intrinsics.from_config(cam_cfg)
+    cup = CupModel.from_config(gripper, sc)
+    poses, _ = stable_poses(
+        mesh, count=cfg.poses_per_object, min_probability=cfg.min_pose_probability, rng=rng
     )
-    c = com + rng.normal(0.0, cfg.sigma_com, (m * k, 3))
-    mu = np.clip(rng.normal(cup.friction, cfg.friction_std, m * k), 0.0, 1.0)
-    # the perturbed target is where the approach line through the shifted point meets the surface
-    p = np.repeat(targets, k, axis=0) + shift[:, :1] * t1 + shift[:, 1:] * t2
-    hit, dist, _ = first_hits(caster, p - _BACK * a, a)
-    p = p - _BACK * a + np.where(hit, dist, 0.0)[:, None] * a
-    ok = hit & seal(caster, p, a, cup) & resists(p, a, g, c, mu, cup, mass=cfg.mass)
-    return ok.reshape(m, k).mean(axis=1)
+    com = centre_of_mass(mesh)
+    parts, image = [], 0
+    cos_max = np.cos(np.deg2rad(sc.max_approach_angle))
+    for k, T in enumerate(poses):
+        mesh_t = mesh.copy()
+        mesh_t.apply_transform(T)
+        caster = intersector(mesh_t)
+        com_t = trimesh.transform_points(com[None], T)[0]
+        for T_cam in sample_cameras(cam_cfg, mesh_t.bounds.mean(axis=0), rng=rng):
+            depth, mask = render_depth(caster, mesh_t.bounds, T_cam, intr)
+            rows, cols = np.nonzero(mask)
+            if not len(rows):
+                continue
+            pick = rng.choice(len(rows), size=3 * sc.points_per_pose, replace=True)
+            dirs = intr.rays(cols[pick], rows[pick]) @ T_cam[:3, :3].T
+            eye = np.broadcast_to(T_cam[:3, 3], dirs.shape).copy()
+            hit, dist, face = first_hits(caster, eye, dirs)
+            p = eye + np.where(hit, dist, 0.0)[:, None] * dirs
+            a = -mesh_t.face_normals[np.where(hit, face, 0)]
+            tilt = np.deg2rad(sc.approach_noise) * rng.normal(size=(len(a), 3))
+            a = a + np.cross(tilt, a)  # small rotation of the approach (first order), renormalised
+            a /= np.linalg.norm(a, axis=1, keepdims=True)
+            optical = T_cam[:3, 2]
+            keep = np.flatnonzero(hit & (a @ optical >= cos_max))[: sc.points_per_pose]
+            if not len(keep):
+                continue
+            p, a = p[keep], a[keep]
+            metric = robust_wrench_resistance(caster, p, a, com_t, cup, sc, rng=rng)
+            uv = intr.project(to_camera(p, T_cam))
+            tip = intr.project(to_camera(p + 0.01 * a, T_cam))
+            d = tip - uv
+            phi = np.where(np.linalg.norm(d, axis=1) > 1e-9, np.arctan2(d[:, 1], d[:, 0]), np.pi / 2)
+            angle = np.mod(phi - np.pi / 2, 2 * np.pi)  # the projected approach runs down the middle column
+            approach_angle = np.arccos(np.clip(a @ optical, -1.0, 1.0))
+            obj = object_centre_px(mesh_t, T_cam, intr)
+            n = len(p)
+            z = to_camera(p, T_cam)[:, 2]
+            hand = np.column_stack(
+                [uv[:, 1], uv[:, 0], z, approach_angle, angle, np.full(n, obj[1]), np.full(n, obj[0])]
+            )
+            parts.append(
+                {
+                    "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_size),
+                    "hand_poses": hand.astype(np.float32),
+                    "robust_suction_wrench_resistance": metric.astype(np.float32),
+                    "pose_index": np.full(n, k, np.uint32),
+                    "image_index": np.full(n, image, np.uint32),
+                }
+            )
+            image += 1
+    if not parts:
+        # Nothing reachable from any view (a tiny object, or one view only): no datapoints from this
+        # object, which the task summary counts, rather than a failed stage.
+        log.warning("suction: no visible surface point within the approach cone in any view")
+        return {
+            "depth_ims_tf_table": np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 1), np.float32),
+            "hand_poses": np.zeros((0, 7), np.float32),
+            "robust_suction_wrench_resistance": np.zeros(0, np.float32),
+            "pose_index": np.zeros(0, np.uint32),
+            "image_index": np.zeros(0, np.uint32),
+        }
+    return stack(parts)
+
+
+TASK = SynthTask(
+    spec=SPEC,
+    gripper_kind=SuctionGripper,
+    extra_fields={},
+    uses_physics=False,
+    datapoints=datapoints,
+    label=label,
+    summary=summary,
+)

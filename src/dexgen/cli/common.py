@@ -1,0 +1,56 @@
+"""What every command and stage script shares: exit codes, logging, the params tree, printing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from dexgen.params.tree import DEFAULT_PATH, Params, load_params
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0  # done
+EXIT_ERROR = 1  # a dexgen error: bad input or config, or a failed check (the message says which)
+EXIT_USAGE = 2  # argparse's own code for a bad command line
+
+
+def setup_logging(*, verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def add_params_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--params",
+        "--config",
+        dest="params",
+        default=None,
+        help=f"params file for defaults (default: {DEFAULT_PATH} when present, else the built-in "
+        "defaults, which equal the committed params.yaml)",
+    )
+
+
+def params_of(args: argparse.Namespace) -> Params:
+    """The params tree of ``--params``; without the flag, ``params.yaml`` here or the defaults."""
+    if args.params is not None:
+        return load_params(args.params)
+    if DEFAULT_PATH.is_file():
+        return load_params(DEFAULT_PATH)
+    log.info("no %s here: using the built-in defaults", DEFAULT_PATH)
+    return Params()
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def existing_dir(text: str) -> Path:
+    """argparse type: a folder that exists."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: not a folder")
+    return path

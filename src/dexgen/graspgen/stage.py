@@ -1,0 +1,173 @@
+"""The ``graspgen`` stage: every shard's guesses (and sim results) -> the GraspGen dataset, checked.
+
+The gripper is the one the data was made with: rebuilt from the block the guess files carry
+(:mod:`dexgen.records.grippers`), which must be the same in every guess and sim file, else the stage
+stops naming two files and their hashes. Per object the runner (:mod:`dexgen.runner`) writes a grasp
+file unless one already records the same provenance (seed, export params, gripper, mesh, guess and
+sim file hashes); then :func:`~dexgen.graspgen.export.finish_dataset` writes the map, splits and
+gripper config and checks the whole dataset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from dexgen.errors import InputError
+from dexgen.graspgen.export import (
+    grasp_dir,
+    grasp_file_names,
+    grasp_provenance,
+    mesh_target,
+    run_export,
+    write_object,
+)
+from dexgen.graspgen.gripper_config import check_gripper_name
+from dexgen.graspgen.sources import object_result
+from dexgen.grippers.spec import Gripper
+from dexgen.hashing import sha256_file
+from dexgen.params.graspgen import GraspgenConfig
+from dexgen.records.grippers import gripper_from_record, same_gripper
+from dexgen.records.guesses import read_meta as read_guess_meta
+from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
+from dexgen.runner import Unit
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectInputs:
+    """Where one object's mesh, guess file and (unless guess-only) sim results file are."""
+
+    shard_dir: Path
+    record: ObjectRecord
+    guess_path: Path
+    sim_path: Path | None
+
+
+def shard_inputs(
+    objects_root: str | Path, guesses_root: str | Path, sim_root: str | Path | None
+) -> list[ObjectInputs]:
+    """Every object of every ``shard-*`` folder under ``objects_root``, in shard then key order.
+
+    ``guesses_root`` / ``sim_root`` hold the same shard folder names; ``sim_root`` None = guess only.
+    """
+    objects_root = Path(objects_root)
+    shards = sorted(p for p in objects_root.glob("shard-*") if p.is_dir())
+    if not shards:
+        raise InputError(f"{objects_root}: no shard-* folders; run the objects stage first")
+    out = []
+    for shard in shards:
+        for record in sorted(read_index(shard), key=lambda r: r.key):
+            stem = mesh_stem(record)
+            guess_path = Path(guesses_root) / shard.name / f"{stem}.npz"
+            if not guess_path.is_file():
+                raise InputError(f"{guess_path}: guess file of '{record.key}' not found; run the guess stage")
+            sim_path = None
+            if sim_root is not None:
+                sim_path = Path(sim_root) / shard.name / f"{stem}.npz"
+                if not sim_path.is_file():
+                    raise InputError(
+                        f"{sim_path}: sim results of '{record.key}' not found; run the simulate stage"
+                    )
+            out.append(ObjectInputs(shard, record, guess_path, sim_path))
+    return out
+
+
+def data_gripper(inputs: list[ObjectInputs]) -> Gripper:
+    """The gripper every guess file was made with; two different ones stop the export."""
+    first: tuple[dict[str, Any], Path] | None = None
+    for item in inputs:
+        meta = read_guess_meta(item.guess_path)
+        if meta is None:
+            raise InputError(f"{item.guess_path}: not a readable guess file; re-run the guess stage")
+        if first is None:
+            first = (meta.get("gripper"), item.guess_path)
+            gripper = gripper_from_record(first[0], where=str(item.guess_path))
+        else:
+            same_gripper(
+                first[0], meta.get("gripper", {}), where_a=str(first[1]), where_b=str(item.guess_path)
+            )
+    if first is None:
+        raise InputError("graspgen: the object set is empty")
+    return gripper
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportWork:
+    """Read one object's guesses and trials and write its grasp file; returns its counts."""
+
+    dataset: Path
+    gripper: Gripper
+    cfg: GraspgenConfig
+    seed: int
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        item: ObjectInputs = unit.args[0]
+        result = object_result(item.shard_dir, item.record, item.guess_path, item.sim_path)
+        return write_object(
+            result,
+            dataset=self.dataset,
+            gripper=self.gripper,
+            cfg=self.cfg,
+            seed=self.seed,
+            source_root=None,
+            prov=unit.provenance,
+        )
+
+
+def export_units(
+    inputs: list[ObjectInputs],
+    names: dict[str, str],
+    *,
+    dataset: Path,
+    gripper: Gripper,
+    cfg: GraspgenConfig,
+    seed: int,
+) -> list[Unit]:
+    units = []
+    for item in inputs:
+        inputs_sha = {"mesh_sha256": item.record.mesh_sha256, "guesses_sha256": sha256_file(item.guess_path)}
+        if item.sim_path is not None:
+            inputs_sha["sim_sha256"] = sha256_file(item.sim_path)
+        prov = grasp_provenance(inputs_sha, gripper=gripper, cfg=cfg, seed=seed, materialised=True)
+        target = mesh_target(dataset, item.record.key, None)
+        units.append(
+            Unit(
+                key=item.record.key,
+                output=grasp_dir(dataset, gripper.name) / names[item.record.key],
+                provenance=prov,
+                args=(item,),
+                extra_outputs=(target,) if target is not None else (),
+            )
+        )
+    return units
+
+
+def export_from_shards(
+    objects_root: str | Path,
+    guesses_root: str | Path,
+    sim_root: str | Path | None,
+    dataset: str | Path,
+    *,
+    cfg: GraspgenConfig,
+    seed: int,
+    graspgen_source: str | Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """The ``graspgen`` stage; returns ``{gripper name: metrics}`` for the gripper the data was made with."""
+    dataset = Path(dataset)
+    if cfg.guess_only:
+        sim_root = None
+    elif sim_root is None:
+        raise InputError("graspgen: sim results are needed unless graspgen.guess_only is true")
+    inputs = shard_inputs(objects_root, guesses_root, sim_root)
+    gripper = data_gripper(inputs)
+    check_gripper_name(gripper.name)
+    gdir = grasp_dir(dataset, gripper.name)
+    names = grasp_file_names([(i.record.key, i.record.scale) for i in inputs], gdir)
+    units = export_units(inputs, names, dataset=dataset, gripper=gripper, cfg=cfg, seed=seed)
+    config_dir = Path(graspgen_source) / "config" / "grippers" if graspgen_source else None
+    kw = {"dataset": dataset, "gripper": gripper, "cfg": cfg, "seed": seed, "progress": progress}
+    work = ExportWork(dataset, gripper, cfg, seed)
+    metrics = run_export(units, work, names, config_dir=config_dir, prune=True, **kw)
+    return {gripper.name: {"gripper_sha256": gripper.sha256, **metrics}}

@@ -1,0 +1,76 @@
+"""The typed config of the guess stage (``params.yaml: guess``), validated once at load."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from dexgen.config import to_mapping
+from dexgen.hashing import stable_hash
+
+# Fields that change how fast or what is drawn, never the per-object output bytes: left out of the
+# params hash so that changing them does not invalidate finished objects on resume. The gripper is
+# named here by file or name only; its content hash is in the provenance, so two paths to one file agree.
+_NOT_HASHED = ("gripper", "workers", "max_pictures", "picture_grasps")
+
+
+@dataclasses.dataclass(frozen=True)
+class GuessConfig:
+    """Antipodal guessing and collision-check settings (lengths in metres)."""
+
+    gripper: str = "robotiq_2f_85"  # shipped gripper name or path to a gripper YAML
+    num_collision_free_grasps: int = 64  # quota of collision-free guesses per object (GraspDataGen default)
+    num_colliding_grasps: int = 16  # quota of colliding guesses per object (GraspDataGen default)
+    num_random_poses: int = 16  # collision-free uniformly random poses (the simulator's negative control)
+    friction_coef: float = 0.5  # mu: both contact normals within atan(mu) of the closing axis
+    axis_cone_fraction: float = 0.0  # closing axis drawn within this fraction of the cone around -normal
+    clearance: float = 0.002  # every gripper body is inflated by this margin for the collision check
+    depth_offset_range: tuple[float, float] = (0.0, 0.01)  # contact this far behind the TCP (deeper), uniform
+    opening_steps: int = 32  # discrete pre-grasp openings between min and max (the finger sweep ladder)
+    batch_size: int = 512  # first batch of surface samples; later batches adapt to the running yield
+    max_attempts: int = 20000  # cap on surface samples per object; a shortfall is recorded past it
+    random_pose_margin: float = 0.05  # random TCPs are drawn in the object's box grown by this much
+    max_random_attempts: int = 2000  # cap on random pose draws per object
+    max_pictures: int = 8  # PNGs per shard (first objects in key order); 0 = none
+    picture_grasps: int = 12  # grasps drawn per label in a picture
+    workers: int = 0  # processes over objects; 0 = all cores
+
+    def __post_init__(self) -> None:
+        for name in (
+            "num_collision_free_grasps",
+            "num_colliding_grasps",
+            "num_random_poses",
+            "max_pictures",
+            "picture_grasps",
+            "workers",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("batch_size", "max_attempts", "max_random_attempts"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.opening_steps < 2:
+            raise ValueError(f"opening_steps must be >= 2, got {self.opening_steps}")
+        if not self.friction_coef > 0:
+            raise ValueError(f"friction_coef must be > 0, got {self.friction_coef}")
+        if not 0.0 <= self.axis_cone_fraction <= 1.0:
+            raise ValueError(f"axis_cone_fraction must be in [0, 1], got {self.axis_cone_fraction}")
+        if self.clearance < 0 or self.random_pose_margin < 0:
+            raise ValueError("clearance and random_pose_margin must be >= 0")
+        lo, hi = self.depth_offset_range
+        if lo > hi:
+            raise ValueError(
+                f"depth_offset_range {self.depth_offset_range} must be [low, high] with low <= high"
+            )
+
+    @property
+    def cone_half_angle(self) -> float:
+        """Friction cone half-angle, radians: atan(mu)."""
+        return math.atan(self.friction_coef)
+
+    def output_params(self) -> dict:
+        """The fields that decide the output bytes (hashed into provenance ``params_hash``)."""
+        return {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
+
+    def output_hash(self) -> str:
+        return stable_hash(self.output_params())

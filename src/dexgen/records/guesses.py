@@ -1,0 +1,103 @@
+"""Per-object guess files: ``<out>/<mesh stem>.npz``, byte-identical for the same inputs.
+
+Members (all little-endian ``.npy`` plus one JSON):
+
+- ``poses.npy`` (n, 4, 4) float64 -- gripper base in the scaled object frame, metres; +z approach,
+  +x closing (GraspGen convention)
+- ``widths.npy`` (n,) float64 -- contact separation, metres (NaN for random poses)
+- ``openings.npy`` (n,) float64 -- pre-grasp pad opening, metres
+- ``contacts.npy``, ``normals.npy`` (n, 2, 3) float64 -- [finger_neg, finger_pos] contact points and
+  outward normals, object frame (NaN for random poses)
+- ``labels.npy`` (n,) int8 -- index into ``meta.labels``; ``reasons.npy`` (n,) int8 -- index into ``meta.reasons``
+- ``meta.json`` -- object key, the gripper block (:mod:`dexgen.records.grippers`), label/reason names,
+  provenance, stats (counts, shortfall)
+
+``np.load(path)`` reads the arrays. The zip is written with a fixed timestamp and no compression so
+equal content gives equal bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dexgen.grippers.spec import Gripper
+from dexgen.provenance import provenance
+from dexgen.records import npz
+from dexgen.records.grippers import gripper_record
+from dexgen.records.objects import ObjectRecord
+
+FORMAT_VERSION = 2  # 2: the gripper block replaced the bare gripper name
+LABELS = ("collision_free", "colliding", "random")  # label codes stored as int8 indices
+FREE, COLLIDING, RANDOM = 0, 1, 2
+REASONS = ("none", "finger", "palm")  # collision reason codes stored as int8 indices
+NONE, FINGER, PALM = 0, 1, 2
+ARRAYS = ("poses", "widths", "openings", "contacts", "normals", "labels", "reasons")
+
+
+@dataclasses.dataclass
+class ObjectGuesses:
+    """All guesses of one object, collision-free first, then colliding, then random poses.
+
+    poses : (n, 4, 4) float64 -- gripper base in the scaled object frame, metres (+z approach, +x closing)
+    widths : (n,) float64 -- contact separation, metres (NaN for random poses)
+    openings : (n,) float64 -- pre-grasp pad opening, metres (the narrowest tested one if colliding)
+    contacts, normals : (n, 2, 3) float64 -- [finger_neg, finger_pos] contact points / outward normals (NaN for random)
+    labels : (n,) int8 -- index into LABELS; reasons : (n,) int8 -- index into REASONS
+    stats : attempts, rejections, requested/found/shortfall per label
+    """
+
+    poses: np.ndarray
+    widths: np.ndarray
+    openings: np.ndarray
+    contacts: np.ndarray
+    normals: np.ndarray
+    labels: np.ndarray
+    reasons: np.ndarray
+    stats: dict
+
+
+def guess_provenance(record: ObjectRecord, gripper: Gripper, *, seed: int, params: Any) -> dict[str, Any]:
+    """The provenance a guess file carries; a file whose provenance differs is redone."""
+    return provenance(
+        stage="guess", seed=seed, params=params, mesh_sha256=record.mesh_sha256, gripper_sha256=gripper.sha256
+    )
+
+
+def guess_meta(
+    record: ObjectRecord, gripper: Gripper, stats: dict[str, Any], *, prov: dict[str, Any]
+) -> dict[str, Any]:
+    """``meta.json`` of one object's guess file (``prov``: :func:`guess_provenance` or the workflow's)."""
+    return {
+        "object": record.key,
+        "mesh": record.mesh,
+        "gripper": gripper_record(gripper),
+        "labels": list(LABELS),
+        "reasons": list(REASONS),
+        "provenance": prov,
+        "stats": stats,
+    }
+
+
+def write_guesses(path: str | Path, guesses: ObjectGuesses, meta: dict[str, Any]) -> None:
+    """Write one object's guesses atomically (``meta`` gets ``format_version``)."""
+    arrays = {name: getattr(guesses, name) for name in ARRAYS}
+    npz.write(path, arrays, ARRAYS, {"format_version": FORMAT_VERSION, **meta})
+
+
+def read_meta(path: str | Path) -> dict[str, Any] | None:
+    """``meta.json`` of a guess file, or None if the file is missing or unreadable (then redo it)."""
+    return npz.read_meta(path)
+
+
+def read_guesses(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays by name, meta) of a guess file."""
+    return npz.read(path, ARRAYS, kind="guess", format_version=FORMAT_VERSION)
+
+
+def rows_of(labels: np.ndarray, meta: dict[str, Any], name: str) -> np.ndarray:
+    """Row indices (k,) int64 of the guesses labelled ``name`` (a LABELS entry) in a file with ``meta``."""
+    return np.flatnonzero(labels == list(meta["labels"]).index(name))

@@ -1,0 +1,121 @@
+"""Per-object simulation files: ``<out>/<mesh stem>.npz``, byte-identical for the same inputs.
+
+Members (little-endian ``.npy`` plus one JSON), one row per trial, in guess-file order:
+
+- ``guess_index.npy`` (n,) int64 -- row of the trial's pose in the guess file
+- ``labels.npy`` (n,) int8 -- the guess label, index into ``meta.guess_labels``
+- ``poses.npy`` (n, 4, 4) float64 -- input pose: gripper base in the scaled object frame, metres
+- ``openings.npy`` (n,) float64 -- pad opening at the start, metres
+- ``final_poses.npy`` (n, 4, 4) float64 -- post-trial pose, same frame (the end of the close for trials that
+  stopped there)
+- ``success.npy`` (n,) bool; ``score.npy`` (n,) float64 in [0, 1], >= 0.5 iff success
+- ``phase.npy``, ``reason.npy`` (n,) int8 -- failure phase and reason, indices into ``meta.phases`` /
+  ``meta.reasons`` ("none" / "held" for successes)
+- ``translation_drift.npy`` (n,) metres, ``rotation_drift.npy`` (n,) degrees, ``start_penetration.npy``
+  (n,) metres, ``final_opening.npy`` (n,) metres
+- ``meta.json`` -- object, the gripper block (:mod:`dexgen.records.grippers`), engine, decomposition,
+  mass, provenance, stats
+
+Written as an uncompressed zip with fixed dates (``np.savez`` stamps the time). :class:`Trials` is what
+every physics backend returns; the file adds which guesses were simulated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dexgen.records import npz
+
+FORMAT_VERSION = 2  # 2: the gripper block replaced the bare gripper name
+# Where a trial failed (int8 codes in outputs). "none" for held trials.
+PHASES = ("none", "start", "close", "lift", "tug", "shake", "end")
+# Why it failed. "held" for successes.
+REASONS = ("held", "start_penetration", "missed", "slipped", "rotated", "lost_contact", "unstable")
+
+
+@dataclasses.dataclass
+class Trials:
+    """Results of N grasp trials on one object, in input order.
+
+    success : (n,) bool -- held to the end (see SuccessConfig)
+    score : (n,) float64 in [0, 1] -- >= 0.5 iff success; higher = less drift / survived longer
+    phase, reason : (n,) int8 -- indices into PHASES / REASONS
+    final_poses : (n, 4, 4) float64 -- gripper base in the object frame at the end, metres
+    translation_drift : (n,) float64 -- metres, object in the hand frame, end vs end-of-close
+    rotation_drift : (n,) float64 -- degrees, same
+    start_penetration : (n,) float64 -- metres the gripper starts inside the object's sim geometry (0 = free)
+    final_opening : (n,) float64 -- pad opening at the end, metres
+    """
+
+    success: np.ndarray
+    score: np.ndarray
+    phase: np.ndarray
+    reason: np.ndarray
+    final_poses: np.ndarray
+    translation_drift: np.ndarray
+    rotation_drift: np.ndarray
+    start_penetration: np.ndarray
+    final_opening: np.ndarray
+
+    ARRAYS = (
+        "success",
+        "score",
+        "phase",
+        "reason",
+        "final_poses",
+        "translation_drift",
+        "rotation_drift",
+        "start_penetration",
+        "final_opening",
+    )
+
+    @classmethod
+    def concatenate(cls, parts: list[Trials]) -> Trials:
+        return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in cls.ARRAYS})
+
+    @classmethod
+    def empty(cls) -> Trials:
+        z = np.zeros(0)
+        return cls(
+            np.zeros(0, bool), z, np.zeros(0, np.int8), np.zeros(0, np.int8), np.zeros((0, 4, 4)), z, z, z, z
+        )
+
+    def __len__(self) -> int:
+        return len(self.success)
+
+
+# Member order of the file (part of its bytes): which guess, then the Trials arrays.
+ARRAYS = (
+    "guess_index",
+    "labels",
+    "poses",
+    "openings",
+    "final_poses",
+    "success",
+    "score",
+    "phase",
+    "reason",
+    "translation_drift",
+    "rotation_drift",
+    "start_penetration",
+    "final_opening",
+)
+
+
+def write_results(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """Write one object's results atomically (``meta`` gets ``format_version``)."""
+    npz.write(path, arrays, ARRAYS, {"format_version": FORMAT_VERSION, **meta})
+
+
+def read_meta(path: str | Path) -> dict[str, Any] | None:
+    """``meta.json`` of a results file, or None if it is missing or unreadable (then redo it)."""
+    return npz.read_meta(path)
+
+
+def read_results(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays by name, meta) of a results file."""
+    return npz.read(path, ARRAYS, kind="simulation results", format_version=FORMAT_VERSION)

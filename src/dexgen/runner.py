@@ -1,0 +1,167 @@
+"""The resumable per-object loop every per-object stage shares: guess, simulate, dexnet_synth, graspgen.
+
+A stage describes its work as :class:`Unit` values, one per object: the file the unit writes, the
+provenance a current file carries (seed, params hash, input hashes, code version) and the plain,
+picklable arguments its work function needs. :func:`run_units` then
+
+1. asks ``reader(unit)`` for each unit's current output: a file whose recorded provenance equals
+   the unit's is reused (an interrupted run resumes; a changed input redoes only its objects);
+2. submits the rest to an executor (:mod:`dexgen.executors`: inline, a process pool, later a
+   cluster), in key order; ``work(unit)`` writes its output atomically and returns the file's meta;
+3. shows one progress bar over all objects and logs how many were reused, run, and how fast;
+4. returns every unit's meta in unit order, so summaries do not depend on the order work finished.
+
+A unit that fails stops the run with the object named; units already finished keep their files,
+so the next run starts where this one stopped. :func:`prune` removes the files of objects that left
+the set, since per-object outputs persist between runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, as_completed
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from dexgen.executors import make_executor
+from dexgen.records import npz
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """One object's work: what it writes, what a current output carries, what the worker needs.
+
+    ``output`` is the file whose meta records ``provenance``; ``extra_outputs`` must also exist for
+    the unit to count as done (pictures); ``args`` are plain values (records, paths, flags), never
+    open handles, because the unit may travel to another process.
+    """
+
+    key: str
+    output: Path
+    provenance: dict[str, Any]
+    args: tuple = ()
+    extra_outputs: tuple[Path, ...] = ()
+
+
+Reader = Callable[[Unit], "dict[str, Any] | None"]
+Work = Callable[[Unit], "dict[str, Any]"]
+
+
+def current_record(unit: Unit) -> dict[str, Any] | None:
+    """The default reader: the meta of an npz record file whose provenance equals the unit's."""
+    meta = npz.read_meta(unit.output)
+    if meta is None or meta.get("provenance") != unit.provenance:
+        return None
+    if not all(path.exists() for path in unit.extra_outputs):
+        return None
+    return meta
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """What a run did: every unit's meta in unit order, which units ran and which were reused."""
+
+    metas: dict[str, dict[str, Any]]
+    ran: tuple[str, ...]
+    reused: tuple[str, ...]
+    seconds: float
+
+
+def _failed(unit: Unit, exc: BaseException) -> BaseException:
+    exc.add_note(f"while processing object {unit.key!r} (output {unit.output})")
+    return exc
+
+
+def _submit_all(executor: Executor, work: Work, todo: Sequence[Unit], bar: tqdm) -> dict[str, dict[str, Any]]:
+    futures: dict[Future, Unit] = {executor.submit(work, unit): unit for unit in todo}
+    done: dict[str, dict[str, Any]] = {}
+    try:
+        for future in as_completed(futures):
+            unit = futures[future]
+            exc = future.exception()
+            if exc is not None:
+                raise _failed(unit, exc)
+            done[unit.key] = future.result()
+            bar.update()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return done
+
+
+def run_units(
+    units: Sequence[Unit],
+    work: Work,
+    *,
+    desc: str,
+    reader: Reader = current_record,
+    workers: int = 1,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Bring every unit's output up to date; see the module docstring.
+
+    ``work`` must be picklable (a module-level function or a plain object) unless it runs inline.
+    ``executor`` is the caller's (left open); without one, ``workers`` processes (0 = every core,
+    1 = this process) are started for the units that need work and stopped at the end.
+    """
+    keys = [u.key for u in units]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{desc}: duplicate unit keys")
+    metas: dict[str, dict[str, Any]] = {}
+    todo = []
+    for unit in units:
+        meta = reader(unit)
+        if meta is None:
+            todo.append(unit)
+        else:
+            metas[unit.key] = meta
+    log.info("%s: %d objects, %d up to date, %d to do", desc, len(units), len(metas), len(todo))
+    started = time.perf_counter()
+    bar = tqdm(
+        total=len(units), initial=len(metas), desc=desc, unit="obj", disable=None if progress else True
+    )
+    try:
+        if todo:
+            own = executor is None
+            pool = make_executor(workers, jobs=len(todo)) if own else executor
+            try:
+                metas.update(_submit_all(pool, work, todo, bar))
+            finally:
+                if own:
+                    pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - started
+    if todo:
+        log.info(
+            "%s: %d objects done in %.1f s (%.2f s/object)", desc, len(todo), seconds, seconds / len(todo)
+        )
+    ordered = {k: metas[k] for k in keys}
+    ran = tuple(u.key for u in todo)
+    return RunResult(ordered, ran, tuple(k for k in keys if k not in set(ran)), seconds)
+
+
+def prune(directory: str | Path, keep: Iterable[str], *, patterns: Sequence[str] = ("*.npz",)) -> list[Path]:
+    """Remove files matching ``patterns`` under ``directory`` whose stem is not in ``keep``.
+
+    Per-object outputs persist between runs (so interrupted runs resume); an object that left the set
+    must not leave its old files behind for a later step to trust. Returns what was removed.
+    """
+    keep = set(keep)
+    removed = []
+    for pattern in patterns:
+        for path in sorted(Path(directory).glob(pattern)):
+            if path.is_file() and path.stem not in keep:
+                log.info("removing stale %s", path)
+                path.unlink()
+                removed.append(path)
+    return removed
