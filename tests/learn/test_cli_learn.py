@@ -99,7 +99,7 @@ def test_dataset_mode_still_scores_rows(in_work, tiny_pj, capsys):
 
 def test_crop_score_equals_the_dataset_row(in_work, tiny_pj, crops, capsys):
     depth, poses = crops
-    every = predict("models/pj/model.pt", tiny_pj, cache_dir=".dexgen/packed", device="cpu")
+    every = predict("models/pj/model.pt", tiny_pj, cache_dir=layout.PACKED, device="cpu")
     for row in (0, 7):
         np.save("crop.npy", depth[row])  # (32, 32, 1), the dataset layout
         argv = ["predict", "models/pj/model.pt", "--image", "crop.npy", "--pose", str(float(poses[row, 2]))]
@@ -149,11 +149,11 @@ def test_sliding_window_equals_fc_and_a_fixed_pose_equals_the_fc_forward(in_work
 
 
 def test_fc_checkpoint_scores_dataset_rows_like_the_gqcnn(in_work, tiny_pj):
-    gq = predict("models/pj/model.pt", tiny_pj, cache_dir=".dexgen/packed", device="cpu")
-    fc = predict("models/pj-fc/model.pt", tiny_pj, cache_dir=".dexgen/packed", device="cpu")
+    gq = predict("models/pj/model.pt", tiny_pj, cache_dir=layout.PACKED, device="cpu")
+    fc = predict("models/pj-fc/model.pt", tiny_pj, cache_dir=layout.PACKED, device="cpu")
     np.testing.assert_allclose(fc.scores, gq.scores, atol=1e-5)
     with pytest.raises(InputError, match="no split saved beside the checkpoint"):
-        predict("models/pj-fc/model.pt", tiny_pj, cache_dir=".dexgen/packed", rows="val", device="cpu")
+        predict("models/pj-fc/model.pt", tiny_pj, cache_dir=layout.PACKED, rows="val", device="cpu")
 
 
 def test_gqcnn_on_a_large_image_says_convert_first(in_work, crops, capsys):
@@ -218,7 +218,7 @@ def test_analyze_writes_curves_metrics_timings_and_stats(in_work, tiny_pj, capsy
     assert 0.6 < report["normalization"]["im_mean"] < 0.75 and report["normalization"]["im_std"] > 0.01
     assert [t["batch_size"] for t in report["timings"]["inference"]] == [1, 64, 512]
     metrics = json.loads((in_work / "analysis/metrics.json").read_text())
-    val = predict("models/pj/model.pt", tiny_pj, cache_dir=".dexgen/packed", rows="val", device="cpu")
+    val = predict("models/pj/model.pt", tiny_pj, cache_dir=layout.PACKED, rows="val", device="cpu")
     assert metrics["num_datapoints"] == len(val.indices) < 1500
     assert metrics["roc_auc"] == pytest.approx(val.metrics["roc_auc"])
 

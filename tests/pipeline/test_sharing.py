@@ -8,6 +8,7 @@ push so another clone skips the work, experiments (``dvc exp run -S``) and the r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -499,7 +500,9 @@ def test_exp_run_set_keeps_every_other_param_value(tmp_path, monkeypatch):
     before = load_params(repo / "params.yaml")
     dvc(repo, "exp", "run", "-S", "seed=7")
     after = load_params(repo / "params.yaml")
-    assert after.pop("seed") == 7
-    before.pop("seed")
-    changed = {k for k in before if before[k] != after.get(k)}
-    assert not changed, f"dvc exp run -S changed how params.yaml reads in sections {sorted(changed)}"
+    assert after.seed == 7
+    after = dataclasses.replace(after, seed=before.seed)
+    changed = [
+        f.name for f in dataclasses.fields(before) if getattr(before, f.name) != getattr(after, f.name)
+    ]
+    assert not changed, f"dvc exp run -S changed how params.yaml reads in sections {changed}"
