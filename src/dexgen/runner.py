@@ -22,13 +22,13 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from dexgen.executors import make_executor
+from dexgen.executors import InlineExecutor, make_executor, worker_count
 from dexgen.records import npz
 
 log = logging.getLogger(__name__)
@@ -79,19 +79,33 @@ def _failed(unit: Unit, exc: BaseException) -> BaseException:
     return exc
 
 
-def _submit_all(executor: Executor, work: Work, todo: Sequence[Unit], bar: tqdm) -> dict[str, dict[str, Any]]:
-    futures: dict[Future, Unit] = {executor.submit(work, unit): unit for unit in todo}
+def _submit_all(
+    executor: Executor, work: Work, todo: Sequence[Unit], bar: tqdm, *, window: int
+) -> dict[str, dict[str, Any]]:
+    """Run ``todo`` with at most ``window`` units in flight (1 inline: a failure stops the run at once,
+    and the bar moves per object; a few per worker on a pool: memory stays flat over any number)."""
+    units = iter(todo)
+    pending: dict[Future, Unit] = {}
     done: dict[str, dict[str, Any]] = {}
+
+    def fill() -> None:
+        while len(pending) < window and (unit := next(units, None)) is not None:
+            pending[executor.submit(work, unit)] = unit
+
     try:
-        for future in as_completed(futures):
-            unit = futures[future]
-            exc = future.exception()
-            if exc is not None:
-                raise _failed(unit, exc)
-            done[unit.key] = future.result()
-            bar.update()
+        fill()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: pending[f].key):
+                unit = pending.pop(future)
+                exc = future.exception()
+                if exc is not None:
+                    raise _failed(unit, exc)
+                done[unit.key] = future.result()
+                bar.update()
+            fill()
     except BaseException:
-        for future in futures:
+        for future in pending:
             future.cancel()
         raise
     return done
@@ -133,8 +147,12 @@ def run_units(
         if todo:
             own = executor is None
             pool = make_executor(workers, jobs=len(todo)) if own else executor
+            if isinstance(pool, InlineExecutor):
+                window = 1
+            else:
+                window = 2 * worker_count(workers) if own else len(todo)
             try:
-                metas.update(_submit_all(pool, work, todo, bar))
+                metas.update(_submit_all(pool, work, todo, bar, window=window))
             finally:
                 if own:
                     pool.shutdown(wait=True, cancel_futures=True)

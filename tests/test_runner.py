@@ -1,0 +1,92 @@
+"""The per-object runner: resume by provenance, failures that name the object and keep finished work,
+stale-file pruning, results in unit order whatever runs them."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dexgen.executors import InlineExecutor, process_pool
+from dexgen.records import npz
+from dexgen.runner import Unit, prune, run_units
+
+
+@dataclasses.dataclass(frozen=True)
+class Square:
+    """Writes ``key ** 2`` with the unit's provenance; fails on ``bad`` keys. Picklable (module level)."""
+
+    bad: tuple[str, ...] = ()
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        (value,) = unit.args
+        if unit.key in self.bad:
+            raise ValueError(f"cannot square {unit.key}")
+        meta = {"provenance": unit.provenance, "value": value * value}
+        npz.write(unit.output, {"v": np.array([value * value])}, ("v",), meta)
+        return meta
+
+
+def _units(out: Path, n: int = 5, version: int = 1) -> list[Unit]:
+    return [Unit(f"k{i}", out / f"k{i}.npz", {"v": version, "key": f"k{i}"}, (i,)) for i in range(n)]
+
+
+def test_results_come_in_unit_order_and_a_rerun_reuses_them(tmp_path):
+    first = run_units(_units(tmp_path), Square(), desc="t", progress=False)
+    assert list(first.metas) == [f"k{i}" for i in range(5)] and first.ran == tuple(first.metas)
+    assert [m["value"] for m in first.metas.values()] == [0, 1, 4, 9, 16]
+    again = run_units(_units(tmp_path), Square(), desc="t", progress=False)
+    assert again.ran == () and again.metas == first.metas
+    changed = run_units(_units(tmp_path, version=2), Square(), desc="t", progress=False)
+    assert len(changed.ran) == 5  # another provenance: every file is redone
+
+
+def test_a_failure_names_the_object_and_keeps_what_finished(tmp_path):
+    with pytest.raises(ValueError, match="cannot square k2") as info:
+        run_units(_units(tmp_path), Square(bad=("k2",)), desc="t", progress=False)
+    assert any("k2" in note for note in info.value.__notes__)
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["k0.npz", "k1.npz"]  # inline: stops at once
+    resumed = run_units(_units(tmp_path), Square(), desc="t", progress=False)
+    assert resumed.ran == ("k2", "k3", "k4")
+
+
+def test_a_process_pool_gives_the_same_files(tmp_path):
+    run_units(_units(tmp_path / "inline"), Square(), desc="t", progress=False)
+    with process_pool(2) as pool:
+        run_units(_units(tmp_path / "pool"), Square(), desc="t", executor=pool, progress=False)
+    for path in (tmp_path / "inline").glob("*.npz"):
+        assert path.read_bytes() == (tmp_path / "pool" / path.name).read_bytes()
+    result = run_units(_units(tmp_path / "pool2"), Square(), desc="t", workers=2, progress=False)
+    assert len(result.ran) == 5
+    with pytest.raises(ValueError, match="cannot square k4"):
+        run_units(_units(tmp_path / "pool3"), Square(bad=("k4",)), desc="t", workers=2, progress=False)
+
+
+def test_extra_outputs_must_exist_and_duplicate_keys_are_refused(tmp_path):
+    picture = tmp_path / "k0.png"
+    units = [dataclasses.replace(_units(tmp_path, 1)[0], extra_outputs=(picture,))]
+    run_units(units, Square(), desc="t", progress=False)
+    assert run_units(units, Square(), desc="t", progress=False).ran == ("k0",)  # no picture: redone
+    picture.write_bytes(b"png")
+    assert run_units(units, Square(), desc="t", progress=False).ran == ()
+    with pytest.raises(ValueError, match="duplicate unit keys"):
+        run_units(units * 2, Square(), desc="t", progress=False)
+
+
+def test_prune_removes_only_files_of_objects_that_left(tmp_path):
+    for name in ("a.npz", "b.npz", "pictures/a.png", "pictures/c.png", "summary.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    removed = prune(tmp_path, {"a"}, patterns=("*.npz", "pictures/*.png"))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == ["b.npz", "pictures/c.png"]
+    assert (tmp_path / "summary.json").exists()
+
+
+def test_inline_executor_returns_futures():
+    future = InlineExecutor().submit(pow, 2, 5)
+    assert future.result() == 32
+    failed = InlineExecutor().submit(int, "x")
+    assert isinstance(failed.exception(), ValueError)
