@@ -127,3 +127,20 @@ def test_stage_script(tmp_path):
     assert meta["gripper"]["name"] == "franka_panda" and meta["stats"]["found"]["collision_free"] == 4
     params.write_text(yaml.safe_dump({"seed": 3, "guess": {"num_colision_free_grasps": 4}}))
     assert stage.main(["--objects", str(objects), "--out", str(out), "--params", str(params)]) == 1
+
+
+def test_files_made_by_other_code_are_redone(shard, tmp_path, monkeypatch):
+    """The package version never changes between commits: the provenance's code hash does, so a stage
+    DVC re-runs after a code edit recomputes its objects instead of trusting the old files."""
+    from dexgen import provenance as provenance_mod
+
+    out = tmp_path / "out"
+    guess_shard(shard, out, config=CFG, seed=5, progress=False)
+    done = []
+    real = shard_mod.GuessWork.__call__
+    monkeypatch.setattr(
+        shard_mod.GuessWork, "__call__", lambda self, unit: done.append(unit.key) or real(self, unit)
+    )
+    monkeypatch.setattr(provenance_mod, "code_hash", lambda module: "edited " + module)
+    guess_shard(shard, out, config=CFG, seed=5, progress=False)
+    assert sorted(done) == ["box", "cylinder", "too_wide"]

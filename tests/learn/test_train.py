@@ -117,3 +117,13 @@ def test_step_schedule_is_gqcnn_staircase():
     assert lr_at(cfg, 65, 100) == 0.01
     assert lr_at(cfg, 66, 100) == pytest.approx(0.0095)
     assert lr_at(cfg, 132, 100) == pytest.approx(0.01 * 0.95**2)
+
+
+def test_a_changed_training_code_never_resumes_an_old_run(tiny_pj, tmp_path, monkeypatch, caplog):
+    from dexgen.learn import train as train_mod
+
+    run(tiny_pj, tmp_path, small_setup(epochs=1), "x")
+    monkeypatch.setattr(train_mod, "code_hash", lambda module: "edited")
+    with caplog.at_level(logging.INFO, logger="dexgen.learn.train"):
+        run(tiny_pj, tmp_path, small_setup(epochs=1), "x")
+    assert "belongs to another configuration" in caplog.text and "resuming" not in caplog.text

@@ -57,6 +57,8 @@ from dexgen.seeding import rng_for
 log = logging.getLogger(__name__)
 
 OBJECTS = "objects"
+# the code a grasp file's content comes from: this writer and the reader of the guess and sim files
+CODE = ("dexgen.graspgen.export", "dexgen.graspgen.sources")
 MESH_EXTENSIONS = (".obj", ".stl")  # what GraspGen is documented to load
 
 
@@ -127,6 +129,7 @@ def grasp_provenance(
         stage="graspgen",
         seed=seed,
         params=cfg.output_hash(),
+        code=CODE,
         gripper_sha256=gripper.sha256,
         materialised=str(materialised),
         **inputs,

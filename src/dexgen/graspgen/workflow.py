@@ -140,7 +140,7 @@ class WorkflowWork:
             self.simulate.close()
 
     def _guess_file(self, path: Path, record: ObjectRecord, guesses: ObjectGuesses, note: str) -> Path:
-        prov = guess_provenance(record, self.gripper, seed=self.seed, params=note)
+        prov = guess_provenance(record, self.gripper, seed=self.seed, params=note, code=__name__)
         write_guesses(path, guesses, guess_meta(record, self.gripper, guesses.stats, prov=prov))
         return path
 

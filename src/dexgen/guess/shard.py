@@ -92,7 +92,7 @@ def guess_units(
     for i, record in enumerate(sorted(records, key=lambda r: r.key)):
         stem = mesh_stem(record)
         picture = out_dir / PICTURES / f"{stem}.png" if i < config.max_pictures else None
-        prov = guess_provenance(record, gripper, seed=seed, params=config.output_params())
+        prov = guess_provenance(record, gripper, seed=seed, params=config.output_params(), code=__name__)
         units.append(
             Unit(
                 key=record.key,

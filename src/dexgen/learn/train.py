@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dexgen.codebase import code_hash
 from dexgen.config import to_mapping
 from dexgen.dexnet.dataset import iterate_batches
 from dexgen.dexnet.packed import PackedDataset
@@ -96,7 +97,8 @@ def resume_key(setup: TrainSetup, data: TrainData) -> str:
     cfg = to_mapping(setup)
     cfg["optim"].pop("epochs")
     cfg.pop("device")
-    return stable_hash({"setup": cfg, "data": data.fingerprint, "stats": data.stats.to_dict()})
+    code = code_hash(__name__)  # a changed training loop or model never resumes an old run
+    return stable_hash({"setup": cfg, "data": data.fingerprint, "stats": data.stats.to_dict(), "code": code})
 
 
 def _resume(

@@ -19,6 +19,7 @@ from typing import Any
 import trimesh
 
 from dexgen import __version__, atomic
+from dexgen.codebase import code_hash
 from dexgen.config import to_mapping
 from dexgen.errors import InputError
 from dexgen.hashing import sha256_bytes, sha256_file, stable_hash
@@ -85,8 +86,9 @@ def _fetch_archive(cfg: ObjectsConfig, cache_dir: Path) -> tuple[Path, Path]:
 
 def _cache_paths(job: _Job, cfg: ObjectsConfig, cache_dir: Path) -> tuple[Path, Path]:
     """(record fields JSON, PLY) of ``job`` in the cache, named by a hash of everything that decides them."""
+    code = code_hash(__name__)  # a changed mesh pipeline reprocesses, never reuses
     cache_key = stable_hash(
-        {"job": dataclasses.asdict(job) | {"path": None}, "bounds": cfg.bounds, "v": __version__, "fmt": 1}
+        {"job": dataclasses.asdict(job) | {"path": None}, "bounds": cfg.bounds, "code": code}
     )
     return cache_dir / "objects" / f"{cache_key}.json", cache_dir / "objects" / f"{cache_key}.ply"
 

@@ -60,10 +60,18 @@ class ObjectGuesses:
     stats: dict
 
 
-def guess_provenance(record: ObjectRecord, gripper: Gripper, *, seed: int, params: Any) -> dict[str, Any]:
-    """The provenance a guess file carries; a file whose provenance differs is redone."""
+def guess_provenance(
+    record: ObjectRecord, gripper: Gripper, *, seed: int, params: Any, code: str
+) -> dict[str, Any]:
+    """The provenance a guess file carries (``code``: the module whose sources made it); a file whose
+    provenance differs is redone."""
     return provenance(
-        stage="guess", seed=seed, params=params, mesh_sha256=record.mesh_sha256, gripper_sha256=gripper.sha256
+        stage="guess",
+        seed=seed,
+        params=params,
+        code=code,
+        mesh_sha256=record.mesh_sha256,
+        gripper_sha256=gripper.sha256,
     )
 
 

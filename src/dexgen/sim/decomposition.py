@@ -19,6 +19,7 @@ import numpy as np
 import trimesh
 
 from dexgen.atomic import write_bytes
+from dexgen.codebase import code_hash
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
 from dexgen.params.sim import DecompositionConfig
@@ -117,7 +118,7 @@ def decode(data: bytes) -> Decomposition:
 
 def cache_path(cache_dir: str | Path, mesh_sha256: str, cfg: DecompositionConfig) -> Path:
     """Where the parts of the mesh with hash ``mesh_sha256`` under settings ``cfg`` are cached."""
-    key = stable_hash(to_mapping(cfg))[:16]
+    key = stable_hash({"cfg": to_mapping(cfg), "code": code_hash(__name__)})[:16]
     return Path(cache_dir) / "convex" / mesh_sha256[:2] / f"{mesh_sha256}-{key}.npz"
 
 

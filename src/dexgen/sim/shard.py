@@ -153,6 +153,7 @@ def sim_provenance(
         stage="simulate",
         seed=seed,
         params=cfg.output_params(),
+        code=__name__,
         mesh_sha256=record.mesh_sha256,
         gripper_sha256=gripper.sha256,
         guesses_sha256=sha256_file(guess_path),

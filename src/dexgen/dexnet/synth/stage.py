@@ -130,6 +130,7 @@ class SynthWork:
                 stage=STAGE,
                 seed=self.seed,
                 params=self.config.object_hash(self.task.name),
+                code=__name__,
                 object_key=record.key,
                 mesh_sha256=record.mesh_sha256,
                 gripper_sha256=self.gripper.sha256,
@@ -247,7 +248,8 @@ def _write_task(
         **task.summary(data, config),
     }
     objects = stable_hash([(r.key, r.mesh_sha256) for r in records])
-    meta = provenance(stage=STAGE, seed=seed, params=config.task_params(name), objects=objects) | {
+    prov = provenance(stage=STAGE, seed=seed, params=config.task_params(name), code=__name__, objects=objects)
+    meta = prov | {
         "task": name,
         "label_field": field,
         "label_threshold": threshold,
