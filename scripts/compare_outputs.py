@@ -32,6 +32,8 @@ PROVENANCE_KEYS = {
     "source_sha256",
     "checkpoint_sha256",
     "dexgen_sha256",
+    "code_sha256",
+    "code_version",
 }
 
 
