@@ -167,7 +167,7 @@ def reproduce(repo: Path, *targets: str) -> list[str]:
 
     # DVC resolves the default target (dvc.yaml) against the working directory.
     with chdir(repo), Repo(str(repo)) as r:
-        stages = r.reproduce(*targets) if targets else r.reproduce()
+        stages = r.reproduce(list(targets)) if targets else r.reproduce()
     return sorted(s.addressing for s in stages)
 
 

@@ -80,17 +80,25 @@ def test_dag_lists_the_stages():
 
 
 def test_a_gripper_file_through_the_pipeline_and_editing_it_reruns_what_it_made(pipeline_repo):
-    """`guess.gripper` set to a YAML that is not shipped: guess -> simulate -> graspgen; the file is a
-    dep, so editing it re-runs every stage its grasps came from."""
+    """`guess.gripper` (and the synthesized parallel-jaw set's gripper) set to a YAML that is not
+    shipped: guess -> simulate -> graspgen, and dexnet_synth; the file is a dep, so editing it re-runs
+    every stage its grasps came from."""
     from dvc_harness import REPO
 
     text = (REPO / "src/dexgen/grippers/robotiq_2f_85.yaml").read_text()
-    repo = pipeline_repo(params={"guess": {"gripper": "my_grippers/my_gripper.yaml"}})
+    mine = "my_grippers/my_gripper.yaml"
+    repo = pipeline_repo(
+        params={"guess": {"gripper": mine}, "dexnet": {"synth": {"parallel_jaw": {"gripper": mine}}}}
+    )
     path = repo / "my_grippers" / "my_gripper.yaml"
     path.parent.mkdir()
     path.write_text(text.replace("name: robotiq_2f_85", "name: my_gripper"))
-    ran = reproduce(repo, "graspgen")
-    assert {"objects", "graspgen"} <= set(ran) and sum(s.startswith("simulate@") for s in ran) == 4
+    ran = reproduce(repo, "graspgen", "dexnet_synth")
+    assert {"objects", "graspgen", "dexnet_synth"} <= set(ran) and sum(
+        s.startswith("simulate@") for s in ran
+    ) == 4
+    synth = json.loads((repo / "metrics/dexnet_synth.json").read_text())["tasks"]["parallel_jaw"]
+    assert synth["gripper"]["name"] == "my_gripper"
     ds = repo / "data/graspgen"
     assert "name: my_gripper" in (ds / "config/grippers/my_gripper.yaml").read_text()
     assert sorted((ds / "grasp_data/my_gripper").glob("*.grasps.json"))
@@ -98,8 +106,8 @@ def test_a_gripper_file_through_the_pipeline_and_editing_it_reruns_what_it_made(
     assert list(metrics) == ["my_gripper"]
 
     path.write_text(path.read_text().replace("width: 0.022", "width: 0.02"))  # a narrower pad
-    changed = {s for s, changes in status(repo).items() if s.startswith(("guess@", "simulate@", "graspgen"))}
-    assert {f"guess@{shard}" for shard in ("00", "01", "02", "03")} <= changed
+    changed = set(status(repo))
+    assert {f"guess@{shard}" for shard in ("00", "01", "02", "03")} | {"dexnet_synth"} <= changed
     ran = reproduce(repo, "graspgen")
     assert sum(s.startswith("guess@") for s in ran) == 4 and "graspgen" in ran
     assert "objects" not in ran
