@@ -22,10 +22,6 @@ PATHS = {
 }
 
 
-def options(parser) -> None:
-    parser.add_argument("--graspgen-source", default=None, help="GraspGen checkout for config/grippers")
-
-
 def run(args, params) -> None:
     metrics = export_from_shards(
         args.objects,
@@ -34,14 +30,14 @@ def run(args, params) -> None:
         args.out,
         cfg=params.graspgen,
         seed=params.seed,
-        graspgen_source=args.graspgen_source,
+        graspgen_source=params.graspgen.graspgen_source,
         progress=args.progress,
     )
     write_json(args.metrics, metrics)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_stage(__doc__, PATHS, run, argv=argv, options=options)
+    return run_stage(__doc__, PATHS, run, argv=argv)
 
 
 if __name__ == "__main__":

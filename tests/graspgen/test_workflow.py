@@ -6,6 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dexgen.cli.main import build_parser
@@ -186,11 +187,21 @@ def test_object_dataset_mode_references_the_raw_meshes_like_graspdatagen(tmp_pat
 
 
 def test_a_gripper_given_as_a_file_that_is_not_shipped(tmp_path):
-    """GraspDataGen's core use: a new gripper's YAML anywhere -> guess, simulate, export, gripper config."""
+    """GraspDataGen's core use: a new gripper's YAML anywhere (another stroke, longer and wider fingers)
+    -> guess, simulate, the GraspGen dataset, its gripper .yaml/.py with the collision mesh, and the
+    training scripts, all passing GraspGen's loader rules."""
     text = (REPO / "src/dexgen/grippers/robotiq_2f_85.yaml").read_text()
+    for old, new in (
+        ("name: robotiq_2f_85", "name: my_gripper"),
+        ("max_opening: 0.085", "max_opening: 0.11"),  # a 110 mm stroke
+        ("length: 0.054", "length: 0.06"),
+        ("width: 0.022", "width: 0.03"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
     path = tmp_path / "some" / "dir" / "my_gripper.yaml"
     path.parent.mkdir(parents=True)
-    path.write_text(text.replace("name: robotiq_2f_85", "name: my_gripper"))
+    path.write_text(text)
     root, scales = REPO / "examples/meshes", REPO / "examples/meshes/object_scales.json"
     flags = [
         "--gripper_config",
@@ -209,3 +220,59 @@ def test_a_gripper_given_as_a_file_that_is_not_shipped(tmp_path):
     check_dataset(ds, "my_gripper", object_root=root, min_positives=2)
     sims = sorted((ds / ".dexgen" / "sim" / "my_gripper").rglob("*.npz"))
     assert sims, "the objects were simulated with the file's gripper"
+    assert "width: 0.11" in config  # GraspGen's width is the stroke of this gripper
+    for role in ("gen", "dis"):
+        script = (ds / "runs" / f"train_graspgen_my_gripper_{role}.sh").read_text()
+        assert 'export GRIPPER_NAME="my_gripper"' in script
+    assert (ds / "viewer" / "train.html").is_file()
+
+
+def test_analyze_chooses_the_files_fill_tops_up_and_overwrite_redoes_everything(tmp_path, capsys):
+    """GraspDataGen's loop: analyze-grasp-data names the files short of a quota, --fill_grasps tops up
+    exactly those (keeping what they hold), --overwrite_grasps rewrites every file from scratch."""
+    from dexgen.cli.main import main
+
+    assert _cli(tmp_path, "--guess_only") == 0
+    gdir = tmp_path / "ds" / "grasp_data" / "robotiq_2f_85"
+    fresh = _files(tmp_path / "ds")
+    short = ["box_000.1.0.grasps.json", "cylinder_002.1.0.grasps.json"]
+    for name in short:  # as if an earlier run had fewer grasps for these two
+        doc = json.loads((gdir / name).read_text())
+        doc["grasps"]["transforms"] = doc["grasps"]["transforms"][:2]
+        doc["grasps"]["object_in_gripper"] = doc["grasps"]["object_in_gripper"][:2]
+        (gdir / name).write_text(json.dumps(doc))
+    report = tmp_path / "analysis.json"
+    argv = ["analyze-grasp-data", str(gdir), "--min-success", "6", "--min-failed", "4", "-o", str(report)]
+    assert main(argv) == 1
+    failing = sorted(Path(f["file"]).name for f in json.loads(report.read_text())["failing"])
+    assert failing == short
+    untouched = {
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in gdir.glob("*.grasps.json")
+        if p.name not in short
+    }
+    kept = {name: json.loads((gdir / name).read_text())["grasps"]["transforms"] for name in short}
+    capsys.readouterr()
+    assert _cli(tmp_path, "--guess_only", "--fill_grasps") == 0
+    for name, (data, mtime) in untouched.items():
+        assert (gdir / name).read_bytes() == data and (gdir / name).stat().st_mtime_ns == mtime, name
+    for name in short:
+        doc, t, ok = read_grasp_file(gdir / name)
+        assert doc["grasps"]["transforms"][:2] == kept[name]  # what the file held comes first
+        assert (
+            ok.sum() >= 6 and (~ok).sum() >= 4 and doc["dexgen"]["fill_round"] == 1
+            if "fill_round" in doc["dexgen"]
+            else True
+        )
+    assert main(argv) == 0  # the quotas are met now
+    name = short[0]
+    doc = json.loads((gdir / name).read_text())  # short again: a second round draws other grasps
+    doc["grasps"]["transforms"] = doc["grasps"]["transforms"][:3]
+    doc["grasps"]["object_in_gripper"] = doc["grasps"]["object_in_gripper"][:3]
+    (gdir / name).write_text(json.dumps(doc))
+    assert _cli(tmp_path, "--guess_only", "--fill_grasps") == 0
+    doc2, t2, _ = read_grasp_file(gdir / name)
+    assert doc2["dexgen"]["provenance"]["fill_round"] == "2"
+    assert len({tuple(np.round(x, 9).ravel()) for x in t2}) == len(t2)  # no grasp drawn twice
+    assert _cli(tmp_path, "--guess_only", "--overwrite_grasps") == 0
+    assert _files(tmp_path / "ds") == fresh  # rewritten from scratch: the first run's bytes again

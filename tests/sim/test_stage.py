@@ -272,5 +272,10 @@ def test_cli_commands(shard, tmp_path, sim):
     )
     assert call("show", [str(out / "box_000.npz"), "--objects", str(objects)]) == 0
     assert (out / "box_000.png").exists()
+    page = tmp_path / "box_000.html"
+    flags = ["--objects", str(objects), "--html", str(page), "--guesses", str(guesses / "box_000.npz")]
+    assert call("show", [str(out / "box_000.npz"), *flags]) == 0
+    html = page.read_text()
+    assert '"held"' in html and '"colliding"' in html and not (out / "box_000.html").exists()
     assert call("sim-report", ["--sim", str(tmp_path / "sim"), "--out", str(tmp_path / "sim.json")]) == 0
     assert json.loads((tmp_path / "sim.json").read_text())["num_objects"] == 2

@@ -97,7 +97,7 @@ def graspgen_run(args: argparse.Namespace) -> int:
     )
     options = WorkflowOptions(
         grasp_dataset=Path(args.grasp_dataset or os.environ.get("GRASP_DATASET_DIR") or "results"),
-        graspgen_source=_graspgen_source(args.graspgen_source),
+        graspgen_source=_graspgen_source(args.graspgen_source, params.graspgen.graspgen_source),
         load_guesses=bool(args.load_guesses),
         overwrite_grasps=bool(args.overwrite_grasps),
         fill_grasps=bool(args.fill_grasps),
@@ -110,8 +110,9 @@ def graspgen_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _graspgen_source(flag: str | None) -> Path | None:
-    """``--graspgen_source``, else ``$GRASP_GEN_CODE_DIR`` when it is a folder (a warning when not)."""
+def _graspgen_source(flag: str | None, param: str | None) -> Path | None:
+    """``--graspgen_source``, else ``$GRASP_GEN_CODE_DIR`` when it is a folder (a warning when not),
+    else ``graspgen.graspgen_source``."""
     if flag is not None:
         if not Path(flag).is_dir():
             raise ConfigError(f"--graspgen_source {flag}: not a folder")
@@ -120,7 +121,10 @@ def _graspgen_source(flag: str | None) -> Path | None:
     if env and not Path(env).is_dir():
         log.warning("$GRASP_GEN_CODE_DIR=%s is not a folder; gripper config goes into the dataset", env)
         return None
-    return Path(env) if env else None
+    source = env or param
+    if source and not Path(source).is_dir():
+        raise ConfigError(f"graspgen.graspgen_source {source}: not a folder")
+    return Path(source) if source else None
 
 
 def analyze_setup(p: argparse.ArgumentParser) -> None:
@@ -197,6 +201,19 @@ def yaml_to_json_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def inference_config_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gen", required=True, help="the generator run's log folder (config.yaml, last.pth)")
+    p.add_argument("--dis", required=True, help="the discriminator run's log folder (config.yaml, last.pth)")
+    p.add_argument("--out", required=True, help="models folder: graspgen_<gripper>.yml, gen.pth, dis.pth")
+
+
+def inference_config_run(args: argparse.Namespace) -> int:
+    from dexgen.graspgen.inference_config import write_inference_config
+
+    print(write_inference_config(args.gen, args.dis, args.out))
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     for name, help_text, setup, run in (
         (
@@ -216,6 +233,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             "GraspDataGen isaac_grasp YAML -> GraspGen grasp JSON",
             yaml_to_json_setup,
             yaml_to_json_run,
+        ),
+        (
+            "graspgen-inference-config",
+            "GraspGen's inference config (and gen.pth / dis.pth) from a generator and a discriminator run",
+            inference_config_setup,
+            inference_config_run,
         ),
     ):
         p = sub.add_parser(name, help=help_text, description=help_text)

@@ -23,12 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, help="override sim.threads (0 = every core)")
     p.set_defaults(run=simulate)
 
-    p = sub.add_parser("show", help="render an object with its grasps coloured by simulation result (PNG)")
+    p = sub.add_parser(
+        "show",
+        help="an object with its grasps coloured by simulation result: a PNG, or an interactive 3-D page",
+    )
     p.add_argument("results", help="a per-object results file, e.g. data/sim/shard-00/box_000-....npz")
     p.add_argument(
         "--objects", required=True, help="the object shard it came from, e.g. data/objects/shard-00"
     )
-    p.add_argument("--out", help="PNG path (default: the results path with .png)")
+    p.add_argument("--out", help="PNG path (default: the results path with .png, unless --html is given)")
+    p.add_argument("--html", help="write a self-contained interactive 3-D page here (opens in any browser)")
+    p.add_argument("--guesses", help="the object's guess file: its colliding guesses are drawn too (--html)")
     p.add_argument(
         "--per-group", type=int, default=24, help="grasps drawn per outcome (default: %(default)s)"
     )
@@ -53,10 +58,14 @@ def simulate(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
+    from dexgen.sim.pages import results_page
     from dexgen.sim.pictures import render_results_file
 
-    out = Path(args.out) if args.out else Path(args.results).with_suffix(".png")
-    print(render_results_file(args.results, args.objects, out, per_group=args.per_group))
+    if args.html:
+        print(results_page(args.results, args.objects, args.html, guesses=args.guesses))
+    if args.out or not args.html:
+        out = Path(args.out) if args.out else Path(args.results).with_suffix(".png")
+        print(render_results_file(args.results, args.objects, out, per_group=args.per_group))
     return EXIT_OK
 
 

@@ -45,8 +45,10 @@ from dexgen.graspgen.grasp_file import (
     write_grasp_file,
 )
 from dexgen.graspgen.gripper_config import check_gripper_name, gripper_fields, write_gripper_config
-from dexgen.graspgen.labels import ObjectResult, select_grasps
+from dexgen.graspgen.labels import KINDS, ObjectResult, select_grasps
+from dexgen.graspgen.pages import write_split_pages
 from dexgen.graspgen.splits import write_splits
+from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_training_scripts
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.params.graspgen import GraspgenConfig
@@ -171,7 +173,13 @@ def write_object(
         transforms=selection.transforms,
         success=selection.success,
         gripper=gripper_fields(gripper),
-        dexgen={"provenance": prov, "counts": counts, "source_scale": float(result.scale)},
+        dexgen={
+            "provenance": prov,
+            "counts": counts,
+            "source_scale": float(result.scale),
+            "kinds": selection.kind.tolist(),  # per grasp, an index into kind_names: where it came from
+            "kind_names": list(KINDS),
+        },
     )
     write_grasp_file(path, doc)
     return counts
@@ -224,11 +232,14 @@ def finish_dataset(
     cfg: GraspgenConfig,
     seed: int,
     source_root: str | Path | None = None,
-    config_dir: str | Path | None = None,
+    graspgen_source: str | Path | None = None,
     overwrite_gripper_config: bool = True,
     prune: bool = False,
 ) -> dict[str, Any]:
-    """After every grasp file is written: the object map, map, splits and gripper config, then the check.
+    """After every grasp file is written: the object map, map, splits, gripper config and training
+    scripts, then the check. With ``graspgen_source`` (a GraspGen checkout) the gripper config goes into
+    its ``config/grippers`` and the scripts into its ``runs/`` as well (existing files that differ are
+    kept unless ``overwrite_gripper_config``).
 
     ``per_object`` maps each key to its counts and ``names`` to its grasp file name. Returns the
     metrics of this gripper. Raises :class:`~dexgen.errors.InputError` when the written dataset fails
@@ -251,7 +262,8 @@ def finish_dataset(
     train, valid, split_state = write_splits(
         dataset / "splits" / gripper.name, eligible, seed=seed, valid_fraction=cfg.valid_set_percentage
     )
-    config_dir = Path(config_dir) if config_dir is not None else dataset / "config" / "grippers"
+    source = Path(graspgen_source) if graspgen_source is not None else None
+    config_dir = source / "config" / "grippers" if source is not None else dataset / "config" / "grippers"
     gripper_state = write_gripper_config(gripper, config_dir, overwrite=overwrite_gripper_config)
     report = check_dataset(
         dataset,
@@ -262,7 +274,39 @@ def finish_dataset(
         visibility_distance=cfg.visibility_distance,
         surface_samples=cfg.surface_samples,
     )
-    return _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report)
+    metrics = _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report)
+    object_root = source_root if source_root is not None else dataset / OBJECTS
+    pages = write_split_pages(dataset, gripper.name, {"train": train, "valid": valid}, names, object_root)
+    metrics["viewer"] = [p.relative_to(dataset).as_posix() for p in pages]
+    metrics["training_scripts"] = _training_scripts(
+        dataset, source, gripper.name, train, report, overwrite_gripper_config
+    )
+    return metrics
+
+
+def _training_scripts(
+    dataset: Path, source: Path | None, gripper: str, train: list[str], report: Any, overwrite: bool
+) -> dict[str, Any]:
+    """GraspGen's ``runs/train_graspgen_<gripper>_{gen,dis}.sh`` from the checked data (see training_scripts)."""
+    keys = sorted(report.objects)
+    facts = DatasetFacts(
+        gripper=gripper,
+        kappa=report.kappa or 0.0,
+        train_objects=len(train),
+        positives=tuple(report.objects[k]["positives"] for k in keys),
+        grasps=tuple(report.objects[k]["positives"] + report.objects[k]["negatives"] for k in keys),
+    )
+    values = script_values(facts)
+    state = {"dataset": write_training_scripts(dataset / "runs", facts)}
+    if source is not None:
+        state["graspgen_source"] = write_training_scripts(source / "runs", facts, overwrite=overwrite)
+    return {
+        "state": state,
+        "noise_scale": values.noise_scale,
+        "ratio": list(values.ratio),
+        "num_grasps_per_obj": {"gen": values.gen_grasps, "dis": values.dis_grasps},
+        "save_freq": values.save_freq,
+    }
 
 
 def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report) -> dict[str, Any]:
@@ -333,7 +377,7 @@ def run_export(
     **finish: Any,
 ) -> dict[str, Any]:
     """Bring every unit's grasp file up to date with the runner (``reader`` decides which are current),
-    then :func:`finish_dataset` (``finish``: ``source_root``, ``config_dir``, ``overwrite_gripper_config``,
+    then :func:`finish_dataset` (``finish``: ``source_root``, ``graspgen_source``, ``overwrite_gripper_config``,
     ``prune``)."""
     result = run_units(units, work, reader=reader, desc=f"graspgen {gripper.name}", progress=progress)
     return finish_dataset(result.metas, names, dataset=dataset, gripper=gripper, cfg=cfg, seed=seed, **finish)

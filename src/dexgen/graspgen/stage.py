@@ -166,8 +166,7 @@ def export_from_shards(
     gdir = grasp_dir(dataset, gripper.name)
     names = grasp_file_names([(i.record.key, i.record.scale) for i in inputs], gdir)
     units = export_units(inputs, names, dataset=dataset, gripper=gripper, cfg=cfg, seed=seed)
-    config_dir = Path(graspgen_source) / "config" / "grippers" if graspgen_source else None
     kw = {"dataset": dataset, "gripper": gripper, "cfg": cfg, "seed": seed, "progress": progress}
     work = ExportWork(dataset, gripper, cfg, seed)
-    metrics = run_export(units, work, names, config_dir=config_dir, prune=True, **kw)
+    metrics = run_export(units, work, names, graspgen_source=graspgen_source, prune=True, **kw)
     return {gripper.name: {"gripper_sha256": gripper.sha256, **metrics}}

@@ -171,7 +171,8 @@ class WorkflowWork:
         fill_round = 0
         if existing is not None and self.opts.fill_grasps and not self.opts.load_guesses:
             doc, _, _ = read_grasp_file(existing)
-            fill_round = int(doc.get("dexgen", {}).get("fill_round", 0)) + 1
+            # the round the file was last filled in: a new round draws new grasps, never the same again
+            fill_round = int(doc.get("dexgen", {}).get("provenance", {}).get("fill_round", 0)) + 1
         guess_path, loaded_t, loaded_ok = self._guesses(shard_dir, record, existing, fill_round)
         sim_path = None
         if self.simulate is not None:
@@ -180,7 +181,7 @@ class WorkflowWork:
             self.simulate(Unit(record.key, sim_path, prov, (shard_dir, record, guess_path, None)))
         result = object_result(shard_dir, record, guess_path, sim_path)
         result.loaded_poses, result.loaded_success = loaded_t, loaded_ok
-        if existing is not None:
+        if existing is not None and (fill_round or self.opts.load_guesses):  # its grasps are in the new file
             result.inputs["loaded_sha256"] = sha256_file(existing)
         if fill_round:
             result.inputs["fill_round"] = str(fill_round)
@@ -240,7 +241,6 @@ def run_graspgen(
         "seed": seed,
         "progress": opts.progress,
     }
-    config_dir = opts.graspgen_source / "config" / "grippers" if opts.graspgen_source else None
     try:
         return run_export(
             units,
@@ -248,7 +248,7 @@ def run_graspgen(
             names,
             reader=KeptFiles(opts, cfg),
             source_root=source_root,
-            config_dir=config_dir,
+            graspgen_source=opts.graspgen_source,
             overwrite_gripper_config=opts.overwrite_gripper_config,
             **kw,
         )

@@ -34,6 +34,8 @@ class GraspgenConfig:
     # a positive TCP must lie this close (5-NN mean L1, metres) to the surface (GraspGen's visibility filter)
     visibility_distance: float = 0.03
     surface_samples: int = 2048  # surface points for the visibility check
+    # a GraspGen checkout: its config/grippers and runs/ get the gripper config and training scripts too
+    graspgen_source: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("num_collision_free_grasps", "num_colliding_grasps", "min_positives"):
@@ -54,5 +56,11 @@ class GraspgenConfig:
 
     def output_hash(self) -> str:
         """Hash of the fields that decide a grasp file's bytes (split settings excluded)."""
-        skip = ("valid_set_percentage", "max_excluded_fraction", "visibility_distance", "surface_samples")
+        skip = (
+            "valid_set_percentage",
+            "max_excluded_fraction",
+            "visibility_distance",
+            "surface_samples",
+            "graspgen_source",
+        )
         return stable_hash({k: v for k, v in to_mapping(self).items() if k not in skip})

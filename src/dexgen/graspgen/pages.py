@@ -1,0 +1,75 @@
+"""3-D pages of a GraspGen dataset as GraspGen sees it (:mod:`dexgen.viewer`): the scaled mesh of each
+object and its grasps drawn as GraspGen's own gripper sketch (the control-point "Y" of
+``load_control_points_for_visualization``, from the file's ``width`` and ``depth``), true ones green,
+false ones red, colliding guesses orange.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from dexgen.errors import InputError
+from dexgen.graspgen.grasp_file import read_grasp_file
+from dexgen.graspgen.validate import resolve_mesh
+from dexgen.viewer.page import ViewerObject, write_page
+
+MAX_OBJECTS = 4  # objects per split page: enough to look at, small enough to open anywhere
+
+
+def y_segments(width: float, depth: float) -> np.ndarray:
+    """(6, 2, 3) GraspGen's gripper sketch in the base frame: fingertips, knuckles, stem to the origin."""
+    tip_pos, tip_neg = np.array([width / 2, 0, depth]), np.array([-width / 2, 0, depth])
+    knuckle_pos, knuckle_neg = np.array([width / 2, 0, depth / 2]), np.array([-width / 2, 0, depth / 2])
+    mid, origin = (knuckle_pos + knuckle_neg) / 2, np.zeros(3)
+    points = [tip_pos, knuckle_pos, mid, origin, mid, knuckle_neg, tip_neg]
+    return np.array(
+        [
+            [points[i], points[i + 1]]
+            for i in range(len(points) - 1)
+            if not np.allclose(points[i], points[i + 1])
+        ]
+    )
+
+
+def grasp_file_object(path: str | Path, object_root: str | Path) -> ViewerObject:
+    """The object of one grasp file, its mesh found as GraspGen finds it (scaled by ``object.scale``)."""
+    doc, transforms, success = read_grasp_file(path)
+    key, scale = doc["object"]["file"], doc["object"]["scale"]
+    mesh_path = resolve_mesh(Path(object_root), key)
+    if mesh_path is None:
+        raise InputError(f"{path}: the mesh of '{key}' is not under {object_root}")
+    mesh = trimesh.load(mesh_path, force="mesh", process=False)
+    mesh.apply_scale(scale)
+    gripper = doc.get("gripper", {})
+    if "width" not in gripper or "depth" not in gripper:
+        raise InputError(f"{path}: the gripper block has no width and depth to draw it with")
+    sketch = y_segments(float(gripper["width"]), float(gripper["depth"]))
+    # (k, s, 2, 3): each grasp's sketch, rotated and moved into the object frame
+    segments = np.einsum("kij,sej->ksei", transforms[:, :3, :3], sketch) + transforms[:, None, None, :3, 3]
+    kinds = doc.get("dexgen", {}).get("kinds")
+    names = doc.get("dexgen", {}).get("kind_names", [])
+    groups = []
+    for i, ok in enumerate(success):
+        colliding = kinds is not None and names[kinds[i]] == "colliding"
+        groups.append("positive" if ok else "colliding" if colliding else "negative")
+    return ViewerObject(str(key), np.asarray(mesh.vertices), np.asarray(mesh.faces), segments, groups)
+
+
+def write_split_pages(
+    dataset: Path, gripper: str, splits: dict[str, list[str]], names: dict[str, str], object_root: Path
+) -> list[Path]:
+    """``<dataset>/viewer/<split>.html`` for the first objects of each split (``names``: key -> grasp file)."""
+    pages = []
+    for split, keys in splits.items():
+        chosen = sorted(keys)[:MAX_OBJECTS]
+        if not chosen:
+            continue
+        objects = [
+            grasp_file_object(dataset / "grasp_data" / gripper / names[k], object_root) for k in chosen
+        ]
+        title = f"{gripper}: {split} split, {len(chosen)} of {len(keys)} objects"
+        pages.append(write_page(dataset / "viewer" / f"{split}.html", objects, title=title))
+    return pages

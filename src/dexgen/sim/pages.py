@@ -1,0 +1,53 @@
+"""An interactive 3-D page (:mod:`dexgen.viewer`) of one object's simulation results, for ``dexgen show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def results_page(
+    results: str | Path, objects_dir: str | Path, out: str | Path, *, guesses: str | Path | None = None
+) -> Path:
+    """Write an interactive 3-D page (:mod:`dexgen.viewer`) of a per-object simulation file: held grasps
+    green, failed red (or coloured by score), and, with the object's ``guesses`` file, its colliding
+    guesses orange. Returns ``out``."""
+    from dexgen.errors import InputError
+    from dexgen.objects.loading import load_object_mesh
+    from dexgen.records.grippers import gripper_from_record
+    from dexgen.records.guesses import read_guesses, rows_of
+    from dexgen.records.objects import read_index
+    from dexgen.records.trials import read_results
+    from dexgen.viewer.page import ViewerObject, grasp_segments, write_page
+
+    arrays, meta = read_results(results)
+    records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
+    if not records:
+        raise InputError(
+            f"{objects_dir}: object {meta['object']!r} of {results} is not in this shard's index"
+        )
+    mesh = load_object_mesh(objects_dir, records[0])
+    gripper = gripper_from_record(meta["gripper"], where=str(results))
+    held = np.asarray(arrays["success"], dtype=bool)
+    segments = [grasp_segments(gripper, arrays["poses"], arrays["openings"])]
+    groups = ["held" if h else "failed" for h in held]
+    scores = list(np.asarray(arrays["score"], dtype=np.float64))
+    if guesses is not None:
+        guess_arrays, guess_meta = read_guesses(guesses)
+        if guess_meta.get("object") != meta["object"]:
+            raise InputError(f"{guesses}: guesses of {guess_meta.get('object')!r}, not of {meta['object']!r}")
+        rows = rows_of(guess_arrays["labels"], guess_meta, "colliding")
+        segments.append(grasp_segments(gripper, guess_arrays["poses"][rows], guess_arrays["openings"][rows]))
+        groups += ["colliding"] * len(rows)
+        scores += [0.0] * len(rows)
+    obj = ViewerObject(
+        meta["object"],
+        np.asarray(mesh.vertices),
+        np.asarray(mesh.faces),
+        np.concatenate(segments),
+        groups,
+        np.asarray(scores),
+    )
+    title = f"{meta['object']} / {gripper.name} ({meta['engine']}): {int(held.sum())}/{len(held)} held"
+    return write_page(out, [obj], title=title)

@@ -1,0 +1,105 @@
+"""One self-contained HTML page showing objects with grasps in 3-D: no network, no server, one file.
+
+The page (``template.html``, plain WebGL, about 300 lines of JavaScript) draws each object's mesh and,
+at each grasp, the gripper as line segments, coloured by group (held / failed / colliding, positive /
+negative) or by score; it has a toggle per group, a slider for how many grasps of each group are
+drawn, and a choice of object; drag to orbit, scroll to zoom. Everything it shows is embedded as JSON,
+rounded to 0.1 mm, so the same data always gives the same bytes.
+
+Frames: vertices and segments are in the object frame, metres (the grasp poses are applied here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dexgen.atomic import write_text
+from dexgen.grippers.geometry import glyph
+from dexgen.grippers.spec import Gripper
+
+# group -> (label shown, colour): the PNG pictures' colours, so both read the same way
+GROUPS = {
+    "held": ("held in simulation", "#2ca02c"),
+    "failed": ("failed in simulation", "#d62728"),
+    "positive": ("positive (true)", "#2ca02c"),
+    "negative": ("negative (false)", "#d62728"),
+    "collision_free": ("collision-free guess", "#1f77b4"),
+    "colliding": ("colliding", "#ff7f0e"),
+    "random": ("random pose", "#7f7f7f"),
+}
+PRECISION = 4  # decimals of a metre: 0.1 mm
+
+
+@dataclasses.dataclass
+class ViewerObject:
+    """One object and its grasps.
+
+    vertices : (v, 3) float -- metres, object frame; faces : (f, 3) int
+    segments : (k, s, 2, 3) float -- the gripper of each grasp as s line segments, object frame, metres
+    groups : (k,) str -- a key of GROUPS per grasp; scores : (k,) float in [0, 1] or None
+    """
+
+    name: str
+    vertices: np.ndarray
+    faces: np.ndarray
+    segments: np.ndarray
+    groups: list[str]
+    scores: np.ndarray | None = None
+
+
+def grasp_segments(gripper: Gripper, poses: np.ndarray, openings: np.ndarray | None = None) -> np.ndarray:
+    """(k, s, 2, 3) the gripper sketch of each pose (k, 4, 4) -- base in the object frame -- at its opening."""
+    out = []
+    for i, pose in enumerate(np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)):
+        seg = glyph(gripper, None if openings is None else float(openings[i]))
+        out.append(seg @ pose[:3, :3].T + pose[:3, 3])
+    return np.stack(out) if out else np.zeros((0, 4, 2, 3))
+
+
+def _round(array: np.ndarray) -> list:
+    return np.round(np.asarray(array, dtype=np.float64), PRECISION).tolist()
+
+
+def page_data(objects: list[ViewerObject], *, title: str) -> dict:
+    """The JSON the page embeds."""
+    unknown = sorted({g for o in objects for g in o.groups} - set(GROUPS))
+    if unknown:
+        raise ValueError(f"unknown grasp groups {unknown}; groups are {sorted(GROUPS)}")
+    return {
+        "title": title,
+        "groups": {k: {"label": label, "colour": colour} for k, (label, colour) in GROUPS.items()},
+        "objects": [
+            {
+                "name": o.name,
+                "vertices": _round(np.asarray(o.vertices).ravel()),
+                "faces": np.asarray(o.faces, dtype=np.int64).ravel().tolist(),
+                "segments": _round(np.asarray(o.segments).reshape(len(o.groups), -1)),
+                "groups": list(o.groups),
+                "scores": None if o.scores is None else _round(np.asarray(o.scores)),
+            }
+            for o in objects
+        ],
+    }
+
+
+def render_page(objects: list[ViewerObject], *, title: str) -> str:
+    """The page's HTML (the template with the data embedded)."""
+    template = (importlib.resources.files("dexgen.viewer") / "template.html").read_text()
+    data = json.dumps(page_data(objects, title=title), separators=(",", ":"), allow_nan=False)
+    data = data.replace("</", "<\\/")  # no `</script>` can end the data block early
+    return template.replace("__TITLE__", _escape(title)).replace("__DATA__", data)
+
+
+def write_page(path: str | Path, objects: list[ViewerObject], *, title: str) -> Path:
+    """Write the page atomically; returns ``path``."""
+    write_text(path, render_page(objects, title=title))
+    return Path(path)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
