@@ -18,6 +18,7 @@ from dexgen.graspgen.export import export_results
 from dexgen.graspgen.inference_config import write_inference_config
 from dexgen.graspgen.training_scripts import DatasetFacts, script_values
 from dexgen.graspgen.validate import check_dataset
+from dexgen.grippers.loader import load_gripper
 from dexgen.params.graspgen import GraspgenConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -51,22 +52,43 @@ def _has_key(config: dict, dotted: str) -> bool:
     return True
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=[GRIPPER, "my_gripper"])
+def handoff(request, tmp_path) -> tuple[Path, str]:
+    """A dataset written for a shipped gripper, and for one from a YAML that is not shipped (a 110 mm
+    stroke, longer and wider fingers)."""
+    if request.param == GRIPPER:
+        gripper = load_gripper(GRIPPER)
+    else:
+        text = (REPO / "src/dexgen/grippers/robotiq_2f_85.yaml").read_text()
+        for old, new in (("name: robotiq_2f_85", "name: my_gripper"), ("max_opening: 0.085", "max_opening: 0.11"),
+                         ("length: 0.054", "length: 0.06"), ("width: 0.022", "width: 0.03")):  # fmt: skip
+            text = text.replace(old, new)
+        (tmp_path / "my_gripper.yaml").write_text(text)
+        gripper = load_gripper(tmp_path / "my_gripper.yaml")
+    results = [make_result(tmp_path, k) for k in KEYS]
+    dataset = tmp_path / "ds"
+    export_results(results, dataset=dataset, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    return dataset, gripper.name
+
+
 @pytest.mark.parametrize("role", ["gen", "dis"])
-def test_scripts_follow_graspgen_and_carry_the_datas_values(dataset, role):
-    script = dataset / "runs" / f"train_graspgen_{GRIPPER}_{role}.sh"
+def test_scripts_follow_graspgen_and_carry_the_datas_values(handoff, role):
+    dataset, name = handoff
+    script = dataset / "runs" / f"train_graspgen_{name}_{role}.sh"
     text = script.read_text()
     assert os.access(script, os.X_OK)
     subprocess.run(["bash", "-n", str(script)], check=True)
     exports = _exports(text)
     assert set(exports) == GRASPGEN_VARS[role]
-    assert exports["GRIPPER_NAME"] == GRIPPER
+    assert exports["GRIPPER_NAME"] == name
     assert exports["GRASP_DATASET_DIR"] == "$GRASP_DIR/grasp_data/$GRIPPER_NAME"  # the dataset layout
     assert exports["SPLIT_DATASET_DIR"] == "$GRASP_DIR/splits/$GRIPPER_NAME"
     assert exports["GRASP_DIR"] == "/grasp_dataset" and exports["OBJECT_DATASET_DIR"] == "/object_dataset"
-    assert (dataset / "grasp_data" / GRIPPER).is_dir() and (
-        dataset / "splits" / GRIPPER / "train.txt"
-    ).is_file()
-    kappa = check_dataset(dataset, GRIPPER).kappa
+    assert (dataset / "grasp_data" / name).is_dir() and (dataset / "splits" / name / "train.txt").is_file()
+    kappa = check_dataset(dataset, name).kappa  # GraspGen's loader rules pass for this gripper too
     assert float(exports["NOISE_SCALE"]) == pytest.approx(kappa, abs=1e-5)
     assert 5000 % int(exports["SAVE_FREQ"]) == 0
     assert 1 <= int(exports["NUM_GRASPS_PER_OBJ"]) <= 20  # our test objects hold 20 grasps, 8 positives
