@@ -1,6 +1,7 @@
-"""Guess-stage throughput on one core: candidates/s on a ~10k-face mesh, s/object at default quotas,
-and collision checks/s of the one-BVH gripper against a per-body fcl-box baseline measured in the same
-run. Prints figures and ratios, writes metrics/bench/guess.json; never asserts on time.
+"""Guess-stage throughput on one core: candidates/s on a ~10k-face mesh (the default sampler mix and
+each sampler alone), s/object at default quotas, and collision checks/s of the one-BVH gripper against
+a per-body fcl-box baseline measured in the same run. Prints figures and ratios, writes
+metrics/bench/guess.json; never asserts on time.
 
     PYTHONPATH=src python benchmarks/guess.py
 """
@@ -19,9 +20,10 @@ import trimesh
 from dexgen.atomic import write_json
 from dexgen.grippers.geometry import bodies
 from dexgen.grippers.loader import load_gripper
-from dexgen.guess.antipodal import sample_antipodal
+from dexgen.guess.candidates import sample_candidates
 from dexgen.guess.collision import GripperCollider, bvh
 from dexgen.guess.guesses import guess_object
+from dexgen.guess.pads import PadSettler
 from dexgen.objects.procedural import KINDS, make_object
 from dexgen.params.guess import GuessConfig
 from dexgen.seeding import rng_for
@@ -53,7 +55,8 @@ def main() -> None:
         major_radius=0.05, minor_radius=0.018, major_sections=100, minor_sections=50
     )
     cfg = GuessConfig()
-    # 1. full pipeline rate at the attempt cap (quotas out of reach so it never stops early)
+    # 1. full pipeline rate at the attempt cap (quotas out of reach so it never stops early), for the
+    # default mix and for each sampler alone
     heavy = dataclasses.replace(
         cfg,
         num_collision_free_grasps=10**6,
@@ -61,25 +64,34 @@ def main() -> None:
         num_random_poses=0,
         max_attempts=20000,
     )
-    t = time.perf_counter()
-    res = guess_object(mesh, gripper, heavy, rng_for(0, "bench"))
-    dt = time.perf_counter() - t
-    cand_rate = res.stats["candidates"] / dt
-    sample_rate = res.stats["attempts"] / dt
+    rates = {}
+    for name, mix in [("default_mix", cfg.samplers)] + [(n, {n: 1.0}) for n in cfg.samplers]:
+        t = time.perf_counter()
+        res = guess_object(mesh, gripper, dataclasses.replace(heavy, samplers=mix), rng_for(0, "bench"))
+        dt = time.perf_counter() - t
+        rates[name] = {
+            "candidates_per_s": round(res.stats["candidates"] / dt, 1),
+            "surface_samples_per_s": round(res.stats["attempts"] / dt, 1),
+            "collision_free_per_1000_samples": round(
+                1000 * res.stats["found"]["collision_free"] / res.stats["attempts"], 1
+            ),
+        }
+    cand_rate = rates["default_mix"]["candidates_per_s"]
+    sample_rate = rates["default_mix"]["surface_samples_per_s"]
     # 2. collision checks: one BVH vs per-box fcl, same poses, fingers fully open
-    cand = sample_antipodal(
-        mesh,
+    col = GripperCollider(mesh, gripper, clearance=0.002, opening_steps=32)
+    settler = PadSettler(
+        col.target,
         gripper,
-        4000,
-        rng_for(1, "bench"),
-        friction_coef=0.5,
         clearance=0.002,
-        depth_offset_range=(0.0, 0.01),
+        step=cfg.pad_step,
+        steps=cfg.pad_steps,
+        tolerance=cfg.pad_tolerance,
     )
+    cand = sample_candidates(mesh, gripper, 4000, rng_for(1, "bench"), cfg, settler)
     poses = cand.poses + np.pad(
         rng_for(2, "bench").normal(scale=0.01, size=(len(cand.poses), 3, 1)), ((0, 0), (0, 1), (3, 0))
     )  # grasps + 1 cm noise (stack.md §7 protocol)
-    col = GripperCollider(mesh, gripper, clearance=0.002, opening_steps=32)
     t = time.perf_counter()
     one_bvh_hits = int((col.check_open(poses) != 0).sum())
     bvh_rate = len(poses) / (time.perf_counter() - t)
@@ -106,6 +118,7 @@ def main() -> None:
         "mesh_faces": len(mesh.faces),
         "candidates_per_s_per_core": round(cand_rate, 1),
         "surface_samples_per_s_per_core": round(sample_rate, 1),
+        "by_sampler": rates,
         "collision_checks_per_s_one_bvh_with_containment": round(bvh_rate, 1),
         "collision_checks_per_s_per_box_fcl": round(box_rate, 1),
         "collision_checks_per_s_one_bvh_raw": round(raw_rate, 1),
@@ -130,6 +143,11 @@ def main() -> None:
         f"default quotas: median {np.median(secs):.3f} s/object, max {np.max(secs):.3f} s "
         f"(target 0.5 s -> {0.5 / np.median(secs):.2f}x)"
     )
+    for name, r in rates.items():
+        print(
+            f"  {name:12s} {r['candidates_per_s']:9,.0f} candidates/s  {r['surface_samples_per_s']:9,.0f} samples/s  "
+            f"{r['collision_free_per_1000_samples']:6.1f} collision-free per 1000 samples"
+        )
     for kind, v in per_object.items():
         print(f"  {kind:13s} {v['faces']:6d} faces {v['seconds']:.3f} s {v['found']}")
     write_json(OUT, metrics)

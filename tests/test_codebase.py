@@ -32,7 +32,7 @@ def test_an_edit_in_the_closure_changes_the_hash_and_one_outside_does_not(src_co
     sim = codebase.code_hash("dexgen.sim.shard")
     _edit(src_copy / "dexgen/learn/train.py")  # not run by guessing or simulation
     assert codebase.code_hash("dexgen.guess.shard") == guess
-    _edit(src_copy / "dexgen/guess/antipodal.py")  # run by guessing only
+    _edit(src_copy / "dexgen/guess/pads.py")  # run by guessing only
     assert codebase.code_hash("dexgen.guess.shard") != guess
     assert codebase.code_hash("dexgen.sim.shard") == sim
     _edit(src_copy / "dexgen/sim/mujoco_backend.py")  # reached through the registry's name string only

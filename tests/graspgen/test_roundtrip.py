@@ -70,9 +70,8 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
     ok = np.arange(n) % 2 == 0
     guess_path = tmp_path / "g.npz"
     nan = np.full((n, 2, 3), np.nan)
-    guesses = ObjectGuesses(
-        inputs, np.zeros(n), np.full(n, 0.08), nan, nan, np.zeros(n, np.int8), np.zeros(n, np.int8), {}
-    )
+    zeros = np.zeros(n, np.int8)
+    guesses = ObjectGuesses(inputs, np.zeros(n), np.full(n, 0.08), nan, nan, zeros, zeros, zeros, {})
     block = gripper_record(load_gripper(GRIPPER))
     write_guesses(
         guess_path,
@@ -121,7 +120,7 @@ def test_objects_short_of_positives_stay_out_of_map_and_splits(tmp_path, gripper
     metrics = export_results(
         results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False
     )
-    assert metrics["excluded_objects"] == ["thin"]
+    assert metrics["excluded_objects"] == {"thin": "3 positive(s); GraspGen's generator needs 5"}
     assert (out / "grasp_data" / GRIPPER / grasp_file_name("thin", 1.0)).is_file()
     mapping = json.loads((out / "grasp_data" / GRIPPER / "map_uuid_to_path.json").read_text())
     assert "thin" not in mapping

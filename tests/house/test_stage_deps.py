@@ -102,6 +102,7 @@ def _expected_paths(stage) -> list[Path]:
         "guess": lambda: [layout.objects_shard(item), layout.guesses_shard(item)],
         "simulate": lambda: [layout.objects_shard(item), layout.guesses_shard(item), layout.sim_shard(item)],
         "sim_report": lambda: [layout.SIM],
+        "guess_report": lambda: [layout.OBJECTS, layout.GUESSES, layout.SIM],
         "graspgen": lambda: [layout.OBJECTS, layout.GUESSES, layout.SIM, layout.GRASPGEN],
         "dexnet_synth": lambda: [layout.OBJECTS, layout.DEXNET / "synth", layout.CACHE],
         "fetch_dexnet": lambda: [layout.DEXNET / "download"],

@@ -8,10 +8,10 @@ import pytest
 from dexgen.guess.guesses import guess_object
 from dexgen.objects.procedural import make_object
 from dexgen.params.guess import GuessConfig
+from dexgen.rates import wilson
 from dexgen.records.guesses import FREE, RANDOM
 from dexgen.seeding import rng_for
 from dexgen.sim.registry import make_backend
-from dexgen.sim.report import wilson
 
 
 @pytest.mark.parametrize("kind", ["box", "cylinder", "superquadric"])

@@ -51,6 +51,7 @@ from dexgen.graspgen.splits import write_splits
 from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_training_scripts
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.guess.coverage import min_width
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.provenance import provenance
 from dexgen.runner import Reader, Unit, run_units
@@ -164,6 +165,9 @@ def write_object(
         key=result.key,
     )
     counts["visible_positives"] = int(visible.sum())
+    if isinstance(gripper, ParallelJawGripper):  # for the reason an object is dropped, if it is
+        counts["narrowest_width"] = round(min_width(mesh), 6)
+        counts["stroke"] = gripper.max_opening
     target = mesh_target(dataset, result.key, source_root)
     if target is not None:
         _materialise(target, mesh)
@@ -197,28 +201,36 @@ def _prune(dataset: Path, gripper: str, names: set[str], meshes: set[str]) -> No
             path.unlink()
 
 
+def exclusion(counts: dict[str, Any], cfg: GraspgenConfig) -> str | None:
+    """Why GraspGen would drop an object with these counts (None: it trains on it)."""
+    positives, width, stroke = counts["positives"], counts.get("narrowest_width"), counts.get("stroke")
+    if positives == 0 and width is not None and stroke is not None and width >= stroke:
+        return f"wider than the stroke in every direction (narrowest {1000 * width:.0f} mm, stroke {1000 * stroke:.0f} mm)"
+    if positives < cfg.min_positives:
+        return f"{positives} positive(s); GraspGen's generator needs {cfg.min_positives}"
+    if counts.get("visible_positives", 1) == 0:
+        return f"no positive TCP within {cfg.visibility_distance} m of the surface (GraspGen's visibility filter)"
+    return None
+
+
 def eligible_objects(per_object: dict[str, dict[str, Any]], cfg: GraspgenConfig, gdir: Path) -> list[str]:
-    """Keys GraspGen would train on; the rest are reported, and past ``max_excluded_fraction`` refused."""
+    """Keys GraspGen would train on; the rest are reported with the reason, and past
+    ``max_excluded_fraction`` refused."""
     keys = sorted(per_object)
-    eligible = [
-        k
-        for k in keys
-        if per_object[k]["positives"] >= cfg.min_positives and per_object[k].get("visible_positives", 1) > 0
-    ]
-    excluded = [k for k in keys if k not in eligible]
-    why = f"fewer than {cfg.min_positives} positives, or no positive TCP within {cfg.visibility_distance} m of the surface"
+    excluded = {k: why for k in keys if (why := exclusion(per_object[k], cfg)) is not None}
+    eligible = [k for k in keys if k not in excluded]
     if excluded:
         log.warning(
-            "%d of %d objects have %s; they stay out of the map and splits: %s",
+            "%d of %d objects stay out of the map and splits: %s",
             len(excluded),
             len(keys),
-            why,
-            ", ".join(excluded[:10]),
+            "; ".join(f"{k}: {why}" for k, why in list(excluded.items())[:10]),
         )
     if not eligible or len(excluded) / len(keys) > cfg.max_excluded_fraction:
         raise DexgenError(
-            f"{gdir}: {len(excluded)} of {len(keys)} objects have {why} "
-            f"(more than graspgen.max_excluded_fraction={cfg.max_excluded_fraction}): {excluded[:10]}"
+            f"{gdir}: {len(excluded)} of {len(keys)} objects would be dropped by GraspGen (more than "
+            f"graspgen.max_excluded_fraction={cfg.max_excluded_fraction}): "
+            + "; ".join(f"{k}: {why}" for k, why in list(excluded.items())[:10])
         )
     return eligible
 
@@ -322,7 +334,7 @@ def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state
         "positives": sum(per_object[k]["positives"] for k in eligible),
         "negatives": sum(per_object[k]["negatives"] for k in eligible),
         "by_kind": {k: v for k, v in sorted(kinds.items()) if k not in ("positives", "negatives")},
-        "excluded_objects": [k for k in keys if k not in eligible],
+        "excluded_objects": {k: exclusion(per_object[k], cfg) for k in keys if k not in eligible},
         "short_of_quota": [
             k
             for k in keys

@@ -40,7 +40,7 @@ from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.guess import GuessConfig
 from dexgen.params.objects import ObjectsConfig
 from dexgen.params.sim import SimConfig
-from dexgen.records.guesses import ObjectGuesses, guess_meta, guess_provenance, write_guesses
+from dexgen.records.guesses import NO_SAMPLER, ObjectGuesses, guess_meta, guess_provenance, write_guesses
 from dexgen.records.objects import ObjectRecord, mesh_stem, read_index, shard_dirname
 from dexgen.runner import Unit
 from dexgen.seeding import rng_for
@@ -76,6 +76,7 @@ def _loaded_guesses(poses: np.ndarray, gripper: ParallelJawGripper) -> ObjectGue
         normals=nan3.copy(),
         labels=np.zeros(n, np.int8),
         reasons=np.zeros(n, np.int8),
+        samplers=np.full(n, NO_SAMPLER, np.int8),
         stats={"loaded": n},
     )
 

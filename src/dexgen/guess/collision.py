@@ -39,7 +39,7 @@ def bvh(mesh: trimesh.Trimesh) -> fcl.BVHModel:
 class GripperCollider:
     """Collision checks of one gripper against one object; owns the BVHs (state, hence a class).
 
-    ``checks`` counts fcl calls, for benchmarks.
+    ``target`` is the object's fcl collision object; ``checks`` counts fcl calls, for benchmarks.
     """
 
     def __init__(
@@ -49,7 +49,7 @@ class GripperCollider:
         self.clearance = clearance
         self.openings = np.linspace(gripper.min_opening, gripper.max_opening, opening_steps)
         self._mesh = mesh
-        self._object = fcl.CollisionObject(bvh(mesh), fcl.Transform())
+        self.target = fcl.CollisionObject(bvh(mesh), fcl.Transform())
         self._watertight = bool(mesh.is_watertight)
         self._probe = np.append(np.asarray(mesh.vertices[0], dtype=np.float64), 1.0)
         self._pairs: dict[tuple[int, int], tuple[fcl.CollisionObject, list[Body]]] = {}
@@ -73,7 +73,7 @@ class GripperCollider:
     def _hit(self, obj: fcl.CollisionObject, pose: np.ndarray) -> bool:
         obj.setTransform(fcl.Transform(pose[:3, :3], pose[:3, 3]))
         self.checks += 1
-        return bool(fcl.collide(obj, self._object, self._request, fcl.CollisionResult()))
+        return bool(fcl.collide(obj, self.target, self._request, fcl.CollisionResult()))
 
     def _reason(self, pose: np.ndarray) -> int:
         return PALM if self._hit(self._palm, pose) else FINGER

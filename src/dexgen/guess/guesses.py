@@ -1,4 +1,4 @@
-"""Guesses for one object: antipodal candidates labelled by collision, filled to quotas.
+"""Guesses for one object: sampled candidates labelled by collision, filled to quotas.
 
 Sampling runs in batches; each batch's size adapts to the yield so far (GraspDataGen's issue #7
 is under-filled quotas; we oversample instead) until both quotas are met or ``max_attempts``
@@ -16,11 +16,12 @@ import trimesh
 
 from dexgen.errors import ConfigError
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.guess.antipodal import sample_antipodal
+from dexgen.guess.candidates import CODES, sample_candidates, split
 from dexgen.guess.collision import GripperCollider
+from dexgen.guess.pads import PadSettler
 from dexgen.guess.random_poses import collision_free_random_poses
 from dexgen.params.guess import GuessConfig
-from dexgen.records.guesses import COLLIDING, FREE, NONE, ObjectGuesses
+from dexgen.records.guesses import COLLIDING, FREE, NO_SAMPLER, NONE, ObjectGuesses
 
 CHUNK = 32  # candidates collision-checked between quota tests
 
@@ -47,55 +48,113 @@ def _next_batch(cfg: GuessConfig, attempts: int, missing: tuple[int, ...], found
     return int(min(max(math.ceil(1.25 * need), 64), 16 * cfg.batch_size))
 
 
+FIELDS = ("poses", "widths", "openings", "contacts", "normals", "reasons", "samplers")
+
+
+def _sampler_stats(cfg: GuessConfig) -> dict[str, dict[str, int]]:
+    return {
+        name: {"attempts": 0, "candidates": 0, "collision_free": 0, "colliding": 0} for name, _ in cfg.mix()
+    }
+
+
 def guess_object(
     mesh: trimesh.Trimesh, gripper: ParallelJawGripper, cfg: GuessConfig, rng: np.random.Generator
 ) -> ObjectGuesses:
-    """Antipodal guesses (and random poses) for ``mesh`` (metres, object frame) with ``gripper``."""
+    """Sampled guesses (and random poses) for ``mesh`` (metres, object frame) with ``gripper``."""
     collider = GripperCollider(mesh, gripper, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
+    settler = PadSettler(
+        collider.target,
+        gripper,
+        clearance=cfg.clearance,
+        step=cfg.pad_step,
+        steps=cfg.pad_steps,
+        tolerance=cfg.pad_tolerance,
+    )
     quotas = (cfg.num_collision_free_grasps, cfg.num_colliding_grasps)
-    parts: list[list[tuple]] = [[], []]  # per label: (poses, widths, openings, contacts, normals, reasons)
+    parts: list[list[dict]] = [[], []]  # per label: dicts of FIELDS
     found = [0, 0]
     attempts = candidates = 0
-    rejected = {"no_exit_hit": 0, "friction_cone": 0, "stroke": 0}
+    rejected: dict[str, int] = {}
+    by_sampler = _sampler_stats(cfg)
+    names = list(CODES)
     batch = cfg.batch_size
     while (found[0] < quotas[0] or found[1] < quotas[1]) and attempts < cfg.max_attempts:
         count = min(batch, cfg.max_attempts - attempts)
-        cand = sample_antipodal(
-            mesh,
-            gripper,
-            count,
-            rng,
-            friction_coef=cfg.friction_coef,
-            clearance=cfg.clearance,
-            depth_offset_range=cfg.depth_offset_range,
-            axis_cone_fraction=cfg.axis_cone_fraction,
-        )
+        for name, n in split(count, cfg.mix()):
+            by_sampler[name]["attempts"] += n
+        cand = sample_candidates(mesh, gripper, count, rng, cfg, settler)
         attempts += count
         for key, value in cand.rejected.items():
-            rejected[key] += value
-        for start in range(0, len(cand.widths), CHUNK):
+            rejected[key] = rejected.get(key, 0) + value
+        for start in range(0, len(cand), CHUNK):
             sl = slice(start, start + CHUNK)
             openings, reasons = collider.check(cand.poses[sl], cand.widths[sl], explain=found[1] < quotas[1])
             candidates += len(reasons)
+            for code in cand.samplers[sl]:
+                by_sampler[names[code]]["candidates"] += 1
             for label, mask in ((FREE, reasons == NONE), (COLLIDING, reasons != NONE)):
                 idx = np.flatnonzero(mask)[: quotas[label] - found[label]]
                 parts[label].append(
-                    (
-                        cand.poses[sl][idx],
-                        cand.widths[sl][idx],
-                        openings[idx],
-                        cand.contacts[sl][idx],
-                        cand.normals[sl][idx],
-                        reasons[idx],
-                    )
+                    {
+                        "poses": cand.poses[sl][idx],
+                        "widths": cand.widths[sl][idx],
+                        "openings": openings[idx],
+                        "contacts": cand.contacts[sl][idx],
+                        "normals": cand.normals[sl][idx],
+                        "reasons": reasons[idx],
+                        "samplers": cand.samplers[sl][idx],
+                    }
                 )
+                for code in cand.samplers[sl][idx]:
+                    by_sampler[names[code]]["collision_free" if label == FREE else "colliding"] += 1
                 found[label] += len(idx)
             if found[0] >= quotas[0] and found[1] >= quotas[1]:
                 break
         missing = (quotas[0] - found[0], quotas[1] - found[1])
         batch = _next_batch(cfg, attempts, missing, tuple(found))
 
-    random_poses, random_attempts = (
+    parts.append([_random_part(mesh, gripper, collider, cfg, rng)])
+    nr = len(parts[2][0]["poses"])
+    fields = {f: np.concatenate([p[f] for label in parts for p in label]) for f in FIELDS}
+    labels = np.concatenate(
+        [np.full(sum(len(p["widths"]) for p in parts[i]), i, dtype=np.int8) for i in range(3)]
+    )
+    counts = {"collision_free": found[0], "colliding": found[1], "random": nr}
+    requested = {"collision_free": quotas[0], "colliding": quotas[1], "random": cfg.num_random_poses}
+    stats = {
+        "attempts": attempts,
+        "candidates": candidates,
+        "collision_checks": collider.checks,
+        "pad_checks": settler.checks,
+        "random_attempts": parts[2][0].pop("attempts"),
+        "rejected": dict(sorted(rejected.items())),
+        "samplers": by_sampler,
+        "requested": requested,
+        "found": counts,
+        "shortfall": {k: requested[k] - counts[k] for k in requested},
+    }
+    return ObjectGuesses(
+        poses=fields["poses"].reshape(-1, 4, 4),
+        widths=fields["widths"],
+        openings=fields["openings"],
+        contacts=fields["contacts"].reshape(-1, 2, 3),
+        normals=fields["normals"].reshape(-1, 2, 3),
+        labels=labels,
+        reasons=fields["reasons"].astype(np.int8),
+        samplers=fields["samplers"].astype(np.int8),
+        stats=stats,
+    )
+
+
+def _random_part(
+    mesh: trimesh.Trimesh,
+    gripper: ParallelJawGripper,
+    collider: GripperCollider,
+    cfg: GuessConfig,
+    rng: np.random.Generator,
+) -> dict:
+    """The random-pose negative control as one part of FIELDS (plus ``attempts``)."""
+    poses, attempts = (
         collision_free_random_poses(
             mesh,
             collider,
@@ -107,41 +166,14 @@ def guess_object(
         if cfg.num_random_poses
         else (np.zeros((0, 4, 4)), 0)
     )
-    nr = len(random_poses)
-    nan2 = np.full((nr, 2, 3), np.nan)
-    parts.append(
-        [
-            (
-                random_poses,
-                np.full(nr, np.nan),
-                np.full(nr, gripper.max_opening),
-                nan2,
-                nan2,
-                np.zeros(nr, dtype=np.int8),
-            )
-        ]
-    )
-    fields = [np.concatenate([p[f] for label in parts for p in label] or [np.zeros(0)]) for f in range(6)]
-    labels = np.concatenate([np.full(sum(len(p[1]) for p in parts[i]), i, dtype=np.int8) for i in range(3)])
-    counts = {"collision_free": found[0], "colliding": found[1], "random": nr}
-    requested = {"collision_free": quotas[0], "colliding": quotas[1], "random": cfg.num_random_poses}
-    stats = {
+    n = len(poses)
+    return {
+        "poses": poses,
+        "widths": np.full(n, np.nan),
+        "openings": np.full(n, gripper.max_opening),
+        "contacts": np.full((n, 2, 3), np.nan),
+        "normals": np.full((n, 2, 3), np.nan),
+        "reasons": np.zeros(n, dtype=np.int8),
+        "samplers": np.full(n, NO_SAMPLER, dtype=np.int8),
         "attempts": attempts,
-        "candidates": candidates,
-        "collision_checks": collider.checks,
-        "random_attempts": random_attempts,
-        "rejected": rejected,
-        "requested": requested,
-        "found": counts,
-        "shortfall": {k: requested[k] - counts[k] for k in requested},
     }
-    return ObjectGuesses(
-        poses=fields[0].reshape(-1, 4, 4),
-        widths=fields[1],
-        openings=fields[2],
-        contacts=fields[3].reshape(-1, 2, 3),
-        normals=fields[4].reshape(-1, 2, 3),
-        labels=labels,
-        reasons=fields[5].astype(np.int8),
-        stats=stats,
-    )

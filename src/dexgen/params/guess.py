@@ -8,22 +8,34 @@ import math
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
 
+# The samplers ``guess.samplers`` may name; the order fixes their int8 codes in guess files (append,
+# never reorder). dexgen.guess.samplers.registry maps them to code (a test keeps the two equal).
+SAMPLER_NAMES = ("antipodal", "finger_pad", "acronym")
+DEFAULT_MIX = {"antipodal": 0.5, "finger_pad": 0.5, "acronym": 0.0}  # fractions of surface samples
+
 # Fields that change how fast or what is drawn, never the per-object output bytes: left out of the
 # params hash so that changing them does not invalidate finished objects on resume. The gripper is
 # named here by file or name only; its content hash is in the provenance, so two paths to one file agree.
-_NOT_HASHED = ("gripper", "workers", "max_pictures", "picture_grasps")
+_NOT_HASHED = ("gripper", "workers", "max_pictures", "picture_grasps", "worst_pictures")
 
 
 @dataclasses.dataclass(frozen=True)
 class GuessConfig:
-    """Antipodal guessing and collision-check settings (lengths in metres)."""
+    """Grasp sampling and collision-check settings (lengths in metres)."""
 
     gripper: str = "robotiq_2f_85"  # shipped gripper name or path to a gripper YAML
     num_collision_free_grasps: int = 64  # quota of collision-free guesses per object (GraspDataGen default)
     num_colliding_grasps: int = 16  # quota of colliding guesses per object (GraspDataGen default)
     num_random_poses: int = 16  # collision-free uniformly random poses (the simulator's negative control)
-    friction_coef: float = 0.5  # mu: both contact normals within atan(mu) of the closing axis
-    axis_cone_fraction: float = 0.0  # closing axis drawn within this fraction of the cone around -normal
+    # fraction of surface samples per sampler (SAMPLER_NAMES), summing to 1
+    samplers: dict[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_MIX))
+    friction_coef: float = 0.5  # mu (antipodal): both contact normals within atan(mu) of the closing axis
+    axis_cone_fraction: float = (
+        1.0  # antipodal: closing axis drawn within this fraction of the cone around -normal
+    )
+    pad_step: float = 0.001  # pads back off the surface in these steps until free (GraspDataGen standoff)
+    pad_steps: int = 16  # at most this many steps; a pad still blocked drops the sample
+    pad_tolerance: float = 0.00025  # pads then close back to within this of first touch
     clearance: float = 0.002  # every gripper body is inflated by this margin for the collision check
     depth_offset_range: tuple[float, float] = (0.0, 0.01)  # contact this far behind the TCP (deeper), uniform
     opening_steps: int = 32  # discrete pre-grasp openings between min and max (the finger sweep ladder)
@@ -33,6 +45,7 @@ class GuessConfig:
     max_random_attempts: int = 2000  # cap on random pose draws per object
     max_pictures: int = 8  # PNGs per shard (first objects in key order); 0 = none
     picture_grasps: int = 12  # grasps drawn per label in a picture
+    worst_pictures: int = 2  # worst-covered objects drawn per shard by the coverage report
     workers: int = 0  # processes over objects; 0 = all cores
 
     def __post_init__(self) -> None:
@@ -42,6 +55,7 @@ class GuessConfig:
             "num_random_poses",
             "max_pictures",
             "picture_grasps",
+            "worst_pictures",
             "workers",
         ):
             if getattr(self, name) < 0:
@@ -49,6 +63,12 @@ class GuessConfig:
         for name in ("batch_size", "max_attempts", "max_random_attempts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        _check_mix(self.samplers)
+        if self.pad_steps < 1 or not 0 < self.pad_tolerance < self.pad_step:
+            raise ValueError(
+                f"pad_steps must be >= 1 and 0 < pad_tolerance < pad_step, got {self.pad_steps}, "
+                f"{self.pad_tolerance}, {self.pad_step}"
+            )
         if self.opening_steps < 2:
             raise ValueError(f"opening_steps must be >= 2, got {self.opening_steps}")
         if not self.friction_coef > 0:
@@ -63,6 +83,10 @@ class GuessConfig:
                 f"depth_offset_range {self.depth_offset_range} must be [low, high] with low <= high"
             )
 
+    def mix(self) -> list[tuple[str, float]]:
+        """(sampler, fraction) pairs in code order, zero fractions left out."""
+        return [(name, self.samplers[name]) for name in SAMPLER_NAMES if self.samplers.get(name, 0) > 0]
+
     @property
     def cone_half_angle(self) -> float:
         """Friction cone half-angle, radians: atan(mu)."""
@@ -70,7 +94,21 @@ class GuessConfig:
 
     def output_params(self) -> dict:
         """The fields that decide the output bytes (hashed into provenance ``params_hash``)."""
-        return {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
+        out = {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
+        out["samplers"] = {
+            name: float(self.samplers.get(name, 0.0)) for name in SAMPLER_NAMES
+        }  # one spelling
+        return out
 
     def output_hash(self) -> str:
         return stable_hash(self.output_params())
+
+
+def _check_mix(mix: dict[str, float]) -> None:
+    unknown = sorted(set(mix) - set(SAMPLER_NAMES))
+    if unknown:
+        raise ValueError(f"samplers: unknown sampler(s) {unknown}; known: {list(SAMPLER_NAMES)}")
+    if any(not math.isfinite(v) or v < 0 for v in mix.values()):
+        raise ValueError(f"samplers: fractions must be finite and >= 0, got {mix}")
+    if abs(sum(mix.values()) - 1.0) > 1e-6:
+        raise ValueError(f"samplers: fractions must sum to 1, got {sum(mix.values()):g} ({mix})")

@@ -9,6 +9,8 @@ Members (all little-endian ``.npy`` plus one JSON):
 - ``contacts.npy``, ``normals.npy`` (n, 2, 3) float64 -- [finger_neg, finger_pos] contact points and
   outward normals, object frame (NaN for random poses)
 - ``labels.npy`` (n,) int8 -- index into ``meta.labels``; ``reasons.npy`` (n,) int8 -- index into ``meta.reasons``
+- ``samplers.npy`` (n,) int8 -- which sampler proposed each guess, index into ``meta.samplers`` (-1: none,
+  the random poses and grasps loaded from elsewhere)
 - ``meta.json`` -- object key, the gripper block (:mod:`dexgen.records.grippers`), label/reason names,
   provenance, stats (counts, shortfall)
 
@@ -25,17 +27,20 @@ from typing import Any
 import numpy as np
 
 from dexgen.grippers.spec import Gripper
+from dexgen.params.guess import SAMPLER_NAMES
 from dexgen.provenance import provenance
 from dexgen.records import npz
 from dexgen.records.grippers import gripper_record
 from dexgen.records.objects import ObjectRecord
 
-FORMAT_VERSION = 2  # 2: the gripper block replaced the bare gripper name
+FORMAT_VERSION = 3  # 2: the gripper block replaced the bare gripper name; 3: samplers.npy
 LABELS = ("collision_free", "colliding", "random")  # label codes stored as int8 indices
 FREE, COLLIDING, RANDOM = 0, 1, 2
 REASONS = ("none", "finger", "palm")  # collision reason codes stored as int8 indices
 NONE, FINGER, PALM = 0, 1, 2
-ARRAYS = ("poses", "widths", "openings", "contacts", "normals", "labels", "reasons")
+SAMPLERS = SAMPLER_NAMES  # sampler codes stored as int8 indices
+NO_SAMPLER = -1
+ARRAYS = ("poses", "widths", "openings", "contacts", "normals", "labels", "reasons", "samplers")
 
 
 @dataclasses.dataclass
@@ -47,7 +52,8 @@ class ObjectGuesses:
     openings : (n,) float64 -- pre-grasp pad opening, metres (the narrowest tested one if colliding)
     contacts, normals : (n, 2, 3) float64 -- [finger_neg, finger_pos] contact points / outward normals (NaN for random)
     labels : (n,) int8 -- index into LABELS; reasons : (n,) int8 -- index into REASONS
-    stats : attempts, rejections, requested/found/shortfall per label
+    samplers : (n,) int8 -- index into SAMPLERS, NO_SAMPLER for random poses and loaded grasps
+    stats : attempts, rejections, per-sampler yield, requested/found/shortfall per label
     """
 
     poses: np.ndarray
@@ -57,6 +63,7 @@ class ObjectGuesses:
     normals: np.ndarray
     labels: np.ndarray
     reasons: np.ndarray
+    samplers: np.ndarray
     stats: dict
 
 
@@ -85,6 +92,7 @@ def guess_meta(
         "gripper": gripper_record(gripper),
         "labels": list(LABELS),
         "reasons": list(REASONS),
+        "samplers": list(SAMPLERS),
         "provenance": prov,
         "stats": stats,
     }

@@ -11,35 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
 from dexgen.atomic import write_json
 from dexgen.errors import InputError
+from dexgen.rates import rate as _rate
 
 log = logging.getLogger(__name__)
 
 ANTIPODAL, RANDOM = "collision_free", "random"
-
-
-def wilson(held: int, trials: int, z: float = 1.96) -> tuple[float, float] | None:
-    """95 % Wilson score interval of a success rate (None when there are no trials)."""
-    if trials == 0:
-        return None
-    p = held / trials
-    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
-    return round(max(0.0, centre - half), 6), round(min(1.0, centre + half), 6)
-
-
-def _rate(held: int, trials: int) -> dict[str, Any]:
-    return {
-        "held": held,
-        "trials": trials,
-        "rate": round(held / trials, 6) if trials else None,
-        "ci95": wilson(held, trials),
-    }
 
 
 def build_report(summaries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -84,6 +84,16 @@ def _stats(labels: np.ndarray, label_names: list[str], arrays: dict[str, np.ndar
     return out
 
 
+def _by_sampler(samplers: np.ndarray, names: list[str], success: np.ndarray) -> dict[str, dict[str, int]]:
+    """Trials and held per sampler that proposed the guess ("none": random poses, loaded grasps)."""
+    out = {}
+    for code in np.unique(samplers):
+        m = samplers == code
+        name = names[code] if code >= 0 else "none"
+        out[name] = {"trials": int(m.sum()), "held": int(success[m].sum())}
+    return dict(sorted(out.items()))
+
+
 def simulate_object(
     objects_dir: Path,
     record: ObjectRecord,
@@ -129,6 +139,7 @@ def simulate_object(
         "mass_kg": round(obj.mass, 9),
         "provenance": prov,
         "stats": _stats(arrays["labels"], list(gmeta["labels"]), arrays, cfg),
+        "by_sampler": _by_sampler(guesses["samplers"][rows], list(gmeta["samplers"]), arrays["success"]),
     }
     write_results(out_path, arrays, meta)
     if picture is not None:
@@ -274,6 +285,7 @@ def summarise(metas: list[dict[str, Any]], *, shard: str) -> dict[str, Any]:
                 "mass_kg": meta["mass_kg"],
                 "decomposition": meta["decomposition"],
                 "stats": meta["stats"],
+                "by_sampler": meta.get("by_sampler", {}),
             }
         )
         method = meta["decomposition"]["method"]

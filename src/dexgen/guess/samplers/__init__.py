@@ -1,0 +1,1 @@
+"""Grasp samplers, one module each, mixed by fraction (``guess.samplers``)."""

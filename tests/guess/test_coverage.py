@@ -1,0 +1,79 @@
+"""Coverage figures on hand-checkable cases, and the report over a small shard."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import trimesh
+
+from dexgen.guess.coverage import APPROACH_BINS, approach_fraction, min_width, surface_fraction
+from dexgen.guess.report import kind_of, write_report
+from dexgen.guess.shard import guess_shard
+from dexgen.params.guess import GuessConfig
+from dexgen.records.objects import read_index
+
+from .conftest import analytic
+
+
+def _poses(approaches: np.ndarray) -> np.ndarray:
+    poses = np.tile(np.eye(4), (len(approaches), 1, 1))
+    poses[:, :3, 2] = approaches
+    return poses
+
+
+def test_approach_fraction_counts_icosahedral_cells():
+    assert approach_fraction(_poses(APPROACH_BINS)) == 1.0
+    assert approach_fraction(_poses(np.tile(APPROACH_BINS[:1], (50, 1)))) == 1 / 20
+    assert approach_fraction(np.zeros((0, 4, 4))) == 0.0
+
+
+def test_surface_fraction_is_the_share_of_area_near_a_contact():
+    box = trimesh.creation.box(extents=(0.01, 0.01, 0.01))
+    rng = np.random.default_rng(0)
+    assert surface_fraction(box, box.vertices, rng) == 1.0  # every point is within 1 cm of a corner
+    assert surface_fraction(box, np.full((3, 3), np.nan), rng) == 0.0
+    big = trimesh.creation.box(extents=(0.2, 0.2, 0.2))
+    one = surface_fraction(big, np.array([[0.1, 0.0, 0.0]]), rng)
+    assert 0 < one < 0.02  # a 1 cm disc of a 0.24 m^2 surface
+
+
+@pytest.mark.parametrize(
+    ("shape", "width"), [("box", 0.04), ("cylinder", 0.05 * np.cos(np.pi / 48)), ("too_wide", 0.12)]
+)
+def test_min_width(shape, width):
+    assert min_width(analytic(shape)) == pytest.approx(width, rel=1e-9)  # a 48-gon: facet to facet
+
+
+def test_report_names_what_is_missing_and_why(shard, tmp_path):
+    cfg = GuessConfig(num_collision_free_grasps=8, num_colliding_grasps=4, num_random_poses=2, workers=1)
+    cfg = dataclasses.replace(cfg, max_attempts=2000, worst_pictures=1)
+    objects = shard.parent
+    guess_shard(shard, tmp_path / "guesses" / shard.name, config=cfg, seed=1, progress=False)
+    out, pics = tmp_path / "guess.json", tmp_path / "guess"
+    pics.mkdir()
+    (pics / "stale.png").write_bytes(b"x")
+    rep = write_report(
+        objects, tmp_path / "guesses", tmp_path / "sim", out, config=cfg, seed=1, pictures=pics
+    )
+    assert json.loads(out.read_text()) == rep
+    assert rep["objects"] == 3 and rep["fit_stroke"] == 2 and rep["too_wide"] == ["too_wide"]
+    assert rep["fit_but_short"] == [] and rep["fit_and_collision_free_quota_met"] == 2
+    assert rep["collision_free_quota_met"] == 2 and list(rep["by_kind"]) == ["mesh"]  # keys name no kind
+    assert [w["object"] for w in rep["worst"]] == ["too_wide"]
+    assert sorted(p.name for p in pics.iterdir()) == ["shard-00-too_wide.png"]
+    samplers = rep["samplers"]
+    assert set(samplers) == {"antipodal", "finger_pad"}
+    assert sum(s["collision_free"] for s in samplers.values()) == 16
+    assert all(s["sim"]["trials"] == 0 for s in samplers.values())  # no simulation yet
+    rows = {r["object"]: r for r in rep["per_object"]}
+    assert rows["box"]["approach_fraction"] > 0.2 and rows["too_wide"]["approach_fraction"] == 0.0
+
+
+def test_kind_comes_from_builtin_keys_only(shard):
+    record = read_index(shard)[0]
+    assert kind_of(record) == "mesh"
+    assert kind_of(dataclasses.replace(record, key="bowl_009")) == "bowl"
+    assert kind_of(dataclasses.replace(record, key="bowl_009", source="directory")) == "mesh"
