@@ -9,7 +9,7 @@ import trimesh
 
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.collision import bvh
-from dexgen.guess.pads import EPS, PadSettler
+from dexgen.guess.pads import PadSettler
 
 G = load_gripper("robotiq_2f_85")
 C, TOL = 0.002, 0.00025
@@ -17,7 +17,7 @@ C, TOL = 0.002, 0.00025
 
 def _settler(mesh: trimesh.Trimesh, steps: int = 16) -> PadSettler:
     target = fcl.CollisionObject(bvh(mesh), fcl.Transform())
-    return PadSettler(target, G, clearance=C, step=0.001, steps=steps, tolerance=TOL)
+    return PadSettler(mesh, target, G, clearance=C, step=0.001, steps=steps, tolerance=TOL)
 
 
 def _frame(x, z) -> np.ndarray:
@@ -26,13 +26,13 @@ def _frame(x, z) -> np.ndarray:
 
 
 def test_flat_faces_need_no_back_off():
-    """Closing across a 40 mm box along its normal: both pads sit flush (within EPS) at once."""
+    """Closing across a 40 mm box along its normal: both pads sit within TOL of flush, one check each."""
     box = trimesh.creation.box(extents=(0.04, 0.05, 0.06))
     s = _settler(box)
     near, far = s.settle(
         np.array([[-0.02, 0.0, 0.0]]), _frame([1, 0, 0], [0, 0, 1]), np.array([G.tcp_depth]), np.array([0.04])
     )
-    assert near[0] == pytest.approx(-EPS) and far[0] == pytest.approx(0.04 + EPS)
+    assert near[0] == pytest.approx(-TOL) and far[0] == pytest.approx(0.04 + TOL)
     assert s.checks == 2
 
 
@@ -72,8 +72,10 @@ def test_no_room_for_the_finger_drops_the_sample():
 
 def test_step_must_be_thinner_than_the_finger():
     with pytest.raises(ValueError, match="finger thickness"):
+        box = trimesh.creation.box()
         PadSettler(
-            fcl.CollisionObject(bvh(trimesh.creation.box()), fcl.Transform()),
+            box,
+            fcl.CollisionObject(bvh(box), fcl.Transform()),
             G,
             clearance=C,
             step=0.02,

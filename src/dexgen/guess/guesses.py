@@ -63,6 +63,7 @@ def guess_object(
     """Sampled guesses (and random poses) for ``mesh`` (metres, object frame) with ``gripper``."""
     collider = GripperCollider(mesh, gripper, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
     settler = PadSettler(
+        mesh,
         collider.target,
         gripper,
         clearance=cfg.clearance,
