@@ -12,6 +12,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import fcl
 import numpy as np
@@ -49,14 +50,9 @@ def per_box_baseline(mesh: trimesh.Trimesh, gripper, poses: np.ndarray, opening:
     return hits
 
 
-def main() -> None:
-    gripper = load_gripper("robotiq_2f_85")
-    mesh = trimesh.creation.torus(
-        major_radius=0.05, minor_radius=0.018, major_sections=100, minor_sections=50
-    )
-    cfg = GuessConfig()
-    # 1. full pipeline rate at the attempt cap (quotas out of reach so it never stops early), for the
-    # default mix and for each sampler alone
+def sampler_rates(mesh: trimesh.Trimesh, gripper, cfg: GuessConfig) -> dict[str, dict[str, float]]:
+    """Full pipeline rate at the attempt cap (quotas out of reach so it never stops early), for the
+    default mix and for each sampler alone."""
     heavy = dataclasses.replace(
         cfg,
         num_collision_free_grasps=10**6,
@@ -78,9 +74,11 @@ def main() -> None:
                 1000 * res.stats["found"]["collision_free"] / res.stats["attempts"], 1
             ),
         }
-    cand_rate = rates["default_mix"]["candidates_per_s"]
-    sample_rate = rates["default_mix"]["surface_samples_per_s"]
-    # 2. collision checks: one BVH vs per-box fcl, same poses, fingers fully open
+    return rates
+
+
+def collision_rates(mesh: trimesh.Trimesh, gripper, cfg: GuessConfig) -> dict[str, Any]:
+    """One BVH vs per-box fcl on the same poses, fingers fully open."""
     col = GripperCollider(mesh, gripper, clearance=0.002, opening_steps=32)
     settler = PadSettler(
         mesh,
@@ -105,7 +103,19 @@ def main() -> None:
     t = time.perf_counter()
     box_hits = per_box_baseline(mesh, gripper, poses, gripper.max_opening, 0.002)
     box_rate = len(poses) / (time.perf_counter() - t)
-    # 3. seconds per object at default quotas over the procedural kinds
+    return {
+        "collision_checks_per_s_one_bvh_with_containment": round(bvh_rate, 1),
+        "collision_checks_per_s_per_box_fcl": round(box_rate, 1),
+        "collision_checks_per_s_one_bvh_raw": round(raw_rate, 1),
+        "one_bvh_raw_vs_per_box_ratio": round(raw_rate / box_rate, 3),
+        "one_bvh_full_vs_per_box_ratio": round(bvh_rate / box_rate, 3),
+        "hits": [raw_hits, one_bvh_hits, box_hits],
+        "hits_agree": one_bvh_hits == box_hits == raw_hits,
+    }
+
+
+def seconds_per_object(gripper, cfg: GuessConfig) -> dict[str, dict[str, Any]]:
+    """Seconds per object at default quotas over the procedural kinds."""
     per_object = {}
     for kind in KINDS:
         obj = make_object(kind, f"{kind}_000", seed=0, size_range=(0.05, 0.12))
@@ -116,31 +126,29 @@ def main() -> None:
             "faces": len(obj.faces),
             "found": r.stats["found"],
         }
+    return per_object
+
+
+def report(mesh: trimesh.Trimesh, gripper, rates, collisions, per_object) -> None:
+    cand_rate = rates["default_mix"]["candidates_per_s"]
+    sample_rate = rates["default_mix"]["surface_samples_per_s"]
     secs = [v["seconds"] for v in per_object.values()]
-    metrics = {
-        "mesh_faces": len(mesh.faces),
-        "candidates_per_s_per_core": round(cand_rate, 1),
-        "surface_samples_per_s_per_core": round(sample_rate, 1),
-        "by_sampler": rates,
-        "collision_checks_per_s_one_bvh_with_containment": round(bvh_rate, 1),
-        "collision_checks_per_s_per_box_fcl": round(box_rate, 1),
-        "collision_checks_per_s_one_bvh_raw": round(raw_rate, 1),
-        "one_bvh_raw_vs_per_box_ratio": round(raw_rate / box_rate, 3),
-        "one_bvh_full_vs_per_box_ratio": round(bvh_rate / box_rate, 3),
-        "hits_agree": one_bvh_hits == box_hits == raw_hits,
-        "seconds_per_object_default_quotas_median": round(float(np.median(secs)), 4),
-        "seconds_per_object_default_quotas_max": round(float(np.max(secs)), 4),
-        "per_object": per_object,
-    }
+    raw, full, box = (
+        collisions[k]
+        for k in (
+            "collision_checks_per_s_one_bvh_raw",
+            "collision_checks_per_s_one_bvh_with_containment",
+            "collision_checks_per_s_per_box_fcl",
+        )
+    )
     print(f"mesh: torus, {len(mesh.faces)} faces, gripper {gripper.name}")
     print(
         f"candidates fully evaluated: {cand_rate:,.0f}/s per core ({sample_rate:,.0f} surface samples/s);"
         f" target 5,000/s -> {cand_rate / 5000:.2f}x (samples: {sample_rate / 5000:.2f}x)"
     )
     print(
-        f"collision checks: one BVH {raw_rate:,.0f}/s vs per-box fcl {box_rate:,.0f}/s -> "
-        f"{raw_rate / box_rate:.2f}x; with reasons + containment {bvh_rate:,.0f}/s -> {bvh_rate / box_rate:.2f}x"
-        f" (hits {raw_hits} / {one_bvh_hits} / {box_hits})"
+        f"collision checks: one BVH {raw:,.0f}/s vs per-box fcl {box:,.0f}/s -> {raw / box:.2f}x;"
+        f" with reasons + containment {full:,.0f}/s -> {full / box:.2f}x (hits {collisions['hits']})"
     )
     print(
         f"default quotas: median {np.median(secs):.3f} s/object, max {np.max(secs):.3f} s "
@@ -154,6 +162,29 @@ def main() -> None:
         )
     for kind, v in per_object.items():
         print(f"  {kind:13s} {v['faces']:6d} faces {v['seconds']:.3f} s {v['found']}")
+
+
+def main() -> None:
+    gripper = load_gripper("robotiq_2f_85")
+    mesh = trimesh.creation.torus(
+        major_radius=0.05, minor_radius=0.018, major_sections=100, minor_sections=50
+    )
+    cfg = GuessConfig()
+    rates = sampler_rates(mesh, gripper, cfg)
+    collisions = collision_rates(mesh, gripper, cfg)
+    per_object = seconds_per_object(gripper, cfg)
+    secs = [v["seconds"] for v in per_object.values()]
+    metrics = {
+        "mesh_faces": len(mesh.faces),
+        "candidates_per_s_per_core": rates["default_mix"]["candidates_per_s"],
+        "surface_samples_per_s_per_core": rates["default_mix"]["surface_samples_per_s"],
+        "by_sampler": rates,
+        **collisions,
+        "seconds_per_object_default_quotas_median": round(float(np.median(secs)), 4),
+        "seconds_per_object_default_quotas_max": round(float(np.max(secs)), 4),
+        "per_object": per_object,
+    }
+    report(mesh, gripper, rates, collisions, per_object)
     write_json(OUT, metrics)
     print(json.dumps({k: v for k, v in metrics.items() if k != "per_object"}))
 

@@ -21,8 +21,9 @@ import trimesh
 from dexgen.atomic import write_json
 from dexgen.cli.guess import parse_mix
 from dexgen.grippers.loader import load_gripper
-from dexgen.guess.coverage import approach_fraction, min_width
+from dexgen.guess.coverage import approach_fraction
 from dexgen.guess.guesses import guess_object
+from dexgen.objects.width import min_width
 from dexgen.params.guess import GuessConfig
 from dexgen.seeding import rng_for
 

@@ -128,3 +128,16 @@ def test_objects_short_of_positives_stay_out_of_map_and_splits(tmp_path, gripper
         out / "splits" / GRIPPER / "valid.txt"
     ).read_text()
     assert "thin" not in splits.split()
+
+
+def test_each_dropped_object_says_why():
+    from dexgen.graspgen.export import exclusion
+
+    cfg = GraspgenConfig()
+    wide = {"positives": 0, "negatives": 16, "narrowest_width": 0.129, "stroke": 0.085}
+    assert exclusion(wide, cfg) == "wider than the stroke in every direction (narrowest 129 mm, stroke 85 mm)"
+    few = {"positives": 2, "negatives": 16, "narrowest_width": 0.05, "stroke": 0.085}
+    assert exclusion(few, cfg) == "2 positive(s); GraspGen's generator needs 5"
+    hidden = {"positives": 40, "negatives": 16, "visible_positives": 0}
+    assert "visibility filter" in exclusion(hidden, cfg)
+    assert exclusion({"positives": 40, "negatives": 16, "visible_positives": 3}, cfg) is None

@@ -6,16 +6,13 @@ import dataclasses
 import json
 
 import numpy as np
-import pytest
 import trimesh
 
-from dexgen.guess.coverage import APPROACH_BINS, approach_fraction, min_width, surface_fraction
+from dexgen.guess.coverage import APPROACH_BINS, approach_fraction, surface_fraction
 from dexgen.guess.report import kind_of, write_report
 from dexgen.guess.shard import guess_shard
 from dexgen.params.guess import GuessConfig
 from dexgen.records.objects import read_index
-
-from .conftest import analytic
 
 
 def _poses(approaches: np.ndarray) -> np.ndarray:
@@ -38,13 +35,6 @@ def test_surface_fraction_is_the_share_of_area_near_a_contact():
     big = trimesh.creation.box(extents=(0.2, 0.2, 0.2))
     one = surface_fraction(big, np.array([[0.1, 0.0, 0.0]]), rng)
     assert 0 < one < 0.02  # a 1 cm disc of a 0.24 m^2 surface
-
-
-@pytest.mark.parametrize(
-    ("shape", "width"), [("box", 0.04), ("cylinder", 0.05 * np.cos(np.pi / 48)), ("too_wide", 0.12)]
-)
-def test_min_width(shape, width):
-    assert min_width(analytic(shape)) == pytest.approx(width, rel=1e-9)  # a 48-gon: facet to facet
 
 
 def test_report_names_what_is_missing_and_why(shard, tmp_path):
@@ -77,3 +67,59 @@ def test_kind_comes_from_builtin_keys_only(shard):
     assert kind_of(record) == "mesh"
     assert kind_of(dataclasses.replace(record, key="bowl_009")) == "bowl"
     assert kind_of(dataclasses.replace(record, key="bowl_009", source="directory")) == "mesh"
+
+
+def test_guess_cli_takes_a_sampler_mix_and_reports(shard, tmp_path, capsys, monkeypatch):
+    from dexgen.cli.main import main
+
+    monkeypatch.chdir(tmp_path)  # no params.yaml: the defaults
+    out = tmp_path / "guesses" / shard.name
+    assert (
+        main(
+            [
+                "guess",
+                "--objects",
+                str(shard),
+                "--out",
+                str(out),
+                "--samplers",
+                "finger_pad=1",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
+    from dexgen.records.guesses import SAMPLERS, read_guesses
+
+    arrays, _ = read_guesses(out / "box.npz")
+    made = set(arrays["samplers"][arrays["labels"] != 2].tolist())
+    assert made == {SAMPLERS.index("finger_pad")}
+    capsys.readouterr()
+    code = main(
+        [
+            "guess-report",
+            "--objects",
+            str(shard.parent),
+            "--guesses",
+            str(out.parent),
+            "--sim",
+            str(tmp_path / "none"),
+        ]
+    )
+    assert code == 0 and json.loads(capsys.readouterr().out)["too_wide"] == ["too_wide"]
+    assert (tmp_path / "metrics" / "guess.json").is_file()
+
+
+def test_a_bad_sampler_mix_is_a_usage_error_naming_the_flag(shard, tmp_path, capsys):
+    from dexgen.cli.main import main
+
+    assert (
+        main(["guess", "--objects", str(shard), "--out", str(tmp_path / "g"), "--samplers", "magic=1"]) == 1
+    )
+    assert "unknown sampler(s) ['magic']" in capsys.readouterr().err
+    assert (
+        main(["guess", "--objects", str(shard), "--out", str(tmp_path / "g"), "--samplers", "finger_pad"])
+        == 1
+    )
+    assert "--samplers: expected NAME=FRACTION" in capsys.readouterr().err

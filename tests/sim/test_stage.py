@@ -84,6 +84,10 @@ def test_outputs_are_complete_and_byte_identical(shard, tmp_path, sim):
     assert ((arrays["score"] >= 0.5) == arrays["success"]).all()
     assert all(REASONS[r] == "held" for r in arrays["reason"][arrays["success"]])
     assert summary["totals"]["collision_free"]["trials"] == 12
+    by_sampler = meta["by_sampler"]  # who proposed each simulated guess; random poses have no sampler
+    assert sum(v["trials"] for v in by_sampler.values()) == n and by_sampler["none"]["trials"] == 6
+    assert set(by_sampler) <= {"antipodal", "finger_pad", "acronym", "none"}
+    assert summary["objects"][0]["by_sampler"] == by_sampler
     assert summary["decomposition_methods"] == {"convex": 2} and summary["hull_fallbacks"] == []
 
     from dexgen.sim.pictures import render_results_file  # what `dexgen show` calls

@@ -51,7 +51,7 @@ from dexgen.graspgen.splits import write_splits
 from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_training_scripts
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
-from dexgen.guess.coverage import min_width
+from dexgen.objects.width import min_width
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.provenance import provenance
 from dexgen.runner import Reader, Unit, run_units
@@ -323,17 +323,14 @@ def _training_scripts(
 
 def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report) -> dict[str, Any]:
     keys = sorted(per_object)
-    kinds: dict[str, int] = {}
-    for counts in per_object.values():
-        for k, v in counts.items():
-            kinds[k] = kinds.get(k, 0) + int(v)
+    kinds = {k: sum(int(counts.get(k, 0)) for counts in per_object.values()) for k in KINDS}
     return {
         "objects": len(keys),
         "train": len(train),
         "valid": len(valid),
         "positives": sum(per_object[k]["positives"] for k in eligible),
         "negatives": sum(per_object[k]["negatives"] for k in eligible),
-        "by_kind": {k: v for k, v in sorted(kinds.items()) if k not in ("positives", "negatives")},
+        "by_kind": dict(sorted(kinds.items())),
         "excluded_objects": {k: exclusion(per_object[k], cfg) for k in keys if k not in eligible},
         "short_of_quota": [
             k

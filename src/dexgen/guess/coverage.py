@@ -1,5 +1,5 @@
-"""How well one object's positive guesses cover it: over approach directions, over its surface, and
-whether the gripper could hold it at all.
+"""How well one object's positive guesses cover it: over approach directions and over its surface
+(whether the gripper fits it at all is ``objects.width``).
 
 The figures are chosen so a sampler change shows up in ``dvc metrics diff``: a sampler that finds
 only side grasps on a bowl leaves approach bins empty and the rim uncovered, whatever its count.
@@ -35,11 +35,3 @@ def surface_fraction(
     points, _ = sample_surface(mesh, samples, rng)
     dist, _ = cKDTree(contacts).query(points, distance_upper_bound=SURFACE_RADIUS)
     return float(np.mean(np.isfinite(dist)))
-
-
-def min_width(mesh: trimesh.Trimesh) -> float:
-    """The object's narrowest width (metres): the smallest extent of its convex hull along a hull face
-    normal (exact for face-vertex pairs, which bound the width of most shapes)."""
-    hull = mesh.convex_hull
-    extent = hull.vertices @ hull.face_normals.T  # (v, f)
-    return float((extent.max(axis=0) - extent.min(axis=0)).min())

@@ -27,11 +27,11 @@ from dexgen.guess.coverage import (
     APPROACH_BINS,
     SURFACE_RADIUS,
     approach_fraction,
-    min_width,
     surface_fraction,
 )
 from dexgen.guess.pictures import render_guesses
 from dexgen.objects.loading import load_object_mesh
+from dexgen.objects.width import min_width
 from dexgen.params.guess import GuessConfig
 from dexgen.rates import rate
 from dexgen.records.grippers import parallel_jaw_from_record

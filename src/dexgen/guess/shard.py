@@ -35,11 +35,11 @@ PICTURES = "pictures"
 
 
 def parallel_jaw_gripper(cfg: GuessConfig) -> ParallelJawGripper:
-    """The gripper ``cfg.gripper`` names, checked: antipodal guessing needs two fingers."""
+    """The gripper ``cfg.gripper`` names, checked: every sampler places two fingers."""
     gripper = load_gripper(cfg.gripper)
     if not isinstance(gripper, ParallelJawGripper):
         raise ConfigError(
-            f"guess.gripper: {gripper.name} ({cfg.gripper}) is a {gripper.kind} gripper; antipodal "
+            f"guess.gripper: {gripper.name} ({cfg.gripper}) is a {gripper.kind} gripper; grasp "
             "guessing needs a parallel-jaw gripper"
         )
     check_config(gripper, cfg)

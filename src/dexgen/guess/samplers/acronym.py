@@ -14,27 +14,14 @@ import trimesh
 
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.guess.rays import extent_along
+from dexgen.guess.samplers.normal_lines import propose_along_normals
 from dexgen.guess.samplers.proposals import Proposals
-from dexgen.guess.sampling import rolled_frames, sample_surface
 from dexgen.params.guess import GuessConfig
 
 
 def propose(
     mesh: trimesh.Trimesh, gripper: ParallelJawGripper, count: int, rng: np.random.Generator, cfg: GuessConfig
 ) -> Proposals:
-    p, face = sample_surface(mesh, count, rng)
-    n_p = mesh.face_normals[face]
-    roll_rng = np.random.default_rng(rng.integers(2**63))
-    offsets = rng.uniform(*cfg.depth_offset_range, size=count)
-    far, n_far = extent_along(mesh, p, -n_p)
-    with np.errstate(invalid="ignore"):
-        ok = (far >= gripper.min_opening) & (far + 2 * cfg.clearance < gripper.max_opening)
-    return Proposals(
-        points=p[ok],
-        rotations=rolled_frames(-n_p[ok], roll_rng),
-        depths=gripper.tcp_depth - offsets[ok],
-        far=far[ok],
-        normals=np.stack([n_p[ok], n_far[ok]], axis=1),
-        settle=False,
-        rejected={"stroke": int((~ok).sum())},
+    return propose_along_normals(
+        mesh, gripper, count, rng, cfg, lambda p, d: extent_along(mesh, p, d), settle=False
     )

@@ -16,27 +16,15 @@ import trimesh
 
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.guess.rays import last_exit_within
+from dexgen.guess.samplers.normal_lines import propose_along_normals
 from dexgen.guess.samplers.proposals import Proposals
-from dexgen.guess.sampling import rolled_frames, sample_surface
 from dexgen.params.guess import GuessConfig
 
 
 def propose(
     mesh: trimesh.Trimesh, gripper: ParallelJawGripper, count: int, rng: np.random.Generator, cfg: GuessConfig
 ) -> Proposals:
-    p, face = sample_surface(mesh, count, rng)
-    n_p = mesh.face_normals[face]
-    roll_rng = np.random.default_rng(rng.integers(2**63))
-    offsets = rng.uniform(*cfg.depth_offset_range, size=count)
     reach = gripper.max_opening - 2 * cfg.clearance
-    far, n_far = last_exit_within(mesh, p, -n_p, reach)
-    ok = ~np.isnan(far) & (far >= gripper.min_opening)
-    return Proposals(
-        points=p[ok],
-        rotations=rolled_frames(-n_p[ok], roll_rng),
-        depths=gripper.tcp_depth - offsets[ok],
-        far=far[ok],
-        normals=np.stack([n_p[ok], n_far[ok]], axis=1),
-        settle=True,
-        rejected={"stroke": int((~ok).sum())},
+    return propose_along_normals(
+        mesh, gripper, count, rng, cfg, lambda p, d: last_exit_within(mesh, p, d, reach), settle=True
     )
