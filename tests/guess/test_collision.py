@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 import trimesh
 
+from dexgen.grippers.geometry import body_mesh
 from dexgen.grippers.loader import load_gripper
+from dexgen.guess.candidates import sample_candidates
 from dexgen.guess.collision import GripperCollider
+from dexgen.guess.pads import PadSettler
+from dexgen.params.guess import GuessConfig
 from dexgen.records.guesses import FINGER, NONE, PALM
 
 G = load_gripper("robotiq_2f_85")
@@ -84,3 +88,61 @@ def test_object_inside_the_palm_collides():
 
 def test_far_away_pose_is_free(collider):
     assert collider.check_open(top_down(1.0)[None])[0] == NONE
+
+
+def _reference(
+    col: GripperCollider, mesh: trimesh.Trimesh, pose: np.ndarray, width: float
+) -> tuple[int, int]:
+    """(opening index, reason) the slow, obvious way: every ladder opening scanned, each body a
+    triangle mesh tested by trimesh's collision manager."""
+    manager = trimesh.collision.CollisionManager()
+    manager.add_object("object", mesh)
+    top = len(col.openings) - 1
+    k = int(np.searchsorted(col.openings, width + 2 * CLEARANCE, side="right"))
+
+    def hits(bodies) -> bool:
+        return any(manager.in_collision_single(body_mesh(b), transform=pose) for b in bodies)
+
+    palm, *fingers = col._bodies(k, k)
+    if hits([palm]):
+        return k, PALM
+    if hits(fingers):
+        return k, FINGER
+    free = [j for j in range(k, top + 1) if not hits(col._bodies(k, j)[1:])]
+    j = max(j for j in free if all(f in free for f in range(k, j + 1)))  # widest contiguous free
+    return j, int(col._containment(pose[None], [col._bodies(k, j)])[0])
+
+
+def test_check_matches_a_brute_force_reference():
+    """Per-body primitives, palm-first order and bisection give what scanning every opening with the
+    gripper as triangle meshes gives, on sampled grasps on a ring and poses scattered around it (all
+    three outcomes and narrowed pre-grasps occur)."""
+    # a ring so small that the finger in its hole, opened wide, meets the far side
+    torus = trimesh.creation.torus(
+        major_radius=0.025, minor_radius=0.008, major_sections=48, minor_sections=16
+    )
+    col = GripperCollider(torus, G, clearance=CLEARANCE, opening_steps=16)
+    cfg = GuessConfig()
+    settler = PadSettler(
+        torus,
+        col.target,
+        G,
+        clearance=CLEARANCE,
+        step=cfg.pad_step,
+        steps=cfg.pad_steps,
+        tolerance=cfg.pad_tolerance,
+    )
+    rng = np.random.default_rng(0)
+    grasps = sample_candidates(torus, G, 150, rng, cfg, settler)
+    n = 60
+    scattered = np.array([trimesh.transformations.random_rotation_matrix(rng.random(3)) for _ in range(n)])
+    scattered[:, :3, 3] = rng.normal(scale=0.05, size=(n, 3))
+    # the same grasps claimed half as wide: the fingers must close through the tube
+    poses = np.concatenate([grasps.poses, grasps.poses[:40], scattered])
+    widths = np.concatenate([grasps.widths, grasps.widths[:40] / 2, rng.uniform(0.005, 0.06, size=n)])
+    openings, reasons = col.check(poses, widths)
+    expected = [_reference(col, torus, p, w) for p, w in zip(poses, widths)]
+    assert reasons.tolist() == [r for _, r in expected]
+    assert openings.tolist() == [col.openings[j] for j, _ in expected]
+    assert {NONE, PALM, FINGER} <= set(reasons.tolist())
+    assert (openings[reasons == NONE] < G.max_opening).any()  # some pre-grasps were narrowed

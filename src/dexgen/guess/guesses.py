@@ -89,7 +89,7 @@ def guess_object(
             rejected[key] = rejected.get(key, 0) + value
         for start in range(0, len(cand), CHUNK):
             sl = slice(start, start + CHUNK)
-            openings, reasons = collider.check(cand.poses[sl], cand.widths[sl], explain=found[1] < quotas[1])
+            openings, reasons = collider.check(cand.poses[sl], cand.widths[sl])
             candidates += len(reasons)
             for code in cand.samplers[sl]:
                 by_sampler[names[code]]["candidates"] += 1

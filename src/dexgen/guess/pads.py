@@ -67,9 +67,12 @@ class PadSettler:
         self.checks = 0
 
     def _free(self, point: np.ndarray, rot: np.ndarray, depth: float, face: float, side: int) -> bool:
-        """Is the finger on ``side`` (-1 finger_neg, +1 finger_pos) free with its face at ``face``?"""
-        local = np.array([face + side * self._thick / 2, 0.0, self._z - depth])
-        self._box.setTransform(fcl.Transform(rot, point + rot @ local))
+        """Is the finger on ``side`` (-1 finger_neg, +1 finger_pos) free with its face at ``face``?
+
+        The box's rotation is ``rot``, set once per proposal by ``settle``."""
+        self._box.setTranslation(
+            point + rot[:, 0] * (face + side * self._thick / 2) + rot[:, 2] * (self._z - depth)
+        )
         self.checks += 1
         return not fcl.collide(self._box, self._target, self._request, fcl.CollisionResult())
 
@@ -140,6 +143,7 @@ class PadSettler:
         near_in = self._inside_depth(points, rotations, depths, np.zeros(len(points)), -1)
         far_in = self._inside_depth(points, rotations, depths, far, +1)
         for i in range(len(points)):
+            self._box.setRotation(rotations[i])
             near = self._touch(points[i], rotations[i], depths[i], 0.0, -1, near_in[i])
             if np.isnan(near):
                 continue
