@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import trimesh
+from object_shards import write_shard
 
 from dexgen.guess.coverage import APPROACH_BINS, approach_fraction, surface_fraction
 from dexgen.guess.report import kind_of, write_report
@@ -60,6 +61,25 @@ def test_report_names_what_is_missing_and_why(shard, tmp_path):
     assert all(s["sim"]["trials"] == 0 for s in samplers.values())  # no simulation yet
     rows = {r["object"]: r for r in rep["per_object"]}
     assert rows["box"]["approach_fraction"] > 0.2 and rows["too_wide"]["approach_fraction"] == 0.0
+
+
+def test_an_object_wider_than_the_stroke_but_grasped_at_a_corner_counts_as_fitting(tmp_path):
+    """A 150 mm tetrahedron is 122 mm across at its narrowest, yet the fingertips close on its corners:
+    it is reported as fitting and short of quota, not as too wide."""
+    corners = (
+        np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float) * 0.15 / (2 * np.sqrt(2))
+    )
+    shard = write_shard(
+        tmp_path / "objects" / "shard-00", {"tetrahedron": trimesh.convex.convex_hull(corners)}
+    )
+    cfg = GuessConfig(num_collision_free_grasps=64, num_colliding_grasps=4, num_random_poses=0, workers=1)
+    guess_shard(shard, tmp_path / "guesses" / shard.name, config=cfg, seed=0, progress=False)
+    rep = write_report(
+        shard.parent, tmp_path / "guesses", tmp_path / "sim", tmp_path / "g.json", config=cfg, seed=0
+    )
+    (row,) = rep["per_object"]
+    assert row["min_width"] > 0.12 and 0 < row["found"]["collision_free"] < 64
+    assert rep["too_wide"] == [] and rep["fit_but_short"] == ["tetrahedron"]
 
 
 def test_kind_comes_from_builtin_keys_only(shard):
