@@ -205,7 +205,10 @@ def exclusion(counts: dict[str, Any], cfg: GraspgenConfig) -> str | None:
     """Why GraspGen would drop an object with these counts (None: it trains on it)."""
     positives, width, stroke = counts["positives"], counts.get("narrowest_width"), counts.get("stroke")
     if positives == 0 and width is not None and stroke is not None and width >= stroke:
-        return f"wider than the stroke in every direction (narrowest {1000 * width:.0f} mm, stroke {1000 * stroke:.0f} mm)"
+        sizes = f"narrowest {1000 * width:.0f} mm, stroke {1000 * stroke:.0f} mm"
+        if counts.get("sim_failure", 0):  # the fingertips closed on a corner or tip, but nothing held
+            return f"wider than the stroke ({sizes}); no grasp on its corners held in simulation"
+        return f"wider than the stroke in every direction ({sizes})"
     if positives < cfg.min_positives:
         return f"{positives} positive(s); GraspGen's generator needs {cfg.min_positives}"
     if counts.get("visible_positives", 1) == 0:
