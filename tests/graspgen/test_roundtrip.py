@@ -136,9 +136,9 @@ def test_each_dropped_object_says_why():
     cfg = GraspgenConfig()
     wide = {"positives": 0, "negatives": 16, "narrowest_width": 0.129, "stroke": 0.085}
     assert exclusion(wide, cfg) == "wider than the stroke in every direction (narrowest 129 mm, stroke 85 mm)"
-    tried = dict(wide, narrowest_width=0.088, sim_failure=8)
+    tried = dict(wide, narrowest_width=0.088, sim_failure=8, collision_free_guesses=3)
     assert exclusion(tried, cfg) == (
-        "wider than the stroke (narrowest 88 mm, stroke 85 mm); no grasp on its corners held in simulation"
+        "wider than the stroke (narrowest 88 mm, stroke 85 mm); none of 3 collision-free corner grasp(s) held in simulation"
     )
     few = {"positives": 2, "negatives": 16, "narrowest_width": 0.05, "stroke": 0.085}
     assert exclusion(few, cfg) == "2 positive(s); GraspGen's generator needs 5"

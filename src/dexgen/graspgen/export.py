@@ -168,6 +168,7 @@ def write_object(
     if isinstance(gripper, ParallelJawGripper):  # for the reason an object is dropped, if it is
         counts["narrowest_width"] = round(min_width(mesh), 6)
         counts["stroke"] = gripper.max_opening
+        counts["collision_free_guesses"] = len(result.free_poses)
     target = mesh_target(dataset, result.key, source_root)
     if target is not None:
         _materialise(target, mesh)
@@ -206,8 +207,8 @@ def exclusion(counts: dict[str, Any], cfg: GraspgenConfig) -> str | None:
     positives, width, stroke = counts["positives"], counts.get("narrowest_width"), counts.get("stroke")
     if positives == 0 and width is not None and stroke is not None and width >= stroke:
         sizes = f"narrowest {1000 * width:.0f} mm, stroke {1000 * stroke:.0f} mm"
-        if counts.get("sim_failure", 0):  # the fingertips closed on a corner or tip, but nothing held
-            return f"wider than the stroke ({sizes}); no grasp on its corners held in simulation"
+        if tried := counts.get("collision_free_guesses", 0):  # fingertips closed on corners; none held
+            return f"wider than the stroke ({sizes}); none of {tried} collision-free corner grasp(s) held in simulation"
         return f"wider than the stroke in every direction ({sizes})"
     if positives < cfg.min_positives:
         return f"{positives} positive(s); GraspGen's generator needs {cfg.min_positives}"
