@@ -133,6 +133,26 @@ def test_fc_heatmap_cells_equal_per_crop_scores(in_work, crops, capsys):
         assert heat[r, c] == pytest.approx(float(one.scores[0, 0]), abs=1e-5)
 
 
+def test_stride_1_heatmap_scores_every_pixel_like_its_own_crop(in_work, crops, capsys):
+    image = _image(crops[0], 2, 2)[:, :45]  # 64 x 45: odd width
+    np.save("big1.npy", image)
+    argv = ["predict", "models/pj-fc/model.pt", "--image", "big1.npy", "--stride", "1", "--out", "h1.npy"]
+    assert main(argv + ["--device", "cpu"]) == 0
+    out = _out(capsys)
+    heat = np.load("h1.npy")
+    assert heat.shape == (33, 14) == tuple(out["heatmap_shape"]) and out["stride"] == 1
+    assert (out["best"]["x"], out["best"]["y"]) == (out["best"]["col"] + 16, out["best"]["row"] + 16)
+    for r, c in ((0, 0), (17, 5), (32, 13), (9, 2)):
+        crop = image[r : r + 32, c : c + 32]
+        assert heat[r, c] == pytest.approx(
+            float(predict_image("models/pj/model.pt", crop, device="cpu").scores[0, 0]), abs=1e-5
+        )
+    slow = predict_image("models/pj/model.pt", image, sliding_window=True, stride=2, device="cpu")
+    np.testing.assert_allclose(slow.scores, heat[::2, ::2], atol=1e-5)
+    with pytest.raises(ConfigError, match="exact heatmaps at \\[1, 2, 4\\]"):
+        predict_image("models/pj-fc/model.pt", image, stride=3, device="cpu")
+
+
 def test_sliding_window_equals_fc_and_a_fixed_pose_equals_the_fc_forward(in_work, crops):
     image = _image(crops[0], 2, 2)
     fc = predict_image("models/pj-fc/model.pt", image, device="cpu")
@@ -198,6 +218,7 @@ def test_bad_inputs_are_refused(in_work, crops):
         (["predict", "m.pt", "data", "--image", "x.npy"], "either a DATASET folder or --image"),
         (["predict", "m.pt", "data", "--pose", "0.7"], "--pose applies to --image only"),
         (["predict", "m.pt", "data", "--sliding-window"], "--sliding-window applies to --image only"),
+        (["predict", "m.pt", "data", "--stride", "1"], "--stride applies to --image only"),
     ],
 )
 def test_predict_usage_errors(argv, match, capsys):

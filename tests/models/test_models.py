@@ -86,6 +86,36 @@ def test_fc_equals_sliding_window(use_pose, pool2):
     assert (a[:, :, i, j] - crop).abs().max().item() < 1e-10
 
 
+@pytest.mark.parametrize(("pool2", "stride"), [(True, 1), (True, 2), (True, 4), (False, 1), (False, 2)])
+@pytest.mark.parametrize("size", [(70, 57), (33, 41)])
+def test_dense_heatmap_at_any_stride_equals_the_sliding_window(pool2, stride, size):
+    """Every cell at stride 1, 2 or 4, on odd image sizes, is the GQ-CNN on that cell's own crop."""
+    cfg = GQCNNConfig(**SMALL, pose_dim=2, pool2=pool2)
+    torch.manual_seed(3)
+    gq = DexNetGQCNN(cfg).double().eval()
+    fc, fake = DexNetFCGQCNN(cfg).double().eval(), fakeFCGQCNN(cfg).double().eval()
+    fc.load_state_dict(gqcnn_to_fcgqcnn(gq.state_dict(), cfg))
+    fake.load_state_dict(gq.state_dict())
+    depth = torch.randn(2, 1, *size, dtype=torch.float64)
+    pose = torch.randn(2, 2, dtype=torch.float64)
+    with torch.no_grad():
+        a, b = fc(depth, pose, stride), fake(depth, pose, stride)
+        i, j = (size[0] - 32) // stride, 1  # the last row: crops that end at the image's edge
+        crop = gq(depth[:, :, i * stride : i * stride + 32, j * stride : j * stride + 32], pose)
+    assert a.shape == b.shape == (2, 2, (size[0] - 32) // stride + 1, (size[1] - 32) // stride + 1)
+    assert (a - b).abs().max().item() < 1e-10
+    assert (a[:, :, i, j] - crop).abs().max().item() < 1e-10
+
+
+def test_dense_heatmap_refuses_what_it_cannot_do_exactly():
+    fc = DexNetFCGQCNN(GQCNNConfig(**SMALL)).eval()
+    with pytest.raises(ValueError, match="must divide"):
+        fc(torch.randn(1, 1, 40, 40), torch.randn(1, 1), 3)
+    same = DexNetFCGQCNN(GQCNNConfig(**SMALL, padding="same")).eval()
+    with pytest.raises(ValueError, match="padding: valid"):
+        same(torch.randn(1, 1, 40, 40), torch.randn(1, 1), 1)
+
+
 def test_fc_equals_sliding_window_in_float32_on_128px():
     cfg = GQCNNConfig()
     torch.manual_seed(2)

@@ -106,6 +106,11 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         help="--image with a DexNetGQCNN on a large image: run it on every crop (slow; convert instead)",
     )
     p.add_argument("--heatmap", help="--image: write the heatmap over the depth image to this PNG")
+    p.add_argument(
+        "--stride",
+        type=int,
+        help="--image: pixels between scored crops (FC-GQ-CNN: 1, 2 or 4, exact; default its pool stride 4)",
+    )
     p.add_argument("--rows", choices=["all", "val"], default="all", help="all rows or the saved val split")
     p.add_argument(
         "--out", help="write scores to this .npy: (n,) per dataset row, (h, w) heatmap, (1,) for a crop"
@@ -120,7 +125,7 @@ def predict(args: argparse.Namespace) -> int:
     if (args.dataset is None) == (args.image is None):
         parser.error("give either a DATASET folder or --image DEPTH.npy, not both or neither")
     if args.image is None:
-        for flag, value in (("--pose", args.pose), ("--heatmap", args.heatmap)):
+        for flag, value in (("--pose", args.pose), ("--heatmap", args.heatmap), ("--stride", args.stride)):
             if value is not None:
                 parser.error(f"{flag} applies to --image only")
         if args.sliding_window:
@@ -159,7 +164,12 @@ def _predict_image(args: argparse.Namespace) -> int:
 
     depth = load_depth_image(args.image)
     result = predict_image(
-        args.checkpoint, depth, pose=args.pose, sliding_window=args.sliding_window, device=args.device
+        args.checkpoint,
+        depth,
+        pose=args.pose,
+        sliding_window=args.sliding_window,
+        stride=args.stride,
+        device=args.device,
     )
     summary = image_summary(result)
     if args.out:

@@ -170,6 +170,7 @@ def predict_image(
     *,
     pose: list[float] | None = None,
     sliding_window: bool = False,
+    stride: int | None = None,
     device: str = "auto",
     chunk: int = 4096,
 ) -> ImagePrediction:
@@ -180,6 +181,8 @@ def predict_image(
         centre (tasks with a single depth column only).
     sliding_window : a crop classifier (DexNetGQCNN) on an image larger than its crop runs on every
         crop at the FC stride, the slow reference; otherwise that is refused in favour of converting.
+    stride : pixels between scored crops; None: the network's pool stride (4). An FC-GQ-CNN gives any
+        divisor of it exactly (1: every pixel), the sliding window any stride.
     """
     checkpoint = Path(checkpoint)
     record = load_checkpoint(checkpoint)
@@ -195,7 +198,7 @@ def predict_image(
     heatmap = isinstance(model, DexNetFCGQCNN)
     if not heatmap and (height, width) != (c, c) and not (sliding_window and hasattr(model.cfg, "stride")):
         raise InputError(_needs_fc_message(checkpoint, name, task, c, depth.shape))
-    stride = model.cfg.stride if hasattr(model.cfg, "stride") else 1
+    stride = _stride(model, stride, heatmap)
     h, w = (height - c) // stride + 1, (width - c) // stride + 1
     poses = _cell_poses(depth, pose, task=task, pose_dim=model.cfg.pose_dim, shape=(h, w), c=c, stride=stride)
     dev = resolve_device(device)
@@ -205,11 +208,26 @@ def predict_image(
     )
     with torch.no_grad():
         if heatmap:
-            logits = fc_cell_logits(model, depth_t, pose_t, (h, w))
+            logits = fc_cell_logits(model, depth_t, pose_t, (h, w), stride)
         else:
             logits = _sliding_logits(model, depth_t, pose_t, c=c, stride=stride, shape=(h, w), chunk=chunk)
     scores = torch.softmax(logits, dim=1)[:, 1].reshape(h, w).cpu().numpy().astype(np.float32)
     return ImagePrediction(scores=scores, poses=poses, stride=stride, crop=c, model_name=name, task=task)
+
+
+def _stride(model: nn.Module, stride: int | None, heatmap: bool) -> int:
+    native = model.cfg.stride if hasattr(model.cfg, "stride") else 1
+    if stride is None:
+        return native
+    if stride < 1:
+        raise ConfigError(f"--stride must be a positive number of pixels, got {stride}")
+    if heatmap and native % stride:
+        divisors = [d for d in range(1, native + 1) if native % d == 0]
+        raise ConfigError(
+            f"--stride {stride}: an FC-GQ-CNN with pool stride {native} gives exact heatmaps at {divisors}; "
+            "use --sliding-window with the GQ-CNN for other strides"
+        )
+    return stride
 
 
 def _needs_fc_message(checkpoint: Path, name: str, task: str, c: int, shape: tuple[int, ...]) -> str:
@@ -251,7 +269,11 @@ def _cell_poses(
 
 
 def fc_cell_logits(
-    fc: DexNetFCGQCNN, depth: torch.Tensor, pose: torch.Tensor, shape: tuple[int, int]
+    fc: DexNetFCGQCNN,
+    depth: torch.Tensor,
+    pose: torch.Tensor,
+    shape: tuple[int, int],
+    stride: int | None = None,
 ) -> torch.Tensor:
     """DexNetFCGQCNN logits (h*w, 2) of one normalised image (1, 1, H, W) with a pose per cell.
 
@@ -260,7 +282,7 @@ def fc_cell_logits(
     window run with each crop's own pose.
     """
     h, w = shape
-    x = fc.fc4_im(F.relu(fc.fc3(fc.trunk(depth))))[:, :, :h, :w]  # (1, fc4, h, w); SAME pads extra cells
+    x = fc.image_features(depth, stride)  # (1, fc4, h, w)
     if fc.cfg.use_pose:
         bias = fc.fc4_pose(F.relu(fc.pc1(pose)))  # (h*w, fc4)
         x = x + bias.T.reshape(1, -1, h, w)

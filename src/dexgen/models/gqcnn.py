@@ -69,6 +69,28 @@ class ConvStack(nn.Module):
                 x = F.max_pool2d(x, 2, 2, ceil_mode=self.cfg.padding == "same")
         return x
 
+    def dense(self, x: torch.Tensor, stride: int) -> tuple[torch.Tensor, int]:
+        """The trunk evaluated at every ``stride``-th crop position at once (à trous): the first pools
+        keep their stride until the product reaches ``stride``; each later pool runs at stride 1 and
+        dilates everything after it by 2, so each output position sees exactly the pixels its crop
+        would. Returns the feature map and the dilation the layer after the trunk needs.
+        """
+        if self.cfg.padding != "valid":
+            raise ValueError("dense evaluation at any stride needs padding: valid (SAME pads every crop)")
+        if stride < 1 or self.cfg.stride % stride:
+            raise ValueError(f"stride {stride} must divide the network's pool stride {self.cfg.stride}")
+        dilation, strided = 1, stride
+        for name, _, pool, lrn in conv_layers(self.cfg):
+            conv = getattr(self, name)
+            x = F.relu(F.conv2d(x, conv.weight, conv.bias, dilation=dilation))
+            if lrn and self.cfg.lrn:
+                x = local_response_norm(x)
+            if pool and strided > 1:
+                x, strided = F.max_pool2d(x, 2, 2), strided // 2
+            elif pool:
+                x, dilation = F.max_pool2d(x, 2, 1, dilation=dilation), dilation * 2
+        return x, dilation
+
 
 class DexNetGQCNN(nn.Module):
     """Grasp-quality CNN. ``forward(depth (B, 1, 32, 32), pose (B, P))`` -> logits (B, 2).
