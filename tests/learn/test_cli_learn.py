@@ -15,6 +15,7 @@ import yaml
 from dexgen import layout
 from dexgen.cli.main import build_parser, main
 from dexgen.errors import ConfigError, InputError
+from dexgen.inference.angles import canvas_shape, predict_angles, turn
 from dexgen.inference.predict import fc_cell_logits, load_depth_image, predict, predict_image
 from dexgen.learn.checkpoint import load_checkpoint, model_from_checkpoint
 from dexgen.learn.stages import convert_task
@@ -153,6 +154,40 @@ def test_stride_1_heatmap_scores_every_pixel_like_its_own_crop(in_work, crops, c
         predict_image("models/pj-fc/model.pt", image, stride=3, device="cpu")
 
 
+def test_angle_bins_score_the_turned_image_and_map_the_best_grasp_back(in_work, crops, capsys):
+    image = _image(crops[0], 2, 2)[:, :45]  # 64 x 45
+    np.save("ang.npy", image)
+    argv = ["predict", "models/pj-fc/model.pt", "--image", "ang.npy", "--angles", "4", "--stride", "2"]
+    assert main(argv + ["--out", "ang_scores.npy", "--heatmap", "ang.png", "--device", "cpu"]) == 0
+    out = _out(capsys)
+    scores = np.load("ang_scores.npy")
+    canvas = canvas_shape(image.shape)
+    assert out["canvas"] == list(canvas) and out["angles"] == pytest.approx(
+        [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4]
+    )
+    assert (
+        scores.shape
+        == (4, (canvas[0] - 32) // 2 + 1, (canvas[1] - 32) // 2 + 1)
+        == tuple(out["heatmap_shape"])
+    )
+    assert np.isnan(scores).any() and np.isfinite(scores).any()  # corners of the canvas are off the image
+    best = out["best"]
+    assert best["p_success"] == pytest.approx(np.nanmax(scores))
+    assert 0 <= best["x"] <= 44 and 0 <= best["y"] <= 63
+    assert (in_work / "ang.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # one bin is the unturned image: where the crops lie inside it, the plain heatmap (stride 1: the
+    # canvas offset may be odd)
+    plain = predict_image("models/pj-fc/model.pt", image, stride=1, device="cpu").scores
+    zero = predict_angles("models/pj-fc/model.pt", image, 1, stride=1, device="cpu").scores[0]
+    oy, ox = (canvas[0] - 64) // 2, (canvas[1] - 45) // 2
+    np.testing.assert_allclose(zero[oy : oy + plain.shape[0], ox : ox + plain.shape[1]], plain, atol=1e-5)
+    # any bin equals the sliding window on the same turned image
+    turned = turn(image, np.pi / 4, canvas)
+    slow = predict_image("models/pj/model.pt", turned, sliding_window=True, stride=2, device="cpu").scores
+    finite = np.isfinite(scores[1])
+    np.testing.assert_allclose(scores[1][finite], slow[finite], atol=1e-5)
+
+
 def test_sliding_window_equals_fc_and_a_fixed_pose_equals_the_fc_forward(in_work, crops):
     image = _image(crops[0], 2, 2)
     fc = predict_image("models/pj-fc/model.pt", image, device="cpu")
@@ -219,6 +254,8 @@ def test_bad_inputs_are_refused(in_work, crops):
         (["predict", "m.pt", "data", "--pose", "0.7"], "--pose applies to --image only"),
         (["predict", "m.pt", "data", "--sliding-window"], "--sliding-window applies to --image only"),
         (["predict", "m.pt", "data", "--stride", "1"], "--stride applies to --image only"),
+        (["predict", "m.pt", "data", "--angles", "4"], "--angles applies to --image only"),
+        (["predict", "m.pt", "--image", "x.npy", "--angles", "0"], "--angles takes a positive number"),
     ],
 )
 def test_predict_usage_errors(argv, match, capsys):

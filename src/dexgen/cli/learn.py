@@ -111,6 +111,11 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         type=int,
         help="--image: pixels between scored crops (FC-GQ-CNN: 1, 2 or 4, exact; default its pool stride 4)",
     )
+    p.add_argument(
+        "--angles",
+        type=int,
+        help="--image: score N grasp angles over [0, pi), the image turned for each; --out gets (N, h, w)",
+    )
     p.add_argument("--rows", choices=["all", "val"], default="all", help="all rows or the saved val split")
     p.add_argument(
         "--out", help="write scores to this .npy: (n,) per dataset row, (h, w) heatmap, (1,) for a crop"
@@ -125,13 +130,54 @@ def predict(args: argparse.Namespace) -> int:
     if (args.dataset is None) == (args.image is None):
         parser.error("give either a DATASET folder or --image DEPTH.npy, not both or neither")
     if args.image is None:
-        for flag, value in (("--pose", args.pose), ("--heatmap", args.heatmap), ("--stride", args.stride)):
+        image_only = (
+            ("--pose", args.pose),
+            ("--heatmap", args.heatmap),
+            ("--stride", args.stride),
+            ("--angles", args.angles),
+        )
+        for flag, value in image_only:
             if value is not None:
                 parser.error(f"{flag} applies to --image only")
         if args.sliding_window:
             parser.error("--sliding-window applies to --image only")
         return _predict_dataset(args)
+    if args.angles is not None:
+        if args.angles < 1:
+            parser.error(f"--angles takes a positive number of bins, got {args.angles}")
+        if args.sliding_window:
+            parser.error("--angles needs an FC-GQ-CNN; --sliding-window scores one angle")
+        return _predict_angles(args)
     return _predict_image(args)
+
+
+def _predict_angles(args: argparse.Namespace) -> int:
+    from dexgen.inference.angles import predict_angles, save_angles_png
+    from dexgen.inference.predict import load_depth_image, save_npy
+
+    depth = load_depth_image(args.image)
+    result = predict_angles(
+        args.checkpoint, depth, args.angles, pose=args.pose, stride=args.stride, device=args.device
+    )
+    first = result.bins[0]
+    summary = {
+        "model": first.model_name,
+        "task": first.task,
+        "angles": [round(float(t), 6) for t in result.thetas],
+        "heatmap_shape": list(result.scores.shape),
+        "stride": first.stride,
+        "crop": first.crop,
+        "canvas": list(result.canvas),
+        "best": result.best(),
+    }
+    if args.out:
+        save_npy(args.out, result.scores)
+        summary["out"] = args.out
+    if args.heatmap:
+        save_angles_png(args.heatmap, depth, result)
+        summary["heatmap_png"] = args.heatmap
+    print_json(summary)
+    return EXIT_OK
 
 
 def _predict_dataset(args: argparse.Namespace) -> int:

@@ -320,11 +320,21 @@ def save_heatmap_png(path: str | Path, depth: np.ndarray, prediction: ImagePredi
     centre's stride x stride square) and the best grasp centre marked."""
     from matplotlib.figure import Figure  # not pyplot: no global state, no GUI backend
 
+    fig = Figure(figsize=(6, 6 * depth.shape[0] / max(depth.shape[1], 1) + 0.6), dpi=100)
+    ax = fig.subplots()
+    im = draw_heatmap(ax, depth, prediction)
+    best = prediction.best()
+    ax.set_title(f"{prediction.model_name}: best p={best['p_success']:.3f} at (x={best['x']}, y={best['y']})")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="p(success)")
+    return save_figure(path, fig)
+
+
+def draw_heatmap(ax, depth: np.ndarray, prediction: ImagePrediction, *, mark_best: bool = True):
+    """Draw ``depth`` in grey, the heatmap over it (NaN cells left clear) and, with ``mark_best``, the
+    best cell's centre on ``ax``; returns the heatmap's image artist (for a colour bar)."""
     s, c = prediction.stride, prediction.crop
     h, w = prediction.scores.shape
     left, top = c // 2 - s / 2 - 0.5, c // 2 - s / 2 - 0.5
-    fig = Figure(figsize=(6, 6 * depth.shape[0] / max(depth.shape[1], 1) + 0.6), dpi=100)
-    ax = fig.subplots()
     ax.imshow(depth, cmap="gray_r")
     im = ax.imshow(
         prediction.scores,
@@ -336,13 +346,18 @@ def save_heatmap_png(path: str | Path, depth: np.ndarray, prediction: ImagePredi
         interpolation="nearest",
     )
     ax.set(xlim=(-0.5, depth.shape[1] - 0.5), ylim=(depth.shape[0] - 0.5, -0.5))
-    best = prediction.best()
-    ax.plot(best["x"], best["y"], marker="x", color="white", markersize=12, mew=3)
-    ax.set_title(f"{prediction.model_name}: best p={best['p_success']:.3f} at (x={best['x']}, y={best['y']})")
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="p(success)")
+    if mark_best:
+        best = prediction.best()
+        ax.plot(best["x"], best["y"], marker="x", color="white", markersize=12, mew=3)
+    return im
+
+
+def save_figure(path: str | Path, fig) -> Path:
+    """PNG bytes without a version stamp (stable across runs), written atomically."""
     buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", metadata={"Software": None})  # no version stamp: stable bytes
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     atomic.write_bytes(path, buffer.getvalue())
     return Path(path)
 
