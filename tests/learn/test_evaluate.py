@@ -141,6 +141,8 @@ def test_stages_end_to_end(tiny_pj, tmp_path, monkeypatch, name):
     conv = json.loads((tmp_path / "metrics/pj/convert.json").read_text())
     if name == "DexNetGQCNN":
         assert conv["exact"] and conv["max_abs_diff_probability"] <= 1e-5
+        assert set(conv["max_abs_diff_probability_by_stride"]) == {"1", "2", "4"}
+        assert max(conv["max_abs_diff_probability_by_stride"].values()) <= 1e-5
         assert (tmp_path / "models/pj-fc/model.pt").is_file()
     else:
         assert conv["converted"] is False

@@ -43,6 +43,7 @@ from dexgen.seeding import derive_seed, rng_for
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.pt"
+FINE_CHECK_SIZE = 48  # px: 17 x 17 crop positions at stride 1, enough to meet every pool phase
 EXACT_TOLERANCE = 1e-5  # FC heatmap vs sliding window, in probability: float32 rounding is ~1e-7
 
 
@@ -156,6 +157,11 @@ def evaluate_task(
     return metrics
 
 
+def _max_diff_p(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Largest |p(success)| difference between two logit heatmaps (B, 2, h, w)."""
+    return (torch.softmax(a, 1)[:, 1] - torch.softmax(b, 1)[:, 1]).abs().max().item()
+
+
 def convert_task(
     model_dir: str | Path, out_dir: str | Path, metrics_path: str | Path, *, seed: int, image_size: int = 128
 ) -> dict[str, Any]:
@@ -163,7 +169,8 @@ def convert_task(
 
     The check runs both networks on two ``image_size`` square images built from the checkpoint's
     normalisation (table-like depth plus noise) and records the largest difference between the FC
-    heatmap and the per-crop GQ-CNN scores. A checkpoint of another architecture has no FC form:
+    heatmap and the per-crop GQ-CNN scores, at the pool stride and (on a ``FINE_CHECK_SIZE`` corner of the
+    images) at every finer stride down to 1. A checkpoint of another architecture has no FC form:
     the stage then records ``converted: false`` and the reason instead of failing the pipeline.
     """
     ckpt_path = Path(model_dir) / MODEL_FILE
@@ -191,7 +198,13 @@ def convert_task(
         t1 = time.perf_counter()
         fake_logits = fake(depth, pose)
         t2 = time.perf_counter()
-    diff_p = (torch.softmax(fc_logits, 1)[:, 1] - torch.softmax(fake_logits, 1)[:, 1]).abs().max().item()
+    diff_p = _max_diff_p(fc_logits, fake_logits)
+    by_stride = {str(args.stride): diff_p}
+    if args.padding == "valid":  # finer strides are exact only without SAME padding
+        small = depth[..., :FINE_CHECK_SIZE, :FINE_CHECK_SIZE]  # the sliding window at stride 1 is slow
+        with torch.no_grad():
+            for stride in (s for s in range(1, args.stride) if args.stride % s == 0):
+                by_stride[str(stride)] = _max_diff_p(fc(small, pose, stride), fake(small, pose, stride))
     metrics = {
         "converted": True,
         "source_model": "DexNetGQCNN",
@@ -201,7 +214,9 @@ def convert_task(
         "stride": args.stride,
         "max_abs_diff_probability": diff_p,
         "max_abs_diff_logits": (fc_logits - fake_logits).abs().max().item(),
-        "exact": diff_p <= EXACT_TOLERANCE,
+        "max_abs_diff_probability_by_stride": by_stride,
+        "finer_strides_image_size": min(image_size, FINE_CHECK_SIZE),
+        "exact": max(by_stride.values()) <= EXACT_TOLERANCE,
         "source_sha256": sha256_file(ckpt_path),
     }
     log.info("FC heatmap %.3f s, sliding window %.3f s (timings: the benchmark stage)", t1 - t0, t2 - t1)
