@@ -153,7 +153,7 @@ def predict(args: argparse.Namespace) -> int:
 
 def _predict_angles(args: argparse.Namespace) -> int:
     from dexgen.inference.angles import predict_angles, save_angles_png
-    from dexgen.inference.predict import load_depth_image, save_npy
+    from dexgen.inference.predict import load_depth_image
 
     depth = load_depth_image(args.image)
     result = predict_angles(
@@ -170,14 +170,9 @@ def _predict_angles(args: argparse.Namespace) -> int:
         "canvas": list(result.canvas),
         "best": result.best(),
     }
-    if args.out:
-        save_npy(args.out, result.scores)
-        summary["out"] = args.out
-    if args.heatmap:
-        save_angles_png(args.heatmap, depth, result)
-        summary["heatmap_png"] = args.heatmap
-    print_json(summary)
-    return EXIT_OK
+    return _write_image_outputs(
+        args, summary, result.scores, lambda path: save_angles_png(path, depth, result)
+    )
 
 
 def _predict_dataset(args: argparse.Namespace) -> int:
@@ -205,7 +200,6 @@ def _predict_image(args: argparse.Namespace) -> int:
         load_depth_image,
         predict_image,
         save_heatmap_png,
-        save_npy,
     )
 
     depth = load_depth_image(args.image)
@@ -217,13 +211,21 @@ def _predict_image(args: argparse.Namespace) -> int:
         stride=args.stride,
         device=args.device,
     )
-    summary = image_summary(result)
+    scores = result.scores.reshape(1) if result.scores.size == 1 else result.scores
+    return _write_image_outputs(
+        args, image_summary(result), scores, lambda path: save_heatmap_png(path, depth, result)
+    )
+
+
+def _write_image_outputs(args: argparse.Namespace, summary: dict, scores, draw) -> int:
+    """``--out`` (scores .npy) and ``--heatmap`` (``draw(path)``) if asked, then the summary printed."""
+    from dexgen.inference.predict import save_npy
+
     if args.out:
-        scores = result.scores.reshape(1) if result.scores.size == 1 else result.scores
         save_npy(args.out, scores)
         summary["out"] = args.out
     if args.heatmap:
-        save_heatmap_png(args.heatmap, depth, result)
+        draw(args.heatmap)
         summary["heatmap_png"] = args.heatmap
     print_json(summary)
     return EXIT_OK

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from dexgen.inference.predict import ImagePrediction, draw_heatmap, predict_image, save_figure
+from dexgen.inference.predict import ImagePrediction, draw_heatmap, load_scorer, predict_image, save_figure
 
 
 def canvas_shape(shape: tuple[int, int]) -> tuple[int, int]:
@@ -93,8 +93,9 @@ def predict_angles(
     shape = (int(depth.shape[0]), int(depth.shape[1]))
     canvas = canvas_shape(shape)
     thetas = np.arange(bins) * math.pi / bins
+    scorer = load_scorer(checkpoint)  # once, not per bin
     preds = tuple(
-        predict_image(checkpoint, turn(depth, float(t), canvas), pose=pose, stride=stride, device=device)
+        predict_image(scorer, turn(depth, float(t), canvas), pose=pose, stride=stride, device=device)
         for t in thetas
     )
     scores = np.stack([p.scores for p in preds]).astype(np.float32)

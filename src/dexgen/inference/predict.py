@@ -164,8 +164,26 @@ def crop_size(model: nn.Module) -> int:
     return int(getattr(model.cfg, "im_size", IMAGE_SIZE))
 
 
+@dataclasses.dataclass(frozen=True)
+class Scorer:
+    """A checkpoint loaded once, to score many images (angle bins, frames)."""
+
+    path: Path
+    model: nn.Module
+    stats: Any  # NormStats of the checkpoint
+    name: str
+    task: str
+
+
+def load_scorer(checkpoint: str | Path) -> Scorer:
+    path = Path(checkpoint)
+    record = load_checkpoint(path)
+    model, stats = model_from_checkpoint(record, path=path)
+    return Scorer(path=path, model=model, stats=stats, name=record["model_name"], task=record["task"])
+
+
 def predict_image(
-    checkpoint: str | Path,
+    checkpoint: str | Path | Scorer,
     depth: np.ndarray,
     *,
     pose: list[float] | None = None,
@@ -174,7 +192,8 @@ def predict_image(
     device: str = "auto",
     chunk: int = 4096,
 ) -> ImagePrediction:
-    """Score every crop position of ``depth`` (H, W) float32 metres with ``checkpoint``.
+    """Score every crop position of ``depth`` (H, W) float32 metres with ``checkpoint`` (a path, or a
+    :class:`Scorer` already loaded).
 
     pose : the raw pose columns of the checkpoint's task (parallel jaw: gripper depth, m; suction:
         depth and approach angle), one for every cell; None: each cell gets the depth at its crop
@@ -184,10 +203,8 @@ def predict_image(
     stride : pixels between scored crops; None: the network's pool stride (4). An FC-GQ-CNN gives any
         divisor of it exactly (1: every pixel), the sliding window any stride.
     """
-    checkpoint = Path(checkpoint)
-    record = load_checkpoint(checkpoint)
-    model, stats = model_from_checkpoint(record, path=checkpoint)
-    name, task = record["model_name"], record["task"]
+    scorer = checkpoint if isinstance(checkpoint, Scorer) else load_scorer(checkpoint)
+    checkpoint, model, stats, name, task = scorer.path, scorer.model, scorer.stats, scorer.name, scorer.task
     depth = np.asarray(depth, dtype=np.float32)
     if depth.ndim != 2 or not np.isfinite(depth).all():
         raise InputError(f"depth image must be a finite (H, W) array, got shape {depth.shape}")
