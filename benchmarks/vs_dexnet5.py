@@ -15,6 +15,9 @@ step at batch 256 (their BCE on the sigmoid, our cross-entropy on the logits), a
 (their ``HighResFCGQCNN`` vs our ``DexNetFCGQCNN(depth, pose, 1)``, both from converted GQ-CNN
 weights), with each side's max probability error against its own sliding window (their
 ``fakeFCGQCNN``, our ``fakeFCGQCNN``). Weights are random: only speed and exactness are compared.
+The training loaders (their ``dexnet/torch_dataset.py`` ``Dex2Dataset`` through a 4-worker
+``DataLoader``, our packed memmaps with batched augmentation) each run in fresh processes
+(``loader_epoch.py``) on one written dataset, for samples/s and peak memory.
 Runs on the CPU; never asserts on time. ``--quick`` shrinks everything, for the test.
 """
 
@@ -23,11 +26,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import json
 import math
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,15 +44,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from dexgen.atomic import write_json
+from dexgen.dexnet.testing import write_tiny_dataset
+from dexgen.learn.data import open_packed
 from dexgen.models.fcgqcnn import DexNetFCGQCNN, fakeFCGQCNN, gqcnn_to_fcgqcnn
 from dexgen.models.gqcnn import DexNetGQCNN
+from dexgen.params.learn import TaskConfig
 from dexgen.params.models import GQCNNConfig
 
 CROP = 32  # both projects' crop side
-# TODO(loader): loader throughput is not compared. Their dexnet/torch_dataset.py (Dex2Dataset /
-# Dex3Dataset) reads a tensors/ folder into RAM as float16; what is missing is a harness that feeds
-# one dataset written by dexgen.dexnet.testing.write_tiny_dataset to both loaders with the same
-# batch size, worker count and matching augmentation on/off, and checks their dataset accepts it.
+SRC = Path(__file__).resolve().parents[1] / "src"  # dexgen, for the loader child processes
+LOADER_SCRIPT = Path(__file__).resolve().with_name("loader_epoch.py")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +66,23 @@ class Plan:
     check_image: int = 64  # sliding-window check side (128 costs ~45 s through their per-crop loop)
     repeats: int = 5
     min_s: float = 0.5  # each timed run loops for at least this long
+    loader_points: int = 50_000  # Dex-Net 2.0-layout datapoints written for the loader comparison
+    loader_batch: int = 256
+    loader_workers: int = 4  # their DataLoader's worker processes (ours loads in the training process)
+    loader_epochs: int = 1
 
 
-QUICK = Plan(batches=(1, 4), train_batch=8, image=48, check_image=40, repeats=1, min_s=0.0)
+QUICK = Plan(
+    batches=(1, 4),
+    train_batch=8,
+    image=48,
+    check_image=40,
+    repeats=1,
+    min_s=0.0,
+    loader_points=600,
+    loader_batch=64,
+    loader_workers=2,
+)
 
 
 class SourceError(Exception):
@@ -254,7 +274,55 @@ def sliding_window_error(dexnet5: ModuleType, models: dict[str, nn.Module], side
     }
 
 
-def run(dexnet5: ModuleType, plan: Plan, check_image: int) -> dict[str, Any]:
+def _loader_run(side: str, src: Path, dataset: Path, cache: Path, plan: Plan, threads: int) -> dict:
+    """One fresh-process run of ``loader_epoch.py`` for ``side``: its JSON record."""
+    command = [sys.executable, str(LOADER_SCRIPT), side, "--dataset", str(dataset), "--cache", str(cache)]
+    command += ["--dexnet5-src", str(src), "--batch", str(plan.loader_batch), "--threads", str(threads)]
+    command += ["--workers", str(plan.loader_workers), "--epochs", str(plan.loader_epochs)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])),
+    }
+    out = subprocess.run(command, capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise RuntimeError(f"{LOADER_SCRIPT.name} {side} failed ({out.returncode}):\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # their loader prints its load time first
+
+
+def loader(src: Path, plan: Plan, threads: int) -> dict[str, Any]:
+    """Training-loader samples/s (augmentation on) and peak memory, each side in fresh processes.
+
+    One Dex-Net 2.0-layout dataset of ``plan.loader_points`` rows (the test fixture writer) is read by
+    both: ours packed once beforehand (timed as ``ours_pack_s``; the train stage packs once per
+    dataset), theirs loaded into RAM by its ``Dex2Dataset`` in every run (``theirs_setup_s``).
+    """
+    with tempfile.TemporaryDirectory(prefix="vs_dexnet5_") as tmp:
+        dataset, cache = Path(tmp) / "dexnet_2", Path(tmp) / "packed"
+        write_tiny_dataset(dataset, "parallel_jaw", plan.loader_points, seed=0)
+        start = time.perf_counter()
+        open_packed(dataset, cache, "parallel_jaw", TaskConfig(threshold=0.002))
+        pack_s = time.perf_counter() - start
+        runs: dict[str, list[dict]] = {"ours": [], "theirs": []}
+        for _ in range(plan.repeats):
+            for side, records in runs.items():
+                records.append(_loader_run(side, src, dataset, cache, plan, threads))
+    out: dict[str, Any] = {
+        "points": plan.loader_points,
+        "batch": plan.loader_batch,
+        "theirs_workers": plan.loader_workers,
+        "epochs": plan.loader_epochs,
+        "augmentation": True,
+        "ours_pack_s": pack_s,
+    }
+    for side, records in runs.items():
+        for key in ("samples_per_s", "setup_s", "peak_pss_mb", "peak_anon_mb"):
+            out[f"{side}_{key}"] = statistics.median(r[key] for r in records)
+    out["speedup"] = out["ours_samples_per_s"] / out["theirs_samples_per_s"]
+    out["memory_ratio"] = out["ours_peak_pss_mb"] / out["theirs_peak_pss_mb"]
+    return out
+
+
+def run(dexnet5: ModuleType, plan: Plan, check_image: int, src: Path, threads: int) -> dict[str, Any]:
     """Every figure, as the JSON record."""
     models = build(dexnet5)
     return {
@@ -263,7 +331,7 @@ def run(dexnet5: ModuleType, plan: Plan, check_image: int) -> dict[str, Any]:
         "training": training(dexnet5, plan),
         "heatmap": heatmap(models, plan),
         "sliding_window_error": sliding_window_error(dexnet5, models, check_image),
-        "loader": "not compared (see the TODO in benchmarks/vs_dexnet5.py)",
+        "loader": loader(src, plan, threads),
     }
 
 
@@ -300,6 +368,17 @@ def table(result: dict[str, Any]) -> str:
             f"{e['ours_max_abs']:.1e}",
             f"{e['theirs_max_abs']:.1e}",
             "",
+        )
+    )
+    ld = result["loader"]
+    what = f"loader, {ld['points']:,} points, batch {ld['batch']}, augmented"
+    rows.append((f"{what} (samples/s)", *_fmt(ld, "samples")))
+    rows.append(
+        (
+            f"{what} (peak PSS / anonymous MB)",
+            f"{ld['ours_peak_pss_mb']:,.0f} / {ld['ours_peak_anon_mb']:,.0f}",
+            f"{ld['theirs_peak_pss_mb']:,.0f} / {ld['theirs_peak_anon_mb']:,.0f}",
+            f"{ld['memory_ratio']:.2f}x",
         )
     )
     p = result["params"]
@@ -348,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:
-        result = run(dexnet5, plan, check)
+        result = run(dexnet5, plan, check, args.dexnet5_src, args.threads)
     finally:
         torch.set_num_threads(threads)
     result.update(

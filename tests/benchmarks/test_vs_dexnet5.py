@@ -1,4 +1,4 @@
-"""benchmarks/vs_dexnet5.py on a tiny stand-in for Dex-Net 5.0 (``fake_dexnet5/``, same module path,
+"""benchmarks/vs_dexnet5.py on a tiny stand-in for Dex-Net 5.0 (``fake_dexnet5/``, same module paths,
 class names and signatures): every figure is written and positive, our stride-1 heatmap equals our
 sliding window, and a bad ``--dexnet5-src`` exits 2 naming the path. Never checks a time."""
 
@@ -39,6 +39,11 @@ def test_quick_run_writes_every_figure(tmp_path, capsys):
     assert 0 <= error["ours_max_abs"] <= 1e-5
     assert 0 <= error["theirs_max_abs"] < 1
     assert result["params"]["ours"] > 0 and result["params"]["theirs"] > 0
+    loader = result["loader"]
+    assert loader["points"] == 600 and loader["theirs_workers"] == 2
+    for key in ("samples_per_s", "peak_pss_mb", "peak_anon_mb"):
+        assert loader[f"ours_{key}"] > 0 and loader[f"theirs_{key}"] > 0, key
+    assert loader["speedup"] > 0 and loader["memory_ratio"] > 0
     assert result["dexnet5_module"] == str(FAKE / "dexnet" / "grasp_model.py")
     assert "speed-up" in capsys.readouterr().out
 

@@ -36,6 +36,18 @@ def test_stats_use_the_train_rows_only(shifted):
     assert everything.im_mean > stats.im_mean + 0.02  # the shifted rows would leak in
 
 
+def test_chunks_merge_to_the_whole_split_moments(shifted, monkeypatch):
+    """Memory stays at one small chunk; merging chunk moments gives the same stats as one pass."""
+    data, _ = shifted
+    rows = np.arange(0, 800, 3)
+    whole = compute_stats(data, rows)
+    monkeypatch.setattr("dexgen.dexnet.stats._CHUNK", 7)
+    chunked = compute_stats(data, rows)
+    assert chunked.im_mean == pytest.approx(whole.im_mean, rel=1e-12)
+    assert chunked.im_std == pytest.approx(whole.im_std, rel=1e-9)
+    np.testing.assert_allclose(chunked.pose_std, whole.pose_std, rtol=1e-9)
+
+
 def test_std_is_not_eight_times_too_small(shifted):
     data, _ = shifted
     stats = compute_stats(data, np.arange(600))

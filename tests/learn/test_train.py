@@ -34,11 +34,11 @@ def run(tiny_pj, tmp_path, setup, name):
 
 
 def test_learns_the_depth_rule_deterministically(tiny_pj, tmp_path):
-    model_a, metrics = run(tiny_pj, tmp_path, small_setup(epochs=3), "a")
+    model_a, metrics = run(tiny_pj, tmp_path, small_setup(epochs=4), "a")
     assert metrics["val/accuracy_at_0.5"] > 0.95
     assert metrics["train/loss"] < 0.69  # below chance (ln 2)
     assert metrics["device"] == "cpu"
-    model_b, _ = run(tiny_pj, tmp_path, small_setup(epochs=3), "b")
+    model_b, _ = run(tiny_pj, tmp_path, small_setup(epochs=4), "b")
     for (k, va), vb in zip(model_a.state_dict().items(), model_b.state_dict().values()):
         assert torch.equal(va, vb), k
 

@@ -42,8 +42,10 @@ class TaskSpec:
     ``pose_columns`` are the ``hand_poses`` columns fed to the network (2.0: gripper depth, col 2 —
     Dex-Net 5.0 read col 3, the angle, by mistake; 3.0: depth and approach angle, cols 2:4).
     ``flip_negates`` are indices *into the selected pose vector* negated by a 180-degree rotation or
-    an up-down flip (the 3.0 approach angle). ``pose_meaning`` says what those columns hold (for
-    messages); ``angle_range`` is the range of ``hand_poses`` column 3 (radians) in the published data.
+    an up-down flip (the 3.0 approach angle); ``depth_columns`` index the ones in metres from the
+    camera (the gripper depth), which augmentation scales with the image. ``pose_meaning`` says what
+    those columns hold (for messages); ``angle_range`` is the range of ``hand_poses`` column 3
+    (radians) in the published data.
     """
 
     name: str
@@ -51,6 +53,7 @@ class TaskSpec:
     threshold: float
     pose_columns: tuple[int, ...]
     flip_negates: tuple[int, ...]
+    depth_columns: tuple[int, ...]
     object_label_field: str
     fields: dict[str, FieldSpec]
     pose_meaning: str
@@ -74,6 +77,7 @@ TASKS: dict[str, TaskSpec] = {
         threshold=0.002,
         pose_columns=(2,),
         flip_negates=(),
+        depth_columns=(0,),
         object_label_field="object_labels",
         fields={
             **_COMMON,
@@ -93,6 +97,7 @@ TASKS: dict[str, TaskSpec] = {
         threshold=0.2,
         pose_columns=(2, 3),
         flip_negates=(1,),
+        depth_columns=(0,),
         object_label_field="obj_labels",
         fields={
             **_COMMON,

@@ -16,7 +16,7 @@ import torch
 
 from dexgen.dexnet.packed import PackedDataset
 
-_CHUNK = 65536
+_CHUNK = 1024  # rows per chunk: 8 MB of float64 pixels at 32x32, whatever the dataset size
 _MIN_STD = 1e-12  # a constant input (std 0) is left unscaled, as gqcnn does
 
 

@@ -61,4 +61,5 @@ def load_task_data(
     log.info(
         "%s: %d train / %d val rows, stats %s (%s)", task, len(split.train), len(split.val), stats, MANIFEST
     )
-    return TrainData(packed, split, stats, task_spec(task).flip_negates, fingerprint)
+    spec = task_spec(task)
+    return TrainData(packed, split, stats, spec.flip_negates, fingerprint, spec.depth_columns)

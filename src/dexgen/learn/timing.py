@@ -124,7 +124,7 @@ def loader_timings(
     aug_rng = rng_for(seed, "bench-aug")
     t0 = time.perf_counter()
     for b in iterate_batches(data, idx, batch_size, rng=rng_for(seed, "bench")):
-        prepare_batch(b["depth"], b["pose"], stats, augment=AugmentConfig(), rng=aug_rng)
+        prepare_batch(b["depth"], b["pose"], stats, augment=AugmentConfig(), rng=aug_rng, depth_columns=(0,))
     aug_rate = len(idx) / (time.perf_counter() - t0)
     return {
         "npz_decode_samples_per_s": npz_rate,

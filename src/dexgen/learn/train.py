@@ -42,13 +42,15 @@ LAST = "last.pt"
 
 @dataclasses.dataclass
 class TrainData:
-    """The packed rows, the split, train-split statistics and the pose columns flips negate."""
+    """The packed rows, the split, train-split statistics, the pose columns flips negate and the pose
+    columns that are depths."""
 
     packed: PackedDataset
     split: Split
     stats: NormStats
     negate: tuple[int, ...]
     fingerprint: str
+    depth_columns: tuple[int, ...] = ()
 
 
 def make_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer:
@@ -151,6 +153,7 @@ def _train_epoch(
             augment=setup.task_cfg.augment,
             rng=aug_rng,
             negate=data.negate,
+            depth_columns=data.depth_columns,
         )
         label = batch["label"].to(device)
         logits = model(depth, pose)
