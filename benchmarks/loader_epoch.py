@@ -95,6 +95,7 @@ class MemorySampler:
 def ours(args: argparse.Namespace) -> tuple[float, int]:
     """Seconds of epochs over our packed loader with augmentation; returns (setup_s, samples)."""
     from dexgen.dexnet.dataset import iterate_batches
+    from dexgen.dexnet.fields import task_spec
     from dexgen.dexnet.stats import compute_stats
     from dexgen.learn.augment import prepare_batch
     from dexgen.learn.data import open_packed
@@ -104,6 +105,7 @@ def ours(args: argparse.Namespace) -> tuple[float, int]:
     cfg = TaskConfig(threshold=0.002)
     packed = open_packed(args.dataset, args.cache, "parallel_jaw", cfg)
     rows = np.arange(len(packed))
+    spec = task_spec("parallel_jaw")
     stats = compute_stats(packed, rows)
     setup_s = time.perf_counter() - start
     rng = np.random.default_rng(0)
@@ -111,7 +113,12 @@ def ours(args: argparse.Namespace) -> tuple[float, int]:
     for _ in range(args.epochs):
         for batch in iterate_batches(packed, rows, args.batch, rng=rng):
             prepare_batch(
-                batch["depth"], batch["pose"], stats, augment=cfg.augment, rng=rng, depth_columns=(0,)
+                batch["depth"],
+                batch["pose"],
+                stats,
+                augment=cfg.augment,
+                rng=rng,
+                depth_columns=spec.depth_columns,
             )
             samples += len(batch["label"])
     return setup_s, samples

@@ -54,6 +54,10 @@ from dexgen.params.models import GQCNNConfig
 CROP = 32  # both projects' crop side
 SRC = Path(__file__).resolve().parents[1] / "src"  # dexgen, for the loader child processes
 LOADER_SCRIPT = Path(__file__).resolve().with_name("loader_epoch.py")
+MODULES = (
+    "grasp_model.py",
+    "torch_dataset.py",
+)  # what we import from their checkout (the loader: a child process)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,8 +96,9 @@ class SourceError(Exception):
 def import_dexnet5(src: Path) -> ModuleType:
     """``dexnet.grasp_model`` imported from the checkout ``src``; ``sys.path`` and any other
     ``dexnet`` modules are restored afterwards."""
-    if not (src / "dexnet" / "grasp_model.py").is_file():
-        what = "does not exist" if not src.exists() else "has no dexnet/grasp_model.py"
+    missing_files = [f"dexnet/{name}" for name in MODULES if not (src / "dexnet" / name).is_file()]
+    if missing_files:  # both checked here, before minutes of model timings, not when the loader runs
+        what = "does not exist" if not src.exists() else f"has no {' or '.join(missing_files)}"
         raise SourceError(f"--dexnet5-src {src} {what} (want a checkout of Apgoldberg1/Dex-Net-5.0)")
     ours = [k for k in sys.modules if k == "dexnet" or k.startswith("dexnet.")]
     saved = {k: sys.modules.pop(k) for k in ours}

@@ -72,4 +72,10 @@ def test_bad_source_exits_2_naming_the_path(tmp_path, capsys):
     assert script.main(["--dexnet5-src", str(empty), "--out", str(tmp_path / "o.json")]) == 2
     err = capsys.readouterr().err
     assert str(empty) in err and "dexnet/grasp_model.py" in err
+    models_only = tmp_path / "models-only"
+    (models_only / "dexnet").mkdir(parents=True)
+    (models_only / "dexnet" / "grasp_model.py").write_text((FAKE / "dexnet" / "grasp_model.py").read_text())
+    assert script.main(["--dexnet5-src", str(models_only), "--out", str(tmp_path / "o.json")]) == 2
+    err = capsys.readouterr().err
+    assert str(models_only) in err and "has no dexnet/torch_dataset.py (" in err
     assert not (tmp_path / "o.json").exists()

@@ -18,6 +18,7 @@ IMAGE_FIELD = "depth_ims_tf_table"
 POSE_FIELD = "hand_poses"
 IMAGE_SIZE = 32
 POSE_COLUMNS = 7
+GRIPPER_DEPTH_COLUMN = 2  # hand_poses column of the gripper depth (metres) in both releases
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +43,8 @@ class TaskSpec:
     ``pose_columns`` are the ``hand_poses`` columns fed to the network (2.0: gripper depth, col 2 —
     Dex-Net 5.0 read col 3, the angle, by mistake; 3.0: depth and approach angle, cols 2:4).
     ``flip_negates`` are indices *into the selected pose vector* negated by a 180-degree rotation or
-    an up-down flip (the 3.0 approach angle); ``depth_columns`` index the ones in metres from the
-    camera (the gripper depth), which augmentation scales with the image. ``pose_meaning`` says what
+    an up-down flip (the 3.0 approach angle); :attr:`depth_columns` index the gripper depth among
+    them (metres from the camera, scaled with the image by augmentation). ``pose_meaning`` says what
     those columns hold (for messages); ``angle_range`` is the range of ``hand_poses`` column 3
     (radians) in the published data.
     """
@@ -53,7 +54,6 @@ class TaskSpec:
     threshold: float
     pose_columns: tuple[int, ...]
     flip_negates: tuple[int, ...]
-    depth_columns: tuple[int, ...]
     object_label_field: str
     fields: dict[str, FieldSpec]
     pose_meaning: str
@@ -62,6 +62,15 @@ class TaskSpec:
     @property
     def pose_dim(self) -> int:
         return len(self.pose_columns)
+
+    @property
+    def depth_columns(self) -> tuple[int, ...]:
+        return depth_columns(self.pose_columns)
+
+
+def depth_columns(pose_columns: tuple[int, ...]) -> tuple[int, ...]:
+    """Indices into the selected pose vector of the gripper depth (``hand_poses`` column 2)."""
+    return tuple(i for i, column in enumerate(pose_columns) if column == GRIPPER_DEPTH_COLUMN)
 
 
 _LABEL = FieldSpec("uint32", ())
@@ -77,7 +86,6 @@ TASKS: dict[str, TaskSpec] = {
         threshold=0.002,
         pose_columns=(2,),
         flip_negates=(),
-        depth_columns=(0,),
         object_label_field="object_labels",
         fields={
             **_COMMON,
@@ -97,7 +105,6 @@ TASKS: dict[str, TaskSpec] = {
         threshold=0.2,
         pose_columns=(2, 3),
         flip_negates=(1,),
-        depth_columns=(0,),
         object_label_field="obj_labels",
         fields={
             **_COMMON,

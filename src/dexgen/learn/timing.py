@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from dexgen.dexnet.dataset import iterate_batches
+from dexgen.dexnet.fields import depth_columns
 from dexgen.dexnet.packed import PackedDataset
 from dexgen.dexnet.stats import NormStats
 from dexgen.dexnet.tensors import TensorsIndex
@@ -124,7 +125,14 @@ def loader_timings(
     aug_rng = rng_for(seed, "bench-aug")
     t0 = time.perf_counter()
     for b in iterate_batches(data, idx, batch_size, rng=rng_for(seed, "bench")):
-        prepare_batch(b["depth"], b["pose"], stats, augment=AugmentConfig(), rng=aug_rng, depth_columns=(0,))
+        prepare_batch(
+            b["depth"],
+            b["pose"],
+            stats,
+            augment=AugmentConfig(),
+            rng=aug_rng,
+            depth_columns=depth_columns(data.pose_columns),
+        )
     aug_rate = len(idx) / (time.perf_counter() - t0)
     return {
         "npz_decode_samples_per_s": npz_rate,

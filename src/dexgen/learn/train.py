@@ -50,7 +50,7 @@ class TrainData:
     stats: NormStats
     negate: tuple[int, ...]
     fingerprint: str
-    depth_columns: tuple[int, ...] = ()
+    depth_columns: tuple[int, ...]
 
 
 def make_optimizer(model: nn.Module, cfg: OptimConfig) -> torch.optim.Optimizer:
