@@ -1,6 +1,7 @@
 """Stage ``dexnet_synth``: Dex-Net-format datasets (parallel jaw, suction) synthesized from the object set.
 
-Reads ``seed``, ``dexnet.synth`` and ``sim`` (physics labels of parallel-jaw grasps). Writes
+Reads ``seed``, ``dexnet.synth``, ``sim`` (physics labels of parallel-jaw grasps) and ``cluster``
+(where the per-object work runs). Writes
 ``<out>/<task>/`` for each task of ``dexnet.synth.tasks``; per-object work is cached under
 ``<cache>/dexnet_synth`` so an interrupted run resumes.
 """
@@ -31,6 +32,7 @@ def run(args, params) -> None:
         cache_dir=args.cache,
         metrics_path=args.metrics,
         pictures_dir=args.pictures,
+        cluster=params.cluster,
         progress=args.progress,
     )
 

@@ -1,7 +1,7 @@
 """Stage ``guess@<shard>``: collision-free and colliding grasp guesses for one object shard.
 
-Reads ``seed`` and ``guess`` (the gripper is the YAML file ``guess.gripper`` names); writes one guess
-file per object, pictures and ``summary.json``.
+Reads ``seed``, ``guess`` (the gripper is the YAML file ``guess.gripper`` names) and ``cluster``
+(where the per-object work runs); writes one guess file per object, pictures and ``summary.json``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ PATHS = {
 
 
 def run(args, params) -> None:
-    guess_shard(args.objects, args.out, config=params.guess, seed=params.seed, progress=args.progress)
+    guess_shard(
+        args.objects,
+        args.out,
+        config=params.guess,
+        seed=params.seed,
+        cluster=params.cluster,
+        progress=args.progress,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Stage ``simulate@<shard>``: physics verification of one shard's grasp guesses (MuJoCo by default).
 
-Reads ``seed`` and ``sim``. The gripper is the one the guesses were made with, rebuilt from the
+Reads ``seed``, ``sim`` and ``cluster`` (where the per-object work runs). The gripper is the one the guesses were made with, rebuilt from the
 guess files; writes one results file per object, pictures and ``summary.json``.
 """
 
@@ -27,6 +27,7 @@ def run(args, params) -> None:
         config=params.sim,
         seed=params.seed,
         cache_dir=args.cache,
+        cluster=params.cluster,
         progress=args.progress,
     )
 

@@ -6,9 +6,11 @@ picklable arguments its work function needs. :func:`run_units` then
 
 1. asks ``reader(unit)`` for each unit's current output: a file whose recorded provenance equals
    the unit's is reused (an interrupted run resumes; a changed input redoes only its objects);
-2. submits the rest to an executor (:mod:`dexgen.executors`: inline, a process pool, later a
-   cluster), in key order; ``work(unit)`` writes its output atomically and returns the file's meta;
-3. shows one progress bar over all objects and logs how many were reused, run, and how fast;
+2. submits the rest to an executor (:mod:`dexgen.executors`: inline or a process pool; with
+   ``cluster.address`` set, Ray tasks: :mod:`dexgen.cluster`), in key order; ``work(unit)`` writes
+   its output atomically and returns the file's meta;
+3. shows one progress bar over all objects (with trials/s when the stage counts trials) and logs how
+   many were reused, run, and how fast;
 4. returns every unit's meta in unit order, so summaries do not depend on the order work finished.
 
 A unit that fails stops the run with the object named; units already finished keep their files,
@@ -29,6 +31,7 @@ from typing import Any
 from tqdm import tqdm
 
 from dexgen.executors import InlineExecutor, make_executor, worker_count
+from dexgen.params.cluster import ClusterConfig
 from dexgen.records import npz
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class Unit:
 
 Reader = Callable[[Unit], "dict[str, Any] | None"]
 Work = Callable[[Unit], "dict[str, Any]"]
+Count = Callable[["dict[str, Any]"], int]
 
 
 def current_record(unit: Unit) -> dict[str, Any] | None:
@@ -80,13 +84,14 @@ def _failed(unit: Unit, exc: BaseException) -> BaseException:
 
 
 def _submit_all(
-    executor: Executor, work: Work, todo: Sequence[Unit], bar: tqdm, *, window: int
+    executor: Executor, work: Work, todo: Sequence[Unit], bar: tqdm, *, window: int, count: Count | None
 ) -> dict[str, dict[str, Any]]:
     """Run ``todo`` with at most ``window`` units in flight (1 inline: a failure stops the run at once,
     and the bar moves per object; a few per worker on a pool: memory stays flat over any number)."""
     units = iter(todo)
     pending: dict[Future, Unit] = {}
     done: dict[str, dict[str, Any]] = {}
+    counted, started = 0, time.perf_counter()
 
     def fill() -> None:
         while len(pending) < window and (unit := next(units, None)) is not None:
@@ -102,6 +107,9 @@ def _submit_all(
                 if exc is not None:
                     raise _failed(unit, exc)
                 done[unit.key] = future.result()
+                if count is not None:
+                    counted += count(done[unit.key])
+                    bar.set_postfix_str(f"{counted / max(time.perf_counter() - started, 1e-9):.0f} trials/s")
                 bar.update()
             fill()
     except BaseException:
@@ -109,6 +117,14 @@ def _submit_all(
             future.cancel()
         raise
     return done
+
+
+def _executor(workers: int, jobs: int, cluster: ClusterConfig | None) -> Executor:
+    if cluster is not None and cluster.enabled:
+        from dexgen.cluster.ray_executor import RayExecutor  # Ray is imported only when asked for
+
+        return RayExecutor(cluster)
+    return make_executor(workers, jobs=jobs)
 
 
 def run_units(
@@ -119,13 +135,17 @@ def run_units(
     reader: Reader = current_record,
     workers: int = 1,
     executor: Executor | None = None,
+    cluster: ClusterConfig | None = None,
+    count: Count | None = None,
     progress: bool = True,
 ) -> RunResult:
     """Bring every unit's output up to date; see the module docstring.
 
     ``work`` must be picklable (a module-level function or a plain object) unless it runs inline.
-    ``executor`` is the caller's (left open); without one, ``workers`` processes (0 = every core,
-    1 = this process) are started for the units that need work and stopped at the end.
+    ``executor`` is the caller's (left open); without one, ``cluster`` (when its address is set) or
+    else ``workers`` processes (0 = every core, 1 = this process) run the units that need work and are
+    released at the end. On a cluster ``work`` must also declare ``inputs(unit)``, the files it reads
+    (:mod:`dexgen.cluster.staging`). ``count(meta)`` (trials of a unit) adds a rate to the bar.
     """
     keys = [u.key for u in units]
     if len(set(keys)) != len(keys):
@@ -146,13 +166,13 @@ def run_units(
     try:
         if todo:
             own = executor is None
-            pool = make_executor(workers, jobs=len(todo)) if own else executor
+            pool = _executor(workers, len(todo), cluster) if own else executor
             if isinstance(pool, InlineExecutor):
                 window = 1
             else:
-                window = 2 * worker_count(workers) if own else len(todo)
+                window = getattr(pool, "window", 2 * worker_count(workers) if own else len(todo))
             try:
-                metas.update(_submit_all(pool, work, todo, bar, window=window))
+                metas.update(_submit_all(pool, work, todo, bar, window=window, count=count))
             finally:
                 if own:
                     pool.shutdown(wait=True, cancel_futures=True)

@@ -12,10 +12,11 @@ import trimesh
 import yaml
 from dexnet_synth.synth_helpers import write_object_set
 
+from dexgen.cluster.staging import absolute, read_inputs, run_staged
 from dexgen.dexnet.fields import task_spec
 from dexgen.dexnet.synth import stage as stage_mod
 from dexgen.dexnet.synth.registry import get_task
-from dexgen.dexnet.synth.stage import synthesize
+from dexgen.dexnet.synth.stage import SynthWork, synthesize, task_gripper
 from dexgen.dexnet.tensors import TensorsIndex
 from dexgen.params.sim import DecompositionConfig, ProtocolConfig, SimConfig
 from dexgen.params.synth import (
@@ -25,6 +26,7 @@ from dexgen.params.synth import (
     SynthConfig,
     TaskBalance,
 )
+from dexgen.records.objects import read_index
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST_SIM = SimConfig(
@@ -172,3 +174,22 @@ def test_stage_script_reads_params_and_writes_outputs(objects, tmp_path):
     assert (tmp_path / "out" / "suction" / "tensors" / "hand_poses_00000.npz").is_file()
     params.write_text(yaml.safe_dump({"seed": 3, "dexnet": {"synth": {"tasks": ["grasping"]}}}))
     assert stage.main(argv) == 1  # unknown task name: refused with the valid ones
+
+
+@pytest.mark.parametrize("task", ["parallel_jaw", "suction"])
+def test_an_object_run_as_a_cluster_task_writes_the_same_bytes(objects, run, task):
+    """Staged as on a Ray worker (only the declared inputs visible, paths rebased): same cache file."""
+    root, _ = run
+    synth_task = get_task(task)
+    work = SynthWork(
+        objects,
+        synth_task,
+        task_gripper(synth_task, SMALL),
+        SMALL,
+        FAST_SIM,
+        seed=3,
+        cache_dir=root / "cache",
+    )
+    unit = work.units(sorted(read_index(objects), key=lambda r: r.key))[0]
+    _, files = run_staged(absolute(work), absolute(unit), read_inputs(work.inputs(unit)))
+    assert files[str(unit.output.absolute())] == unit.output.read_bytes()

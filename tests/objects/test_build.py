@@ -147,3 +147,18 @@ def test_bad_config_is_refused_with_the_key_path(values, message):
     with pytest.raises(ConfigError, match=message) as info:
         from_mapping(ObjectsConfig, values, where="params.yaml:objects")
     assert "params.yaml:objects" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [None, b"ply\nformat nonsense\n", b""])
+def test_a_missing_or_unreadable_processed_mesh_is_an_input_error_naming_the_file(tmp_path, content):
+    cfg = ObjectsConfig(count=1, kinds=("box",), shards=("00",), workers=1)
+    build_object_set(cfg, seed=0, out_dir=tmp_path / "objects", cache_dir=tmp_path / "cache")
+    shard_dir = tmp_path / "objects" / "shard-00"
+    (record,) = read_index(shard_dir)
+    path = shard_dir / record.mesh
+    if content is None:
+        path.unlink()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=record.mesh):
+        load_object_mesh(shard_dir, record)

@@ -64,6 +64,11 @@ def graspgen_setup(p: argparse.ArgumentParser) -> None:
         "--graspgen_source",
         help="GraspGen checkout for config/grippers ($GRASP_GEN_CODE_DIR, else the dataset)",
     )
+    p.add_argument(
+        "--ray_address",
+        help="run per-object work on a Ray cluster: auto, ray://host:port or host:port "
+        "(default: params cluster.address; none = local processes)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -105,7 +110,8 @@ def graspgen_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     seed = args.seed if args.seed is not None else params.seed
-    metrics = run_graspgen(objects, guess, params.sim, export, options=options, seed=seed)
+    cluster = override(params.cluster, where="dexgen graspgen --ray_address", address=args.ray_address)
+    metrics = run_graspgen(objects, guess, params.sim, export, options=options, seed=seed, cluster=cluster)
     print_json(metrics)
     return EXIT_OK
 

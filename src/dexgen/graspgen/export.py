@@ -52,6 +52,7 @@ from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.objects.width import min_width
+from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.provenance import provenance
 from dexgen.runner import Reader, Unit, run_units
@@ -386,13 +387,15 @@ def run_export(
     cfg: GraspgenConfig,
     seed: int,
     reader: Reader = current_grasp_file,
+    cluster: ClusterConfig | None = None,
     progress: bool = True,
     **finish: Any,
 ) -> dict[str, Any]:
     """Bring every unit's grasp file up to date with the runner (``reader`` decides which are current),
     then :func:`finish_dataset` (``finish``: ``source_root``, ``graspgen_source``, ``overwrite_gripper_config``,
     ``prune``)."""
-    result = run_units(units, work, reader=reader, desc=f"graspgen {gripper.name}", progress=progress)
+    desc = f"graspgen {gripper.name}"
+    result = run_units(units, work, reader=reader, desc=desc, cluster=cluster, progress=progress)
     return finish_dataset(result.metas, names, dataset=dataset, gripper=gripper, cfg=cfg, seed=seed, **finish)
 
 

@@ -36,6 +36,7 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
+from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.guess import GuessConfig
 from dexgen.params.objects import ObjectsConfig
@@ -44,6 +45,7 @@ from dexgen.records.guesses import NO_SAMPLER, ObjectGuesses, guess_meta, guess_
 from dexgen.records.objects import ObjectRecord, mesh_stem, read_index, shard_dirname
 from dexgen.runner import Unit
 from dexgen.seeding import rng_for
+from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.shard import SimulateWork, sim_provenance
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,17 @@ class WorkflowWork:
             return path, loaded_t, loaded_ok
         return path, np.zeros((0, 4, 4)), np.zeros(0, bool)
 
+    def inputs(self, unit: Unit) -> tuple[Path, ...]:
+        """The files one object's workflow reads (for a cluster task): its mesh, its grasp file (kept,
+        filled or reloaded) and its cached convex parts."""
+        shard_dir, record = unit.args
+        files = (Path(shard_dir) / record.mesh, unit.output)
+        if self.simulate is not None:
+            files += (
+                decomposition_cache_path(self.work / "cache", record.mesh_sha256, self.sim_cfg.decomposition),
+            )
+        return files
+
     def __call__(self, unit: Unit) -> dict[str, Any]:
         shard_dir, record = unit.args
         existing = unit.output if unit.output.is_file() else None
@@ -221,12 +234,16 @@ def run_graspgen(
     *,
     options: WorkflowOptions,
     seed: int,
+    cluster: ClusterConfig | None = None,
 ) -> dict[str, Any]:
-    """The ``dexgen graspgen`` workflow; returns the export metrics of the gripper."""
+    """The ``dexgen graspgen`` workflow; returns the export metrics of the gripper. With a ``cluster``
+    address each object's guess -> simulate -> export is one Ray task (physics on the task's CPUs)."""
     from dexgen.objects.build import build_object_set
 
     gripper = parallel_jaw(guess_cfg.gripper)
     opts = options
+    if cluster is not None and cluster.enabled:
+        sim_cfg = dataclasses.replace(sim_cfg, threads=cluster.threads_per_task)  # threads: not hashed
     work_dir = opts.grasp_dataset / WORK
     build_object_set(objects_cfg, seed=seed, out_dir=work_dir / "objects", cache_dir=work_dir / "cache")
     records = _object_records(objects_cfg, work_dir / "objects")
@@ -248,6 +265,7 @@ def run_graspgen(
             work,
             names,
             reader=KeptFiles(opts, cfg),
+            cluster=cluster,
             source_root=source_root,
             graspgen_source=opts.graspgen_source,
             overwrite_gripper_config=opts.overwrite_gripper_config,

@@ -22,6 +22,7 @@ from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.guess.guesses import check_config, guess_object
 from dexgen.guess.pictures import render_guesses
 from dexgen.objects.loading import load_object_mesh
+from dexgen.params.cluster import ClusterConfig
 from dexgen.params.guess import GuessConfig
 from dexgen.records.guesses import guess_meta, guess_provenance, write_guesses
 from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
@@ -83,6 +84,11 @@ class GuessWork:
             )
         return meta
 
+    def inputs(self, unit: Unit) -> tuple[Path, ...]:
+        """The file one object's guesses read (for a cluster task): its mesh."""
+        record, _ = unit.args
+        return (self.objects_dir / record.mesh,)
+
 
 def guess_units(
     records: list[ObjectRecord], out_dir: Path, gripper: Gripper, *, config: GuessConfig, seed: int
@@ -106,9 +112,16 @@ def guess_units(
 
 
 def guess_shard(
-    objects_dir: str | Path, out_dir: str | Path, *, config: GuessConfig, seed: int, progress: bool = True
+    objects_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    config: GuessConfig,
+    seed: int,
+    cluster: ClusterConfig | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the guess stage on one shard; returns (and writes) the shard summary."""
+    """Run the guess stage on one shard (on ``cluster`` when its address is set); returns (and
+    writes) the shard summary."""
     objects_dir, out_dir = Path(objects_dir), Path(out_dir)
     gripper = parallel_jaw_gripper(config)
     records = read_index(objects_dir)
@@ -120,7 +133,12 @@ def guess_shard(
     units = guess_units(records, out_dir, gripper, config=config, seed=seed)
     work = GuessWork(objects_dir, config, gripper, seed)
     result = run_units(
-        units, work, desc=f"guess {objects_dir.name}", workers=config.workers, progress=progress
+        units,
+        work,
+        desc=f"guess {objects_dir.name}",
+        workers=config.workers,
+        cluster=cluster,
+        progress=progress,
     )
     summary = summarise(list(result.metas.values()), gripper=gripper, shard=objects_dir.name)
     summary.update(seed=int(seed), params_hash=config.output_hash())

@@ -135,7 +135,14 @@ def volume_of(mesh: trimesh.Trimesh) -> float:
 def load_object_mesh(shard_dir: str | Path, record: ObjectRecord) -> trimesh.Trimesh:
     """The processed (scaled, metres) mesh of ``record`` from its shard folder (see :mod:`dexgen.records.objects`)."""
     path = Path(shard_dir) / record.mesh
-    mesh = trimesh.load(path, file_type="ply", process=False, force="mesh")
+    try:
+        mesh = trimesh.load(path, file_type="ply", process=False, force="mesh")
+    except FileNotFoundError:
+        raise InputError(
+            f"{path}: processed mesh of {record.key!r} is missing; re-run the objects stage"
+        ) from None
+    except Exception as exc:  # trimesh's parsers raise anything from IndexError to struct.error
+        raise InputError(f"{path}: processed mesh is unreadable ({type(exc).__name__}: {exc})") from exc
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
         raise InputError(f"{path}: processed mesh is empty or unreadable")
     return mesh

@@ -3,7 +3,7 @@
 Stage scripts and every ``dexgen`` command call :func:`load_params` and hand the sections they use to
 the library (``guess_shard(..., config=params.guess, seed=params.seed)``); library code never reads
 the file. Each section is a frozen dataclass in one module of this package (``objects``, ``guess``,
-``sim``, ``graspgen``, ``dexnet`` with ``synth``, ``learn``, ``models``): declarations only, no
+``sim``, ``cluster``, ``graspgen``, ``dexnet`` with ``synth``, ``learn``, ``models``): declarations only, no
 numerical or heavy imports, so loading the tree is cheap and every stage can depend on the whole
 package. Errors have one format that names the file and the key path:
 ``params.yaml: guess.friction_coef: expected a number, got 'x'``.
@@ -24,6 +24,7 @@ from ruamel.yaml.error import YAMLError
 
 from dexgen.config import from_mapping
 from dexgen.errors import ConfigError
+from dexgen.params.cluster import ClusterConfig
 from dexgen.params.dexnet import DexnetConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.guess import GuessConfig
@@ -43,6 +44,7 @@ class Params:
     objects: ObjectsConfig = ObjectsConfig()
     guess: GuessConfig = GuessConfig()
     sim: SimConfig = SimConfig()
+    cluster: ClusterConfig = ClusterConfig()
     graspgen: GraspgenConfig = GraspgenConfig()
     dexnet: DexnetConfig = DexnetConfig()
     device: str = "auto"  # auto = cuda if available else cpu

@@ -11,6 +11,7 @@ parts are cached per mesh hash under ``<cache>/convex``; hull fallbacks are coun
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
+from dexgen.params.cluster import ClusterConfig
 from dexgen.params.sim import SimConfig
 from dexgen.provenance import provenance
 from dexgen.records.grippers import parallel_jaw_from_record, same_gripper
@@ -31,6 +33,7 @@ from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
 from dexgen.records.trials import PHASES, REASONS, write_results
 from dexgen.runner import Unit, prune, run_units
 from dexgen.sim.backend import SimBackend
+from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.objects import object_for_record
 from dexgen.sim.pictures import render_trials
 from dexgen.sim.registry import backend_class, make_backend
@@ -199,6 +202,16 @@ class SimulateWork:
             picture=picture,
         )
 
+    def inputs(self, unit: Unit) -> tuple[Path, ...]:
+        """The files one object's trials read (for a cluster task): mesh, guesses, cached parts."""
+        objects_dir, record, guess_path, _ = unit.args
+        files = (Path(objects_dir) / record.mesh, Path(guess_path))
+        if self.cache_dir is not None:
+            files += (
+                decomposition_cache_path(self.cache_dir, record.mesh_sha256, self.config.decomposition),
+            )
+        return files
+
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
@@ -246,16 +259,29 @@ def simulate_shard(
     config: SimConfig,
     seed: int,
     cache_dir: str | Path | None,
+    cluster: ClusterConfig | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the simulate stage on one shard; returns (and writes) the shard summary."""
+    """Run the simulate stage on one shard; returns (and writes) the shard summary.
+
+    Without a cluster, one object at a time in this process (the backend uses every core inside one
+    object); on a cluster (``cluster.address``), one task per object, each backend on the task's CPUs.
+    """
     objects_dir, guesses_dir, out_dir = Path(objects_dir), Path(guesses_dir), Path(out_dir)
+    if cluster is not None and cluster.enabled:
+        config = dataclasses.replace(config, threads=cluster.threads_per_task)  # threads: not hashed
     units = simulate_units(objects_dir, guesses_dir, out_dir, config=config, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     prune(out_dir, [u.output.stem for u in units], patterns=("*.npz", f"{PICTURES}/*.png"))
-    # one object at a time in this process: the backend runs every core inside one object
     with SimulateWork(config, cache_dir=Path(cache_dir) if cache_dir else None) as work:
-        result = run_units(units, work, desc=f"simulate {objects_dir.name}", progress=progress)
+        result = run_units(
+            units,
+            work,
+            desc=f"simulate {objects_dir.name}",
+            cluster=cluster,
+            count=trial_count,
+            progress=progress,
+        )
     trials = sum(s["trials"] for k in result.ran for s in result.metas[k]["stats"].values())
     if trials:
         log.info("%s: %d trials, %.0f trials/s", objects_dir.name, trials, trials / max(result.seconds, 1e-9))
@@ -272,6 +298,11 @@ def simulate_shard(
             ", ".join(summary["hull_fallbacks"]),
         )
     return summary
+
+
+def trial_count(meta: dict[str, Any]) -> int:
+    """Trials one results file's meta records (for the progress bar's rate)."""
+    return sum(s["trials"] for s in meta["stats"].values())
 
 
 def summarise(metas: list[dict[str, Any]], *, shard: str) -> dict[str, Any]:

@@ -6,11 +6,12 @@ the task's synthesis params, mesh hash, gripper file hash, physics settings, cod
 interrupted run resumes. Then the cached objects are concatenated in key order, labelled with object
 / stable-pose / image ids, balanced if params ask for it and written with the Dex-Net writer into
 ``<out>/<task>/`` (replaced as a whole). Same seed and inputs give byte-identical files. Physics runs
-on the ``sim`` section's backend, one object at a time.
+on the ``sim`` section's backend, one object at a time here or one Ray task per object on a cluster.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper
 from dexgen.hashing import stable_hash
 from dexgen.objects.loading import load_object_mesh
+from dexgen.params.cluster import ClusterConfig
 from dexgen.params.sim import SimConfig
 from dexgen.params.synth import SynthConfig
 from dexgen.provenance import provenance
@@ -34,6 +36,7 @@ from dexgen.records import npz
 from dexgen.records.objects import ObjectRecord, read_index, shard_dirname
 from dexgen.runner import Unit, run_units
 from dexgen.seeding import rng_for
+from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.objects import object_for_record
 from dexgen.sim.registry import backend_class, make_backend
 
@@ -96,6 +99,15 @@ class SynthWork:
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_backend": None}
+
+    def inputs(self, unit: Unit) -> tuple[Path, ...]:
+        """The files one object's datapoints read (for a cluster task): its mesh and cached parts."""
+        (record,) = unit.args
+        files = (self.objects_dir / shard_dirname(record.shard) / record.mesh,)
+        if self.task.uses_physics:
+            decomposition = self.sim_config.decomposition
+            files += (decomposition_cache_path(self.cache_dir, record.mesh_sha256, decomposition),)
+        return files
 
     def close(self) -> None:
         if self._backend is not None:
@@ -162,6 +174,7 @@ def synthesize(
     cache_dir: str | Path,
     metrics_path: str | Path,
     pictures_dir: str | Path | None = None,
+    cluster: ClusterConfig | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Synthesize every task of ``config.tasks`` from the object set at ``objects_dir``; returns the metrics.
@@ -169,9 +182,12 @@ def synthesize(
     objects_dir : ``data/objects`` (index.json + shard-XX/); out_dir : writes ``<out_dir>/<task>/``;
     cache_dir : cache root: per-object arrays in ``<cache>/dexnet_synth/<task>/``, convex decompositions in
     ``<cache>/convex/`` (shared with the simulate stage); metrics_path : JSON of counts and positive
-    rates per task; pictures_dir : ``<task>.png`` example grids (None = none).
+    rates per task; pictures_dir : ``<task>.png`` example grids (None = none); cluster : per-object
+    work as Ray tasks when its address is set (physics on each task's CPUs).
     """
     objects_dir, out_dir, cache_dir = Path(objects_dir), Path(out_dir), Path(cache_dir)
+    if cluster is not None and cluster.enabled:
+        sim_config = dataclasses.replace(sim_config, threads=cluster.threads_per_task)  # not hashed
     records = sorted(read_index(objects_dir), key=lambda r: r.key)
     if config.max_objects:
         records = records[: config.max_objects]
@@ -183,7 +199,7 @@ def synthesize(
         work = SynthWork(objects_dir, task, gripper, config, sim_config, seed=seed, cache_dir=cache_dir)
         units = work.units(records)
         try:
-            run_units(units, work, desc=f"{STAGE} {task.name}", progress=progress)
+            run_units(units, work, desc=f"{STAGE} {task.name}", cluster=cluster, progress=progress)
         finally:
             work.close()
         per_object = [npz.decode(u.output.read_bytes())[0] for u in units]
