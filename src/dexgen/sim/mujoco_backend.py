@@ -5,7 +5,9 @@ fingers at its opening, the object at the world origin or turned so the approach
 one open-loop control sequence (finger targets, the object's external force, the mocap target).
 ``mujoco.rollout`` releases the GIL and runs trajectories on a persistent thread pool with one
 MjData per thread (1.7-1.9x on 2 cores, ``stack.md`` §4). Trials run in chunks of ``batch_size``
-into preallocated buffers, so memory does not grow with the number of trials. Every trial is
+into preallocated buffers, so memory does not grow with the number of trials. After the close only the
+trials that grasp something go on, in segments of ``early_exit_steps``; a trial whose object drifted past
+a success threshold stops (its label, phase and score are already decided). Every trial is
 deterministic: there is no randomness in the physics and the thread count does not change results.
 """
 
