@@ -2,9 +2,11 @@
 
 For each object kind (a box is one hull; a superquadric one hull with many vertices; a mug and a torus
 are coacd parts) the default guesses (64 collision-free + 16 random) run through the default MuJoCo
-trial with 1 thread, 2 threads and every core. Prints trials/s and ratios against the 1-thread run of
-the same object in the same run, then the resident memory growth over ``--memory-trials`` trials, and
-writes metrics/bench/sim.json. Never fails on time.
+trial with 1 thread, 2 threads and every core. Prints trials/s, trials/s per core (per rollout thread)
+and ratios against the 1-thread run of the same object in the same run, then the resident memory growth over ``--memory-trials`` trials, and
+writes metrics/bench/sim.json. ``--untuned`` runs the trial as it was before the speed work
+(:data:`dexgen.params.sim.UNTUNED`) for comparison; ``benchmarks/sim_labels.py`` compares the two in one run
+on a whole object set, with label agreement. Never fails on time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_bytes
 from dexgen.objects.procedural import make_object
 from dexgen.params.guess import GuessConfig
-from dexgen.params.sim import SimConfig
+from dexgen.params.sim import UNTUNED, SimConfig
 from dexgen.seeding import rng_for
 from dexgen.sim.decomposition import cached_decomposition
 from dexgen.sim.objects import make_sim_object
@@ -92,10 +94,11 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=list(KINDS))
     parser.add_argument("--repeat", type=int, default=2, help="runs of each object's trials per timing")
     parser.add_argument("--memory-trials", type=int, default=2000)
+    parser.add_argument("--untuned", action="store_true", help="the trial before the speed work (UNTUNED)")
     parser.add_argument("--out", default="metrics/bench/sim.json")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    cfg = SimConfig()
+    cfg = dataclasses.replace(SimConfig(), **UNTUNED) if args.untuned else SimConfig()
     threads = sorted({1, 2, cores})
     rows, objects = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,6 +125,7 @@ def main() -> None:
                     row[f"trials_per_s_{t}_threads"] / row["trials_per_s_1_threads"], 2
                 )
             for t in threads:
+                row[f"trials_per_s_per_core_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"] / t, 1)
                 row[f"trials_per_s_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"], 1)
             row["held_collision_free"] = f"{int(held[labels == 0].sum())}/{int((labels == 0).sum())}"
             row["held_random"] = f"{int(held[labels == 2].sum())}/{int((labels == 2).sum())}"
@@ -134,6 +138,7 @@ def main() -> None:
     }
     result = {
         "cores": cores,
+        "settings": "untuned" if args.untuned else "default",
         "steps_per_trial": int(
             round(
                 sum(
@@ -150,6 +155,7 @@ def main() -> None:
         "objects": rows,
         "all_objects": {
             **{f"trials_per_s_{t}_threads": round(v, 1) for t, v in total.items()},
+            **{f"trials_per_s_per_core_{t}_threads": round(v / t, 1) for t, v in total.items()},
             **{f"speedup_{t}_vs_1": round(total[t] / total[1], 2) for t in threads[1:]},
         },
         "memory": mem,

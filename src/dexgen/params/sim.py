@@ -18,6 +18,10 @@ from dexgen.hashing import stable_hash
 # changing them does not invalidate finished objects on resume.
 _NOT_HASHED = ("threads", "batch_size", "max_pictures")
 
+# The trial as it ran before the speed work (MuJoCo's solver defaults, every trial rolled out to the end):
+# ``dataclasses.replace(cfg, **UNTUNED)`` reproduces those results bit for bit; benchmarks compare against it.
+UNTUNED = {"solver_tolerance": 1e-8, "warmstart": True, "islands": True, "early_exit_steps": 0}
+
 
 @dataclasses.dataclass(frozen=True)
 class DecompositionConfig:
@@ -169,6 +173,20 @@ class SimConfig:
     decomposition: DecompositionConfig = DecompositionConfig()
     protocol: ProtocolConfig = ProtocolConfig()
     success: SuccessConfig = SuccessConfig()
+    # MuJoCo solver tolerance (opt.tolerance, relative cost improvement that ends the Newton solve); its
+    # 1e-8 default costs ~7 % more time per step for no label a 1e-6 solve gets wrong beyond chaos (~0.5 %)
+    solver_tolerance: float = 1e-6
+    # reuse the previous step's accelerations as the solver's start (MuJoCo's default); the Newton solve
+    # converges in ~1 iteration with or without it, and skipping the copy and its extra cost evaluation is faster
+    warmstart: bool = False
+    # MuJoCo constraint islands: with one hand and one object there is at most one island worth solving apart,
+    # and finding islands every step costs ~15 % of the step; false = one solve over all constraints
+    islands: bool = False
+    # steps (dt each) between drift checks after the close: a trial whose object already drifted past
+    # success.max_translation / max_rotation stops at the end of its segment, since nothing after the first
+    # step over a threshold changes its label, phase or score (its final pose and drifts are those of the
+    # step it stopped at); 60 steps = 0.12 s, one tug. 0 = roll every trial out to the end in one call
+    early_exit_steps: int = 60
     # mujoco.rollout threads; 0 = every core (speed only: results do not depend on it)
     threads: int = 0
     # trials per rollout call; memory is batch * steps * state floats, allocated once per object
@@ -180,9 +198,18 @@ class SimConfig:
         for name in ("density", "friction", "finger_kp", "hand_density"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name in ("torsional_friction", "finger_kv", "threads", "max_trials_per_label", "max_pictures"):
+        for name in (
+            "torsional_friction",
+            "finger_kv",
+            "threads",
+            "max_trials_per_label",
+            "max_pictures",
+            "early_exit_steps",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not self.solver_tolerance >= 0:
+            raise ValueError(f"solver_tolerance must be >= 0, got {self.solver_tolerance}")
         if self.closing_force is not None and not self.closing_force > 0:
             raise ValueError(f"closing_force must be > 0 or null, got {self.closing_force}")
         if self.batch_size < 1:

@@ -6,8 +6,9 @@ Members (little-endian ``.npy`` plus one JSON), one row per trial, in guess-file
 - ``labels.npy`` (n,) int8 -- the guess label, index into ``meta.guess_labels``
 - ``poses.npy`` (n, 4, 4) float64 -- input pose: gripper base in the scaled object frame, metres
 - ``openings.npy`` (n,) float64 -- pad opening at the start, metres
-- ``final_poses.npy`` (n, 4, 4) float64 -- post-trial pose, same frame (the end of the close for trials that
-  stopped there)
+- ``final_poses.npy`` (n, 4, 4) float64 -- post-trial pose, same frame (for a trial that stopped early, the
+  pose where it stopped: the end of the close, or the end of the segment in which the object drifted past
+  a threshold, ``sim.early_exit_steps``; ``translation_drift``, ``rotation_drift``, ``final_opening`` likewise)
 - ``success.npy`` (n,) bool; ``score.npy`` (n,) float64 in [0, 1], >= 0.5 iff success
 - ``phase.npy``, ``reason.npy`` (n,) int8 -- failure phase and reason, indices into ``meta.phases`` /
   ``meta.reasons`` ("none" / "held" for successes)

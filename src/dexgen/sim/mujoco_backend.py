@@ -5,7 +5,9 @@ fingers at its opening, the object at the world origin or turned so the approach
 one open-loop control sequence (finger targets, the object's external force, the mocap target).
 ``mujoco.rollout`` releases the GIL and runs trajectories on a persistent thread pool with one
 MjData per thread (1.7-1.9x on 2 cores, ``stack.md`` §4). Trials run in chunks of ``batch_size``
-into preallocated buffers, so memory does not grow with the number of trials. Every trial is
+into preallocated buffers, so memory does not grow with the number of trials. After the close only the
+trials that grasp something go on, in segments of ``early_exit_steps``; a trial whose object drifted past
+a success threshold stops (its label, phase and score are already decided). Every trial is
 deterministic: there is no randomness in the physics and the thread count does not change results.
 """
 
@@ -22,7 +24,7 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
-from dexgen.sim.evaluate import drift, label_trials, relative_poses
+from dexgen.sim.evaluate import drift, drift_from, label_trials, relative_poses
 from dexgen.sim.mujoco_scene import Scene, build_scene
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import Schedule, hand_targets, make_schedule, object_forces
@@ -65,7 +67,8 @@ class _Buffers:
     """Arrays reused by every chunk of every object with the same state size, so memory stays flat.
 
     Allocating ~70 MB of trajectories per object and freeing it again makes the resident size wander by
-    tens of MB (allocator fragmentation); one set per backend keeps it constant.
+    tens of MB (allocator fragmentation); one set per backend keeps it constant. ``rest_state`` and
+    ``rest_control`` are flat: each post-close segment views a contiguous (trials, steps, size) block.
     """
 
     def __init__(self, nstate: int, ncontrol: int, batch: int, schedule: Schedule) -> None:
@@ -75,10 +78,17 @@ class _Buffers:
         self.init = np.empty((batch, nstate))
         self.control = np.empty((batch, schedule.nstep, ncontrol))
         self.control_close = np.empty((batch, n_close, ncontrol))
-        self.control_rest = np.empty((batch, n_rest, ncontrol))
         self.state = np.empty((batch, schedule.nstep, nstate))
         self.state_close = np.empty((batch, n_close, nstate))
-        self.state_rest = np.empty((batch, n_rest, nstate))
+        self.rest_control = np.empty(batch * n_rest * ncontrol)
+        self.rest_state = np.empty(batch * n_rest * nstate)
+
+    def rest(self, trials: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Contiguous (trials, steps, ncontrol) control and (trials, steps, nstate) state views."""
+        ncontrol, nstate = self.control.shape[-1], self.state.shape[-1]
+        control = self.rest_control[: trials * steps * ncontrol].reshape(trials, steps, ncontrol)
+        state = self.rest_state[: trials * steps * nstate].reshape(trials, steps, nstate)
+        return control, state
 
 
 class MujocoBackend(SimBackend):
@@ -166,23 +176,17 @@ class MujocoBackend(SimBackend):
         closed = gripper.min_opening + cfg.success.closed_margin
         going = touch_close.all(axis=1) & (self._openings(scene, gripper, state[:, ref]) > closed)
         going &= penetration <= cfg.success.max_start_penetration
-        state[~going, ref + 1 :] = state[~going, ref : ref + 1]  # stopped trials stay as they were
         idx = np.flatnonzero(going)
-        if len(idx) and last > ref:
-            rest = buf.state_rest[: len(idx)]
-            rest_control = np.take(control[:, ref + 1 :], idx, axis=0, out=buf.control_rest[: len(idx)])
-            self._pool.rollout(model, datas, state[idx, ref], rest_control, control_spec=CONTROL, state=rest)
-            state[idx, ref + 1 :] = rest
+        stop = self._rest(scene, state, control, idx, datas, buf)  # (n,) the last step each trial simulated
+        for i in np.flatnonzero(stop < last):  # stopped trials stay as they were
+            state[i, stop[i] + 1 :] = state[i, stop[i]]
+        idx = np.flatnonzero(stop == last)
         opening = self._openings(scene, gripper, state)  # (n, nstep) pad opening, metres
         touch_end = touch_close.copy()
         for i in idx:
             touch_end[i] = self._touch(scene, probe, state[i, last], control[i, last])
 
-        q = state[..., 1 : 1 + model.nq]  # FULLPHYSICS = [time, qpos, qvel, act, ...]
-        h, o = scene.hand_qpos, scene.object_qpos
-        rel_pos, rel_rot = relative_poses(
-            q[..., h : h + 3], q[..., h + 3 : h + 7], q[..., o : o + 3], q[..., o + 3 : o + 7]
-        )
+        rel_pos, rel_rot = self._rel_poses(scene, state)
         d_t, d_r = drift(rel_pos, rel_rot, ref)
         success, score, phase, reason = label_trials(
             d_t=d_t,
@@ -213,6 +217,46 @@ class MujocoBackend(SimBackend):
             final_opening=opening[:, last],
         )
 
+    def _rest(
+        self,
+        scene: Scene,
+        state: np.ndarray,
+        control: np.ndarray,
+        idx: np.ndarray,
+        datas: list,
+        buf: _Buffers,
+    ) -> np.ndarray:
+        """Roll the trials ``idx`` on from the end of the close, in segments of ``early_exit_steps``.
+
+        After each segment the trials whose object drifted past ``max_translation`` / ``max_rotation``
+        (or whose state is no longer finite) stop: :func:`label_trials` fails a trial at the first
+        step over a threshold, so nothing after it can change the label, the failure phase or the
+        score. Returns (n,) the last simulated step of every trial (``end_of_close`` for those not in
+        ``idx``); ``state`` is filled up to it.
+        """
+        model, sch, ok = scene.model, self.schedule, self.config.success
+        ref, last = sch.end_of_close, sch.nstep - 1
+        stop = np.full(len(state), ref)
+        seg = self.config.early_exit_steps or last - ref
+        k0 = ref
+        pos0, rot0 = self._rel_poses(scene, state[:, ref])  # (n, 3), (n, 3, 3) object in the hand frame
+        while len(idx) and k0 < last:
+            k1 = min(k0 + seg, last)
+            rest_control, rest = buf.rest(len(idx), k1 - k0)
+            np.take(control[:, k0 + 1 : k1 + 1], idx, axis=0, out=rest_control)
+            self._pool.rollout(model, datas, state[idx, k0], rest_control, control_spec=CONTROL, state=rest)
+            state[idx, k0 + 1 : k1 + 1] = rest
+            stop[idx] = k1
+            if k1 == last or not self.config.early_exit_steps:
+                break
+            # drift of this segment against the end of the close, as label_trials computes it
+            d_t, d_r = drift_from(*self._rel_poses(scene, rest), pos0[idx], rot0[idx])
+            over = (d_t > ok.max_translation) | (d_r > ok.max_rotation)
+            over = over.any(axis=1) | ~np.isfinite(rest).all(axis=(1, 2))
+            idx = idx[~over]
+            k0 = k1
+        return stop
+
     def _controls(
         self, scene: Scene, obj: SimObject, hand0: np.ndarray, q0: np.ndarray, out: np.ndarray
     ) -> np.ndarray:
@@ -222,12 +266,17 @@ class MujocoBackend(SimBackend):
         target = q0[:, None] + (scene.q_closed_target - q0[:, None]) * sch.closing[None]  # (n, nstep)
         out[:, :, 0] = target  # actuators are [finger_neg, finger_pos], same target
         out[:, :, 1] = target
+        # top_down starts every hand at the same pose: the forces and targets are computed once per distinct
+        # start pose (row by row the same arithmetic) and copied, not n times over nstep steps
+        uniq, inverse = np.unique(hand0.reshape(len(hand0), 16), axis=0, return_inverse=True)
+        uniq = uniq.reshape(-1, 4, 4)
+        inverse = inverse.reshape(-1)
         xfrc = model.nu + 6 * scene.object_body
-        out[:, :, xfrc : xfrc + 3] = object_forces(sch, hand0, obj.mass)
-        mpos, mquat = hand_targets(sch, hand0)
+        out[:, :, xfrc : xfrc + 3] = object_forces(sch, uniq, obj.mass)[inverse]
+        mpos, mquat = hand_targets(sch, uniq)
         off = model.nu + 6 * model.nbody
-        out[:, :, off : off + 3] = mpos
-        out[:, :, off + 3 : off + 7] = mquat
+        out[:, :, off : off + 3] = mpos[inverse]
+        out[:, :, off + 3 : off + 7] = mquat[inverse]
         return out
 
     def _start(
@@ -252,6 +301,15 @@ class MujocoBackend(SimBackend):
         mujoco.mj_setState(model, probe, control0, CONTROL)
         mujoco.mj_forward(model, probe)
         return self._penetration(scene, probe)
+
+    @staticmethod
+    def _rel_poses(scene: Scene, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Object pose in the hand frame, (..., 3) and (..., 3, 3), of full-physics ``state`` (..., nstate)."""
+        q = state[..., 1 : 1 + scene.model.nq]  # FULLPHYSICS = [time, qpos, qvel, act, ...]
+        h, o = scene.hand_qpos, scene.object_qpos
+        return relative_poses(
+            q[..., h : h + 3], q[..., h + 3 : h + 7], q[..., o : o + 3], q[..., o + 3 : o + 7]
+        )
 
     @staticmethod
     def _openings(scene: Scene, gripper: ParallelJawGripper, state: np.ndarray) -> np.ndarray:

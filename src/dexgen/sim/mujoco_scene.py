@@ -168,6 +168,11 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
     opt.gravity = [0.0, 0.0, -9.81]
     opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
     opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
+    opt.tolerance = cfg.solver_tolerance
+    if not cfg.warmstart:
+        opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_WARMSTART
+    if not cfg.islands:
+        opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_ISLAND
     force = gripper.closing_force if cfg.closing_force is None else cfg.closing_force
     spec.worldbody.add_body(name="target", mocap=True)
     _add_hand(spec, gripper, cfg)
