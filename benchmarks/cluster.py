@@ -3,8 +3,9 @@ against the local stage on one thread in the same run, plus a projection for the
 
 Builds ``--objects`` builtin objects and their guesses here, then re-runs itself in a private network
 namespace (``dexgen.cluster.loopback``: every node on 127.0.0.1) and, for each cluster size, warms the
-worker processes on two objects and times ``simulate_shard`` over the set. Prints trials/s, the 2-node /
-1-node ratio, the overhead per task (1-node cluster vs the local stage, per object) and writes
+worker processes on four objects and times ``simulate_shard`` over the set. Prints trials/s, the 2-node /
+1-node ratio, the overhead per task (1-node cluster minus the local stage, per object; both one
+thread) and writes
 metrics/bench/cluster.json. Never fails on time.
 
     PYTHONPATH=src python benchmarks/cluster.py          # needs root (or user namespaces) for unshare
@@ -43,11 +44,11 @@ def prepare(work: Path, count: int, seed: int) -> None:
     guess_shard(
         work / "objects" / "shard-00", work / "guesses", config=GuessConfig(), seed=seed, progress=False
     )
-    # warm-up subset: two objects, so each cluster's worker processes import mujoco before the timing
+    # warm-up subset: four objects, so each cluster's worker processes import mujoco before the timing
     warm = work / "warm"
     warm.mkdir()
     index = json.loads((work / "objects" / "shard-00" / "index.json").read_text())
-    index["objects"] = index["objects"][:2]
+    index["objects"] = index["objects"][:4]
     for record in index["objects"]:
         (warm / record["mesh"]).symlink_to(work / "objects" / "shard-00" / record["mesh"])
     (warm / "index.json").write_text(json.dumps(index))
@@ -137,7 +138,13 @@ def main() -> int:
         work = Path(tmp)
         prepare(work, args.objects, args.seed)
         argv = [sys.executable, __file__, "--work", str(work), "--seed", str(args.seed)]
-        env = {**os.environ, "DEXGEN_PRIVATE_NETWORK": "1"}
+        # one BLAS/OpenMP thread in the local baseline too, as Ray gives each 1-CPU worker
+        env = {
+            **os.environ,
+            "DEXGEN_PRIVATE_NETWORK": "1",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+        }
         rc = subprocess.call(private_network_command(argv), env=env)
         if rc:
             return rc

@@ -1,7 +1,8 @@
 """MuJoCo trial speed and labels: today's settings against the untuned trial, on a whole object set.
 
 Every object of ``--objects`` (an objects stage output: ``shard-*/index.json`` and meshes) with its guess
-file under ``--guesses`` is simulated twice in the same run, with the default ``SimConfig`` ("new") and
+file under ``--guesses`` is simulated twice in the same run, with the default ``SimConfig`` ("new"; with
+``--fast`` also :data:`dexgen.params.sim.FAST_SOLVER`) and
 with :data:`dexgen.params.sim.UNTUNED` applied ("old": MuJoCo's solver defaults, every trial rolled out to
 the end, which reproduces the results from before the speed work bit for bit). The two alternate which
 goes first per object, so load from other processes hits both alike. ``--reference`` names a simulate
@@ -26,7 +27,7 @@ import numpy as np
 
 from dexgen import atomic
 from dexgen.objects.loading import load_object_mesh
-from dexgen.params.sim import UNTUNED, SimConfig
+from dexgen.params.sim import FAST_SOLVER, UNTUNED, SimConfig
 from dexgen.records.grippers import parallel_jaw_from_record
 from dexgen.records.guesses import read_guesses
 from dexgen.records.objects import mesh_stem, read_index
@@ -112,10 +113,15 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, help="simulate outputs from before the speed work")
     parser.add_argument("--every", type=int, default=1, help="keep every k-th object (key order)")
     parser.add_argument("--threads", type=int, default=0, help="rollout threads; 0 = every core")
+    parser.add_argument(
+        "--fast", action="store_true", help="'new' also uses the opt-in FAST_SOLVER (labels move slightly)"
+    )
     parser.add_argument("--out", default="metrics/bench/sim_labels.json")
     args = parser.parse_args()
     threads = args.threads or os.cpu_count() or 1
     new = SimConfig(threads=threads)
+    if args.fast:
+        new = dataclasses.replace(new, **FAST_SOLVER)
     configs = {"old": dataclasses.replace(new, **UNTUNED), "new": new}
     objs = load_set(
         args.objects,
