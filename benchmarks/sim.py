@@ -4,8 +4,8 @@ For each object kind (a box is one hull; a superquadric one hull with many verti
 are coacd parts) the default guesses (64 collision-free + 16 random) run through the default MuJoCo
 trial with 1 thread, 2 threads and every core. Prints trials/s, trials/s per core (per rollout thread)
 and ratios against the 1-thread run of the same object in the same run, then the resident memory growth over ``--memory-trials`` trials, and
-writes metrics/bench/sim.json. ``--untuned`` runs the trial as it was before the speed work
-(:data:`dexgen.params.sim.UNTUNED`) for comparison; ``benchmarks/sim_labels.py`` compares the two in one run
+writes metrics/bench/sim.json. ``--fast`` runs the opt-in
+:data:`dexgen.params.sim.FAST_TRIAL` instead; ``benchmarks/sim_labels.py`` compares the two in one run
 on a whole object set, with label agreement. Never fails on time.
 """
 
@@ -27,7 +27,7 @@ from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_bytes
 from dexgen.objects.procedural import make_object
 from dexgen.params.guess import GuessConfig
-from dexgen.params.sim import UNTUNED, SimConfig
+from dexgen.params.sim import FAST_TRIAL, SimConfig
 from dexgen.seeding import rng_for
 from dexgen.sim.decomposition import cached_decomposition
 from dexgen.sim.objects import make_sim_object
@@ -94,11 +94,13 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=list(KINDS))
     parser.add_argument("--repeat", type=int, default=2, help="runs of each object's trials per timing")
     parser.add_argument("--memory-trials", type=int, default=2000)
-    parser.add_argument("--untuned", action="store_true", help="the trial before the speed work (UNTUNED)")
+    parser.add_argument(
+        "--fast", action="store_true", help="the opt-in FAST_TRIAL settings (labels move slightly)"
+    )
     parser.add_argument("--out", default="metrics/bench/sim.json")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    cfg = dataclasses.replace(SimConfig(), **UNTUNED) if args.untuned else SimConfig()
+    cfg = dataclasses.replace(SimConfig(), **FAST_TRIAL) if args.fast else SimConfig()
     threads = sorted({1, 2, cores})
     rows, objects = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,7 +140,7 @@ def main() -> None:
     }
     result = {
         "cores": cores,
-        "settings": "untuned" if args.untuned else "default",
+        "settings": "fast" if args.fast else "default",
         "steps_per_trial": int(
             round(
                 sum(

@@ -1,15 +1,14 @@
-"""MuJoCo trial speed and labels: today's settings against the untuned trial, on a whole object set.
+"""MuJoCo trial speed and labels: the default trial against the opt-in ``FAST_TRIAL``, on a whole object set.
 
 Every object of ``--objects`` (an objects stage output: ``shard-*/index.json`` and meshes) with its guess
-file under ``--guesses`` is simulated twice in the same run, with the default ``SimConfig`` ("new"; with
-``--fast`` also :data:`dexgen.params.sim.FAST_SOLVER`) and
-with :data:`dexgen.params.sim.UNTUNED` applied ("old": MuJoCo's solver defaults, every trial rolled out to
-the end, which reproduces the results from before the speed work bit for bit). The two alternate which
-goes first per object, so load from other processes hits both alike. ``--reference`` names a simulate
-stage output (``shard-*/<stem>.npz``) made before the speed work: both runs are also compared with it. Prints trials/s of each (wall clock
-with ``--threads`` rollout threads, and per CPU second of this process), their ratio, the label
-agreement, Cohen's kappa and the confusion matrix (overall, per object kind and per guess label), and
-writes ``--out``. Never fails on time. ``--every k`` keeps every k-th object in key order for a quick run.
+file under ``--guesses`` is simulated twice in the same run, with the default ``SimConfig`` ("old") and with
+:data:`dexgen.params.sim.FAST_TRIAL` applied ("new": looser solver tolerance, no warm start, no islands,
+mid-trial early exit). The two alternate which goes first per object, so load from other processes hits
+both alike. ``--reference`` names a simulate stage output (``shard-*/<stem>.npz``): both runs are also
+compared with it. Prints trials/s of each (wall clock with ``--threads`` rollout threads, and per CPU
+second of this process), their ratio, the label agreement, Cohen's kappa and the confusion matrix
+(overall, per object kind and per guess label), and writes ``--out``. Never fails on time.
+``--every k`` keeps every k-th object in key order for a quick run.
 
     python benchmarks/sim_labels.py --objects data/objects --guesses data/guesses --cache data/cache
 """
@@ -27,7 +26,7 @@ import numpy as np
 
 from dexgen import atomic
 from dexgen.objects.loading import load_object_mesh
-from dexgen.params.sim import FAST_SOLVER, UNTUNED, SimConfig
+from dexgen.params.sim import FAST_TRIAL, SimConfig
 from dexgen.records.grippers import parallel_jaw_from_record
 from dexgen.records.guesses import read_guesses
 from dexgen.records.objects import mesh_stem, read_index
@@ -113,16 +112,12 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, help="simulate outputs from before the speed work")
     parser.add_argument("--every", type=int, default=1, help="keep every k-th object (key order)")
     parser.add_argument("--threads", type=int, default=0, help="rollout threads; 0 = every core")
-    parser.add_argument(
-        "--fast", action="store_true", help="'new' also uses the opt-in FAST_SOLVER (labels move slightly)"
-    )
     parser.add_argument("--out", default="metrics/bench/sim_labels.json")
     args = parser.parse_args()
     threads = args.threads or os.cpu_count() or 1
-    new = SimConfig(threads=threads)
-    if args.fast:
-        new = dataclasses.replace(new, **FAST_SOLVER)
-    configs = {"old": dataclasses.replace(new, **UNTUNED), "new": new}
+    base = SimConfig(threads=threads)
+    new = dataclasses.replace(base, **FAST_TRIAL)
+    configs = {"old": base, "new": new}
     objs = load_set(
         args.objects,
         args.guesses,
@@ -170,8 +165,8 @@ def main() -> None:
         "trials": n,
         "threads": threads,
         "cores": os.cpu_count(),
-        "old_settings": UNTUNED,
-        "new_settings": {k: getattr(new, k) for k in UNTUNED},
+        "old_settings": {k: getattr(base, k) for k in FAST_TRIAL},
+        "new_settings": FAST_TRIAL,
         "speed": speed,
         "speedup_wall": round(wall["old"] / wall["new"], 3),
         "speedup_cpu": round(cpu["old"] / cpu["new"], 3),

@@ -18,14 +18,11 @@ from dexgen.hashing import stable_hash
 # changing them does not invalidate finished objects on resume.
 _NOT_HASHED = ("threads", "batch_size", "max_pictures")
 
-# The trial as it ran before the speed work (every trial rolled out to the end): ``dataclasses.replace(cfg,
-# **UNTUNED)`` reproduces those results bit for bit; benchmarks compare against it. The defaults differ from it
-# only in the mid-trial early exit, which keeps every label, phase and score.
-UNTUNED = {"solver_tolerance": 1e-8, "warmstart": True, "islands": True, "early_exit_steps": 0}
-# Opt-in solver settings that trade exact labels for speed: on the builtin set (5,399 trials) 1.07x wall
-# (1.10x CPU) with 99.87 % of labels equal, kappa 0.997 (benchmarks/sim_labels.py --fast). Not the defaults:
-# the gain is within this machine's noise and every label downstream (Dex-Net synthesis, training) would move.
-FAST_SOLVER = {"solver_tolerance": 1e-6, "warmstart": False, "islands": False}
+# Opt-in settings that trade exact labels for speed (``dataclasses.replace(cfg, **FAST_TRIAL)``): on the builtin
+# set (5,399 trials) 1.07x wall (1.10x CPU) with 99.87 % of labels equal, kappa 0.997 (benchmarks/sim_labels.py).
+# Not the defaults: the gain is within this machine's noise and every label downstream (Dex-Net synthesis,
+# training) would move. Mid-trial early exit belongs here: it is exact only without the solver's warm start.
+FAST_TRIAL = {"solver_tolerance": 1e-6, "warmstart": False, "islands": False, "early_exit_steps": 60}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,19 +176,21 @@ class SimConfig:
     protocol: ProtocolConfig = ProtocolConfig()
     success: SuccessConfig = SuccessConfig()
     # MuJoCo solver tolerance (opt.tolerance, relative cost improvement that ends the Newton solve); MuJoCo's
-    # 1e-8. 1e-6 costs ~7 % less time per step and moves labels only as chaos does (FAST_SOLVER)
+    # 1e-8. 1e-6 costs ~7 % less time per step and moves labels only as chaos does (FAST_TRIAL)
     solver_tolerance: float = 1e-8
     # reuse the previous step's accelerations as the solver's start (MuJoCo's default); the Newton solve
-    # converges in ~1 iteration with or without it (false: slightly faster, labels move: FAST_SOLVER)
+    # converges in ~1 iteration with or without it (false: slightly faster, labels move: FAST_TRIAL)
     warmstart: bool = True
     # MuJoCo constraint islands (its default); with one hand and one object there is at most one island worth
-    # solving apart, and finding islands costs ~15 % of a step (false: faster, labels move: FAST_SOLVER)
+    # solving apart, and finding islands costs ~15 % of a step (false: faster, labels move: FAST_TRIAL)
     islands: bool = True
     # steps (dt each) between drift checks after the close: a trial whose object already drifted past
     # success.max_translation / max_rotation stops at the end of its segment, since nothing after the first
     # step over a threshold changes its label, phase or score (its final pose and drifts are those of the
-    # step it stopped at); 60 steps = 0.12 s, one tug. 0 = roll every trial out to the end in one call
-    early_exit_steps: int = 60
+    # step it stopped at). Exact only with warmstart off: a segment restarts the solve without the warm
+    # start (not part of MuJoCo's physics state), which moved held trials' scores by up to 0.02 on the
+    # builtin set (no label). 60 = 0.12 s, one tug (FAST_TRIAL); 0 = every trial to the end in one call
+    early_exit_steps: int = 0
     # mujoco.rollout threads; 0 = every core (speed only: results do not depend on it)
     threads: int = 0
     # trials per rollout call; memory is batch * steps * state floats, allocated once per object
