@@ -28,10 +28,11 @@ def relative_poses(hand_pos, hand_quat, obj_pos, obj_quat) -> tuple[np.ndarray, 
 
     hand_pos, obj_pos : (..., 3) world positions; hand_quat, obj_quat : (..., 4) wxyz unit quaternions.
     """
-    r_hand_t = np.swapaxes(quat_to_matrix(hand_quat), -1, -2)
+    r_hand = quat_to_matrix(hand_quat)
     r_obj = quat_to_matrix(obj_quat)
-    pos = (r_hand_t @ (obj_pos - hand_pos)[..., None])[..., 0]
-    return pos, r_hand_t @ r_obj
+    pos = np.einsum("...ji,...j->...i", r_hand, obj_pos - hand_pos)
+    rot = np.einsum("...ji,...jk->...ik", r_hand, r_obj)
+    return pos, rot
 
 
 def quat_to_matrix(q: np.ndarray) -> np.ndarray:
@@ -65,11 +66,11 @@ def drift(rel_pos: np.ndarray, rel_rot: np.ndarray, ref: int) -> tuple[np.ndarra
 def drift_from(
     rel_pos: np.ndarray, rel_rot: np.ndarray, pos0: np.ndarray, rot0: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`drift` against given reference poses pos0 (b, 3), rot0 (b, 3, 3) (same arithmetic)."""
+    """:func:`drift` against given reference poses pos0 (b, 3), rot0 (b, 3, 3), for a segment of a trial:
+    the same arithmetic as over the whole trial, so an early exit decides exactly as the labels do."""
     d_t = np.linalg.norm(rel_pos - pos0[:, None], axis=-1)
-    # angle of rot0^T rel_rot from its trace, sum_ij rot0_ij rel_ij (no product matrix needed)
-    cos = ((rot0[:, None] * rel_rot).sum(axis=(-2, -1)) - 1) / 2
-    return d_t, np.rad2deg(np.arccos(np.clip(cos, -1.0, 1.0)))
+    d_r = rotation_angle(np.einsum("bji,btjk->btik", rot0, rel_rot))
+    return d_t, d_r
 
 
 def label_trials(
