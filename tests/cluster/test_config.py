@@ -43,3 +43,17 @@ def test_no_address_runs_locally_and_counts_trials(tmp_path):
         units, work, desc="t", cluster=ClusterConfig(), count=lambda m: m["trials"], progress=False
     )
     assert seen == ["a", "b"] and result.ran == ("a", "b")
+
+
+@pytest.mark.parametrize("command", ["guess", "simulate"])
+def test_a_bad_ray_address_flag_is_refused_naming_it(tmp_path, command):
+    from dexgen.cli.main import build_parser
+
+    params = tmp_path / "params.yaml"
+    params.write_text("seed: 1\n")
+    argv = [command, "--params", str(params), "--objects", str(tmp_path), "--out", str(tmp_path / "o")]
+    if command == "simulate":
+        argv += ["--guesses", str(tmp_path)]
+    args = build_parser().parse_args([*argv, "--ray-address", "not an address"])
+    with pytest.raises(ConfigError, match=f"dexgen {command} --ray-address: address must be"):
+        args.run(args)

@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override guess.samplers: NAME=FRACTION,... summing to 1, e.g. finger_pad=0.7,antipodal=0.3",
     )
     p.add_argument("--workers", type=int, help="override guess.workers (0 = every core)")
+    p.add_argument(
+        "--ray-address",
+        "--ray_address",
+        dest="ray_address",
+        help="override cluster.address: one Ray task per object (auto, ray://host:port, host:port)",
+    )
     p.set_defaults(run=run)
 
     p = sub.add_parser(
@@ -65,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         samplers=parse_mix(args.samplers),
     )
-    summary = guess_shard(args.objects, args.out, config=cfg, seed=params.seed)
+    cluster = override(params.cluster, where="dexgen guess --ray-address", address=args.ray_address)
+    summary = guess_shard(args.objects, args.out, config=cfg, seed=params.seed, cluster=cluster)
     print_json(summary["totals"])
     return EXIT_OK
 

@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", default="data/cache", help="convex decomposition cache (default: %(default)s)")
     p.add_argument("--backend", help="override sim.backend")
     p.add_argument("--threads", type=int, help="override sim.threads (0 = every core)")
+    p.add_argument(
+        "--ray-address",
+        "--ray_address",
+        dest="ray_address",
+        help="override cluster.address: one Ray task per object (auto, ray://host:port, host:port)",
+    )
     p.set_defaults(run=simulate)
 
     p = sub.add_parser(
@@ -50,8 +56,15 @@ def simulate(args: argparse.Namespace) -> int:
 
     params = params_of(args)
     cfg = override(params.sim, where="dexgen simulate", backend=args.backend, threads=args.threads)
+    cluster = override(params.cluster, where="dexgen simulate --ray-address", address=args.ray_address)
     summary = simulate_shard(
-        args.objects, args.guesses, args.out, config=cfg, seed=params.seed, cache_dir=args.cache
+        args.objects,
+        args.guesses,
+        args.out,
+        config=cfg,
+        seed=params.seed,
+        cache_dir=args.cache,
+        cluster=cluster,
     )
     print_json(summary["totals"])
     return EXIT_OK
