@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from dexgen.cli.common import EXIT_ERROR, EXIT_OK, add_params_option, params_of, print_json
+from dexgen.cli.ray_option import add_ray_address, cluster_of
 from dexgen.errors import ConfigError
 from dexgen.params.tree import override
 
@@ -64,11 +65,7 @@ def graspgen_setup(p: argparse.ArgumentParser) -> None:
         "--graspgen_source",
         help="GraspGen checkout for config/grippers ($GRASP_GEN_CODE_DIR, else the dataset)",
     )
-    p.add_argument(
-        "--ray_address",
-        help="run per-object work on a Ray cluster: auto, ray://host:port or host:port "
-        "(default: params cluster.address; none = local processes)",
-    )
+    add_ray_address(p, graspdatagen_style=True)
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -110,7 +107,7 @@ def graspgen_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     seed = args.seed if args.seed is not None else params.seed
-    cluster = override(params.cluster, where="dexgen graspgen --ray_address", address=args.ray_address)
+    cluster = cluster_of(params, args, "graspgen", flag="--ray_address")
     metrics = run_graspgen(objects, guess, params.sim, export, options=options, seed=seed, cluster=cluster)
     print_json(metrics)
     return EXIT_OK

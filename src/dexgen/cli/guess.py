@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
+from dexgen.cli.ray_option import add_ray_address, cluster_of
 from dexgen.errors import ConfigError
 from dexgen.params.tree import override
 
@@ -21,12 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override guess.samplers: NAME=FRACTION,... summing to 1, e.g. finger_pad=0.7,antipodal=0.3",
     )
     p.add_argument("--workers", type=int, help="override guess.workers (0 = every core)")
-    p.add_argument(
-        "--ray-address",
-        "--ray_address",
-        dest="ray_address",
-        help="override cluster.address: one Ray task per object (auto, ray://host:port, host:port)",
-    )
+    add_ray_address(p)
     p.set_defaults(run=run)
 
     p = sub.add_parser(
@@ -71,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         samplers=parse_mix(args.samplers),
     )
-    cluster = override(params.cluster, where="dexgen guess --ray-address", address=args.ray_address)
+    cluster = cluster_of(params, args, "guess")
     summary = guess_shard(args.objects, args.out, config=cfg, seed=params.seed, cluster=cluster)
     print_json(summary["totals"])
     return EXIT_OK

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
+from dexgen.cli.ray_option import add_ray_address, cluster_of
 from dexgen.params.tree import override
 
 
@@ -21,12 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", default="data/cache", help="convex decomposition cache (default: %(default)s)")
     p.add_argument("--backend", help="override sim.backend")
     p.add_argument("--threads", type=int, help="override sim.threads (0 = every core)")
-    p.add_argument(
-        "--ray-address",
-        "--ray_address",
-        dest="ray_address",
-        help="override cluster.address: one Ray task per object (auto, ray://host:port, host:port)",
-    )
+    add_ray_address(p)
     p.set_defaults(run=simulate)
 
     p = sub.add_parser(
@@ -56,7 +52,7 @@ def simulate(args: argparse.Namespace) -> int:
 
     params = params_of(args)
     cfg = override(params.sim, where="dexgen simulate", backend=args.backend, threads=args.threads)
-    cluster = override(params.cluster, where="dexgen simulate --ray-address", address=args.ray_address)
+    cluster = cluster_of(params, args, "simulate")
     summary = simulate_shard(
         args.objects,
         args.guesses,
