@@ -36,6 +36,9 @@ def from_mapping(cls: type[T], data: Mapping[str, Any] | None, *, where: str) ->
         raise ConfigError(
             f"{where or 'top level'}: expected a mapping of keys to values, got {type(data).__name__}"
         )
+    expand = getattr(cls, "expand_mapping", None)
+    if expand is not None:  # a class with named presets fills in the keys the mapping leaves out
+        data = expand(dict(data))
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(data) - set(fields))

@@ -1,5 +1,6 @@
-"""``dexgen simulate | show | sim-report``: physics verification of one shard, a picture of one object's
-trials, and the validation report over every shard (the ``simulate@<shard>`` and ``sim_report`` stages)."""
+"""``dexgen simulate | show | sim-report | sim-compare``: physics verification of one shard, a picture of one
+object's trials, the validation report over every shard, and the same trials on two engines (the
+``simulate@<shard>``, ``sim_report`` and ``sim_compare`` stages)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="metrics/sim.json", help="report JSON (default: %(default)s)")
     p.set_defaults(run=report)
 
+    p = sub.add_parser(
+        "sim-compare",
+        help="the same trials on two engines or protocols: agreement, Cohen's kappa, disagreements (sim_compare)",
+    )
+    add_params_option(p)
+    p.add_argument("--objects", default="data/objects", help="object folder (default: %(default)s)")
+    p.add_argument("--guesses", default="data/guesses", help="guess folder (default: %(default)s)")
+    p.add_argument("--cache", default="data/cache", help="convex decomposition cache (default: %(default)s)")
+    p.add_argument("--out", default="data/sim_compare", help="per-object results (default: %(default)s)")
+    p.add_argument("--metrics", default="metrics/sim_compare.json", help="report JSON (default: %(default)s)")
+    p.add_argument("--pictures", default="metrics/sim_compare", help="PNG folder (default: %(default)s)")
+    p.add_argument(
+        "--a", type=_mapping, help="YAML mapping of sim keys engine a changes (default: sim_compare.a)"
+    )
+    p.add_argument(
+        "--b",
+        type=_mapping,
+        help="YAML mapping of sim keys engine b changes, e.g. '{backend: isaaclab}' (default: sim_compare.b)",
+    )
+    p.add_argument("--max-objects", type=int, help="override sim_compare.max_objects (0 = all)")
+    p.add_argument("--trials-per-object", type=int, help="override sim_compare.trials_per_object")
+    add_ray_address(p)
+    p.set_defaults(run=compare)
+
 
 def simulate(args: argparse.Namespace) -> int:
     from dexgen.sim.shard import simulate_shard
@@ -84,3 +109,67 @@ def report(args: argparse.Namespace) -> int:
     result = write_report(args.sim, args.out)
     print_json({k: v for k, v in result.items() if k != "objects"})
     return EXIT_OK
+
+
+def _mapping(text: str) -> dict:
+    """A ``--a`` / ``--b`` value: a YAML flow mapping such as ``{protocol: {preset: graspdatagen}}``."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        value = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        raise argparse.ArgumentTypeError(f"not YAML: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a mapping such as '{{backend: mujoco}}', got {text!r}")
+    return value
+
+
+def compare(args: argparse.Namespace) -> int:
+    from dexgen.params.compare import engines
+    from dexgen.sim.compare.run import compare_engines
+
+    params = params_of(args)
+    cfg = override(
+        params.sim_compare,
+        where="dexgen sim-compare",
+        a=args.a,
+        b=args.b,
+        max_objects=args.max_objects,
+        trials_per_object=args.trials_per_object,
+    )
+    a, b = engines(params.sim, cfg)
+    result = compare_engines(
+        args.objects,
+        args.guesses,
+        args.out,
+        args.metrics,
+        a=a,
+        b=b,
+        config=cfg,
+        seed=params.seed,
+        clearance=params.guess.clearance,
+        cache_dir=args.cache,
+        pictures=args.pictures,
+        cluster=cluster_of(params, args, "sim-compare"),
+    )
+    print(agreement_table(result))
+    return EXIT_OK
+
+
+def agreement_table(result: dict) -> str:
+    """The report's headline as a text table: overall and per kind of trial."""
+    rows = [("all", result)] + list(result["by_kind"].items())
+    lines = [
+        f"a: {result['engines']['a']}",
+        f"b: {result['engines']['b']}",
+        f"{'trials':<16}{'n':>6}{'held a':>9}{'held b':>9}{'agree':>8}{'kappa':>8}  confusion [[--, -b], [a-, ab]]",
+    ]
+    for name, r in rows:
+        if not r["trials"]:
+            continue
+        lines.append(
+            f"{name:<16}{r['trials']:>6}{r['success_rate_a']:>9.3f}{r['success_rate_b']:>9.3f}"
+            f"{r['agreement']:>8.3f}{r['kappa']:>8.3f}  {r['confusion']}"
+        )
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 from dexgen.config import to_mapping
@@ -75,8 +76,15 @@ def _default_tugs() -> tuple[Tug, ...]:
 
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
-    """The open-loop trial timeline: close, lift, tugs, shake."""
+    """The open-loop trial timeline (close, lift, tugs, shake) and what the trial holds constant.
 
+    Built from a named preset (:data:`PRESETS`) plus the keys a params file overrides, so
+    ``sim.protocol.preset: graspdatagen`` alone switches every value; constructing it directly gives the
+    ``dexgen`` values whatever ``preset`` says (use :func:`protocol_preset`).
+    """
+
+    # dexgen: close, lift, tugs, shake, drift test | graspdatagen: GraspDataGen's grasp_sim (graspdatagen.md §5)
+    preset: Literal["dexgen", "graspdatagen"] = "dexgen"
     timestep: float = 0.002  # s; MuJoCo dt (stack.md §4)
     close_duration: float = 0.3  # s; fingers close with the object's gravity cancelled
     close_ramp: float = 0.2  # s; finger targets ramp closed over this (pitfall 2: no full-force slam)
@@ -89,8 +97,25 @@ class ProtocolConfig:
     shake_frequency: float = 3.0  # Hz
     shake_angle: float = 20.0  # degrees about each hand axis (phase-shifted)
     shake_angle_frequency: float = 2.0  # Hz
+    # gravity acts after the close (false: none at all, GraspDataGen's object; tugs still scale with m x 9.81)
+    gravity: bool = True
+    # kg; null = volume x sim.density. GraspDataGen fixes 1 kg whatever the object's size
+    object_mass: float | None = None
+    # held: contact at the close and the end plus the drift test (SuccessConfig) | contact: both fingers on
+    # the object at the close and at the end, no drift test (GraspDataGen's rule, against the object only)
+    success_rule: Literal["held", "contact"] = "held"
+
+    @classmethod
+    def expand_mapping(cls, data: dict) -> dict:
+        """A params mapping with its preset's values under the keys it does not give (config.from_mapping)."""
+        name = data.get("preset", "dexgen")
+        if name not in PRESETS:
+            return data  # the Literal check names the valid presets
+        return {**PRESETS[name], **data}
 
     def __post_init__(self) -> None:
+        if self.object_mass is not None and not self.object_mass > 0:
+            raise ValueError(f"protocol.object_mass must be > 0 or null, got {self.object_mass}")
         if not 0 < self.timestep <= 0.01:
             raise ValueError(f"protocol.timestep must be in (0, 0.01] s, got {self.timestep}")
         if not 0 < self.close_ramp <= self.close_duration:
@@ -109,6 +134,44 @@ class ProtocolConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"protocol.{name} must be >= 0, got {getattr(self, name)}")
+
+
+def _graspdatagen_tugs() -> list[dict]:
+    dirs = ((0, 0, 1), (0, 2, 1), (0, -2, 1), (2, 0, 1), (-2, 0, 1))
+    return [{"duration": 0.5, "direction": [float(v) for v in d], "scale": 1.0} for d in dirs]
+
+
+# Named protocols, as params mappings. dexgen: the dataclass defaults. graspdatagen: GraspDataGen's grasp_sim
+# defaults (graspdatagen.md §5): 250 Hz, the finger targets set fully closed at once and 1 s to close and settle,
+# five 0.5-s tugs of 1 g x 1 kg, no gravity, no lift or shake, success = both fingers in contact at the end.
+# Deviations, each a GraspDataGen bug we do not copy: contacts count against the object only (its unfiltered
+# sensors count a finger touching the other finger), and a grasp with nothing between the pads at the end of
+# the close has failed (its sensors would count a later touch on a finger's outside).
+PRESETS: dict[str, dict] = {
+    "dexgen": {},
+    "graspdatagen": {
+        "timestep": 0.004,
+        "close_duration": 1.0,
+        "close_ramp": 0.5,
+        "lift_duration": 0.0,
+        "lift_height": 0.0,
+        "tugs": _graspdatagen_tugs(),
+        "tug_force_g": 1.0,
+        "shake_duration": 0.0,
+        "shake_amplitude": 0.0,
+        "shake_angle": 0.0,
+        "gravity": False,
+        "object_mass": 1.0,
+        "success_rule": "contact",
+    },
+}
+
+
+def protocol_preset(name: str, **overrides) -> ProtocolConfig:
+    """The protocol ``name`` (a :data:`PRESETS` key) with ``overrides``, validated as params are."""
+    from dexgen.config import from_mapping
+
+    return from_mapping(ProtocolConfig, {"preset": name, **overrides}, where="sim.protocol")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,3 +290,21 @@ class SimConfig:
 
     def output_hash(self) -> str:
         return stable_hash(self.output_params())
+
+
+def _merge(base: dict, changes: Mapping) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict) and "preset" not in value:
+            out[key] = _merge(out[key], value)
+        else:  # a scalar, a list, or a mapping naming a preset: its values come from the preset, not base's
+            out[key] = value
+    return out
+
+
+def sim_variant(base: SimConfig, changes: Mapping, *, where: str) -> SimConfig:
+    """``base`` with the keys of ``changes`` (a params-style mapping) replaced, validated as params are;
+    ``where`` names the mapping in errors. A sub-mapping that names a ``preset`` replaces that section whole."""
+    from dexgen.config import from_mapping
+
+    return from_mapping(SimConfig, _merge(to_mapping(base), changes), where=where)

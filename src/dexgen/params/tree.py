@@ -25,6 +25,7 @@ from ruamel.yaml.error import YAMLError
 from dexgen.config import from_mapping
 from dexgen.errors import ConfigError
 from dexgen.params.cluster import ClusterConfig
+from dexgen.params.compare import SimCompareConfig
 from dexgen.params.dexnet import DexnetConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.guess import GuessConfig
@@ -45,6 +46,7 @@ class Params:
     guess: GuessConfig = GuessConfig()
     sim: SimConfig = SimConfig()
     cluster: ClusterConfig = ClusterConfig()
+    sim_compare: SimCompareConfig = SimCompareConfig()
     graspgen: GraspgenConfig = GraspgenConfig()
     dexnet: DexnetConfig = DexnetConfig()
     device: str = "auto"  # auto = cuda if available else cpu

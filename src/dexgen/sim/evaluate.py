@@ -1,7 +1,7 @@
 """The success test, shared by every backend: labels, failure phase and reason, and a score from trajectories.
 
 GraspDataGen calls a grasp good on one frame of nonzero finger contact with anything (§10-11). Here
-a trial is **held** when, checked in this order:
+a trial is **held** when, checked in this order (the ``contact`` rule skips 3):
 
 1. it did not start deeper than ``max_start_penetration`` inside the object (else phase "start");
 2. at the end of the close both fingers press on the object and the pads are not fully closed
@@ -87,8 +87,12 @@ def label_trials(
     finite: np.ndarray,
     min_opening: float,
     cfg: SuccessConfig,
+    check_drift: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(success (b,) bool, score (b,) float64, phase (b,) int8, reason (b,) int8) of a batch.
+
+    ``check_drift`` false skips step 3 (the ``contact`` success rule, GraspDataGen's): a held trial's
+    score still grades its drift.
 
     d_t, d_r : (b, t) drift per step (see :func:`drift`); touch_* : (b, 2) bool, both fingers pressing;
     opening_* : (b,) pad opening, metres; start_penetration : (b,) metres; finite : (b,) no NaN in the state.
@@ -113,7 +117,7 @@ def label_trials(
     after = slice(ref + 1, nstep)
     over_t = d_t[:, after] > cfg.max_translation
     over_r = d_r[:, after] > cfg.max_rotation
-    over = over_t | over_r
+    over = (over_t | over_r) & check_drift
     first = np.where(over.any(axis=1), over.argmax(axis=1), over.shape[1])  # index within `after`
     survived = first / max(over.shape[1], 1)
     lost = first < over.shape[1]

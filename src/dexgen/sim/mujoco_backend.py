@@ -201,6 +201,7 @@ class MujocoBackend(SimBackend):
             finite=np.isfinite(state).all(axis=(1, 2)),
             min_opening=gripper.min_opening,
             cfg=cfg.success,
+            check_drift=cfg.protocol.success_rule == "held",
         )
         hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
         hand_T_obj[:, :3, :3] = rel_rot[:, last]
@@ -237,7 +238,8 @@ class MujocoBackend(SimBackend):
         model, sch, ok = scene.model, self.schedule, self.config.success
         ref, last = sch.end_of_close, sch.nstep - 1
         stop = np.full(len(state), ref)
-        seg = self.config.early_exit_steps or last - ref
+        early_exit = self.config.early_exit_steps if self.config.protocol.success_rule == "held" else 0
+        seg = early_exit or last - ref
         k0 = ref
         pos0, rot0 = self._rel_poses(scene, state[:, ref])  # (n, 3), (n, 3, 3) object in the hand frame
         while len(idx) and k0 < last:
@@ -247,7 +249,7 @@ class MujocoBackend(SimBackend):
             self._pool.rollout(model, datas, state[idx, k0], rest_control, control_spec=CONTROL, state=rest)
             state[idx, k0 + 1 : k1 + 1] = rest
             stop[idx] = k1
-            if k1 == last or not self.config.early_exit_steps:
+            if k1 == last or not early_exit:
                 break
             # drift of this segment against the end of the close, as label_trials computes it
             d_t, d_r = drift_from(*self._rel_poses(scene, rest), pos0[idx], rot0[idx])

@@ -165,7 +165,7 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
     spec.modelname = f"{gripper.name}__{obj.key}".replace("/", "_")
     opt = spec.option
     opt.timestep = cfg.protocol.timestep
-    opt.gravity = [0.0, 0.0, -9.81]
+    opt.gravity = [0.0, 0.0, -9.81 if cfg.protocol.gravity else 0.0]
     opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
     opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
     opt.tolerance = cfg.solver_tolerance

@@ -1,8 +1,8 @@
 """What a physics backend needs to know about one object: its convex parts, mass and friction.
 
 Mass comes from the mesh volume times the density (GraspDataGen fixes 1 kg whatever the size,
-``graspdatagen.md`` §11); inertia and centre of mass come from the same mesh (its hull when it is
-not watertight), so they agree with the mass. Friction is set from params, not from the mesh.
+``graspdatagen.md`` §11, and so does the ``graspdatagen`` protocol preset); inertia and centre of mass
+come from the same mesh (its hull when it is not watertight), so they agree with the mass. Friction is set from params, not from the mesh.
 """
 
 from __future__ import annotations
@@ -57,9 +57,15 @@ def make_sim_object(
     friction: float,
     torsional_friction: float,
     mesh_sha256: str = "",
+    mass: float | None = None,
 ) -> SimObject:
-    """A :class:`SimObject` with mass from ``mesh`` volume x ``density`` (kg/m^3)."""
-    mass, com, inertia = mass_properties(mesh, density)
+    """A :class:`SimObject` with mass from ``mesh`` volume x ``density`` (kg/m^3), or ``mass`` kg when given
+    (the inertia scaled to match: the same mass distribution, another density)."""
+    solid_mass, com, inertia = mass_properties(mesh, density)
+    if mass is not None:
+        inertia = inertia * (mass / solid_mass)
+    else:
+        mass = solid_mass
     return SimObject(
         key=key,
         mesh=mesh,
@@ -79,7 +85,8 @@ def object_for_record(
     key: str, mesh: trimesh.Trimesh, mesh_sha256: str, cfg: SimConfig, *, cache_dir
 ) -> SimObject:
     """The :class:`SimObject` of an object-set mesh under ``cfg``: its cached convex decomposition
-    (keyed on ``mesh_sha256``), mass from ``cfg.density`` and friction from ``cfg``."""
+    (keyed on ``mesh_sha256``), mass from ``cfg.density`` (or the protocol's fixed mass) and friction from
+    ``cfg``."""
     dec = cached_decomposition(mesh, mesh_sha256, cfg.decomposition, cache_dir=cache_dir)
     return make_sim_object(
         key,
@@ -89,4 +96,5 @@ def object_for_record(
         friction=cfg.friction,
         torsional_friction=cfg.torsional_friction,
         mesh_sha256=mesh_sha256,
+        mass=cfg.protocol.object_mass,
     )

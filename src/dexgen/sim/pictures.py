@@ -28,17 +28,19 @@ def render_trials(
     reasons: np.ndarray | None = None,
     per_group: int = 24,
     title: str = "",
+    legend: str | None = None,
 ) -> None:
     """Write a PNG of ``mesh`` with up to ``per_group`` held (green) and failed (red) grasps.
 
     poses : (n, 4, 4) float64 -- gripper base in the object frame (input poses), metres
     openings : (n,) float64 -- pad openings, metres; success : (n,) bool
     reasons : (n,) int8 into backend.REASONS, summarised in the title when given
+    legend : replaces the line saying what green and red mean (and the reasons)
     """
     success = np.asarray(success, dtype=bool)
     colours = np.where(success, 0, 1).astype(np.int8)  # render_guesses: 0 green, 1 red
-    head = f"{int(success.sum())}/{len(success)} held (green), failed red"
-    if reasons is not None and (~success).any():
+    head = legend or f"{int(success.sum())}/{len(success)} held (green), failed red"
+    if legend is None and reasons is not None and (~success).any():
         common = Counter(REASONS[r] for r in np.asarray(reasons)[~success]).most_common(3)
         head += " -- " + ", ".join(f"{name} {count}" for name, count in common)
     render_guesses(

@@ -35,7 +35,8 @@ class Schedule:
     lift : (nstep,) float64 -- metres the hand has risen against gravity
     shake_pos : (nstep, 3) float64 -- hand offset, world frame, metres
     shake_rotvec : (nstep, 3) float64 -- hand rotation about its own axes, radians (rotation vector)
-    cancel_gravity : (nstep,) bool -- the object's weight is cancelled by an external force
+    cancel_gravity : (nstep,) bool -- the object's weight is cancelled by an external force (never without
+        gravity: ``ProtocolConfig.gravity`` false)
     tug : (nstep, 3) float64 -- tug force on the object in the gripper base frame, units of its weight
     end_of_close : int -- the step whose end state is the reference for drift
     """
@@ -61,7 +62,9 @@ def _steps(seconds: float, dt: float) -> int:
 def make_schedule(cfg: ProtocolConfig) -> Schedule:
     """The schedule of ``cfg`` (deterministic; no randomness in a trial)."""
     dt = cfg.timestep
-    n_close, n_lift = _steps(cfg.close_duration, dt), max(_steps(cfg.lift_duration, dt), 1)
+    n_close = _steps(cfg.close_duration, dt)
+    # a lift takes at least one step unless there is none (graspdatagen: the hand never moves)
+    n_lift = max(_steps(cfg.lift_duration, dt), 1) if cfg.lift_duration > 0 or cfg.lift_height > 0 else 0
     n_tugs = [_steps(t.duration, dt) for t in cfg.tugs]
     n_shake = _steps(cfg.shake_duration, dt)
     n = n_close + n_lift + sum(n_tugs) + n_shake
@@ -73,7 +76,7 @@ def make_schedule(cfg: ProtocolConfig) -> Schedule:
     phase[n - n_shake :] = PHASES.index("shake")
 
     closing = np.clip(t / cfg.close_ramp, 0.0, 1.0)
-    s = np.clip((t - n_close * dt) / (n_lift * dt), 0.0, 1.0)
+    s = np.clip((t - n_close * dt) / (max(n_lift, 1) * dt), 0.0, 1.0)
     lift = cfg.lift_height * 0.5 * (1 - np.cos(np.pi * s))
 
     tug = np.zeros((n, 3))
@@ -105,7 +108,7 @@ def make_schedule(cfg: ProtocolConfig) -> Schedule:
         lift=lift,
         shake_pos=shake_pos,
         shake_rotvec=shake_rot,
-        cancel_gravity=phase == PHASES.index("close"),
+        cancel_gravity=(phase == PHASES.index("close")) & cfg.gravity,  # nothing to cancel without gravity
         tug=tug,
         end_of_close=n_close - 1,
     )
