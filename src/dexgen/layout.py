@@ -17,11 +17,14 @@ OBJECTS = DATA / "objects"
 CACHE = DATA / "cache"  # downloads, per-object processing, convex decompositions, synthesis (resume)
 GUESSES = DATA / "guesses"
 SIM = DATA / "sim"
+SIM_COMPARE = DATA / "sim_compare"  # per-object results of both engines
 GRASPGEN = DATA / "graspgen"
 DEXNET = DATA / "dexnet"
 METRICS = Path("metrics")
 MODELS = Path("models")
 RESULTS = Path("results")
+SIM_COMPARE_METRICS = METRICS / "sim_compare.json"
+SIM_COMPARE_PICTURES = METRICS / "sim_compare"
 SCRATCH = Path(".dexgen")
 PACKED = SCRATCH / "packed"  # packed memmap copies of Dex-Net datasets (the fast loader)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dexgen import layout
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
 from dexgen.cli.ray_option import add_ray_address, cluster_of
 from dexgen.params.tree import override
@@ -52,12 +53,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the same trials on two engines or protocols: agreement, Cohen's kappa, disagreements (sim_compare)",
     )
     add_params_option(p)
-    p.add_argument("--objects", default="data/objects", help="object folder (default: %(default)s)")
-    p.add_argument("--guesses", default="data/guesses", help="guess folder (default: %(default)s)")
-    p.add_argument("--cache", default="data/cache", help="convex decomposition cache (default: %(default)s)")
-    p.add_argument("--out", default="data/sim_compare", help="per-object results (default: %(default)s)")
-    p.add_argument("--metrics", default="metrics/sim_compare.json", help="report JSON (default: %(default)s)")
-    p.add_argument("--pictures", default="metrics/sim_compare", help="PNG folder (default: %(default)s)")
+    p.add_argument("--objects", default=str(layout.OBJECTS), help="object folder (default: %(default)s)")
+    p.add_argument("--guesses", default=str(layout.GUESSES), help="guess folder (default: %(default)s)")
+    p.add_argument(
+        "--cache", default=str(layout.CACHE), help="convex decomposition cache (default: %(default)s)"
+    )
+    p.add_argument("--out", default=str(layout.SIM_COMPARE), help="per-object results (default: %(default)s)")
+    p.add_argument(
+        "--metrics", default=str(layout.SIM_COMPARE_METRICS), help="report JSON (default: %(default)s)"
+    )
+    p.add_argument(
+        "--pictures", default=str(layout.SIM_COMPARE_PICTURES), help="PNG folder (default: %(default)s)"
+    )
     p.add_argument(
         "--a", type=_mapping, help="YAML mapping of sim keys engine a changes (default: sim_compare.a)"
     )

@@ -142,10 +142,14 @@ def test_stage_off_keeps_the_last_report_and_on_runs(data, tmp_path):
     ]
     assert stage.main([*args, "--params", str(_params(tmp_path / "off.yaml", False))]) == 0
     assert json.loads(metrics.read_text())["enabled"] is False  # nothing ran before: says how to turn it on
-    assert (tmp_path / "files").is_dir() and (tmp_path / "metrics" / "pictures").is_dir()
+    assert (tmp_path / "files").is_dir()
+    index = tmp_path / "metrics" / "pictures" / "index.json"  # never an empty folder: git would drop it
+    assert json.loads(index.read_text()) == {"engines": None, "pictures": []}
     assert stage.main([*args, "--params", str(_params(tmp_path / "on.yaml", True))]) == 0
     report = metrics.read_bytes()
     assert json.loads(report)["trials"] == 12
+    shown = json.loads(index.read_text())["pictures"]
+    assert sorted(p.name for p in index.parent.glob("*.png")) == sorted(shown) and len(shown) <= 2
     assert stage.main([*args, "--params", str(_params(tmp_path / "off.yaml", False))]) == 0
     assert metrics.read_bytes() == report  # off: the last enabled run's report stays
     (tmp_path / "bad.yaml").write_text(

@@ -44,7 +44,7 @@ FORMAT_VERSION = 1
 SIDES = ("a", "b")
 RESULTS = ("success", "score", "phase", "reason")
 ARRAYS = ("poses", "openings", "kinds", "source") + tuple(f"{s}_{r}" for s in SIDES for r in RESULTS)
-PICTURES = "pictures"
+INDEX = "index.json"  # the pictures folder's list of what it shows
 
 
 def _hashed(cfg: SimCompareConfig) -> dict[str, Any]:
@@ -307,6 +307,7 @@ def compare_engines(
         pictures.mkdir(parents=True, exist_ok=True)
         drawn = draw_disagreements(files, objects_dir, pictures, config.max_pictures)
         prune(pictures, [p.stem for p in drawn], patterns=("*.png",))
+        write_json(pictures / INDEX, {"engines": engines, "pictures": [p.name for p in drawn]})
     if not result["balanced"]:
         log.warning(
             "%s: success rates %s / %s are not both within 30-70 %%: agreement says little about the "
@@ -321,9 +322,11 @@ def compare_engines(
 def keep_last(metrics: str | Path, pictures: str | Path, out_dir: str | Path) -> None:
     """The disabled stage: keep the last enabled run's report, pictures and per-object files as they are
     (DVC outputs with ``persist``), creating what is missing so the stage's outputs exist."""
-    metrics = Path(metrics)
-    Path(pictures).mkdir(parents=True, exist_ok=True)
+    metrics, pictures = Path(metrics), Path(pictures)
+    pictures.mkdir(parents=True, exist_ok=True)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
+    if not (pictures / INDEX).exists():  # a folder git keeps (an empty one would not reach a fresh clone)
+        write_json(pictures / INDEX, {"engines": None, "pictures": []})
     if metrics.exists():
         log.info("sim_compare.enabled is false: %s is kept from its last enabled run", metrics)
         return
