@@ -42,6 +42,7 @@ def sim_object(mesh: trimesh.Trimesh, cfg: SimConfig, key: str = "obj") -> SimOb
         density=cfg.density,
         friction=cfg.friction,
         torsional_friction=cfg.torsional_friction,
+        mass=cfg.protocol.object_mass,
     )
 
 

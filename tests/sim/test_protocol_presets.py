@@ -76,19 +76,7 @@ def test_the_preset_is_part_of_the_output_hash():
 
 
 def _run(cfg, gripper, sim, poses, opening=0.07):
-    from dexgen.sim.decomposition import decompose
-    from dexgen.sim.objects import make_sim_object
-
-    mesh = trimesh.creation.box(BOX)
-    obj = make_sim_object(
-        "box",
-        mesh,
-        decompose(mesh, cfg.decomposition),
-        density=cfg.density,
-        friction=cfg.friction,
-        torsional_friction=cfg.torsional_friction,
-        mass=cfg.protocol.object_mass,
-    )
+    obj = sim.sim_object(trimesh.creation.box(BOX), cfg, key="box")
     assert obj.mass == pytest.approx(1.0)
     with make_backend(cfg) as backend:
         return backend.run(obj, gripper, np.array(poses), np.full(len(poses), opening))
