@@ -187,7 +187,23 @@ def write_gripper(path: Path, scene: dict) -> None:
         joint.CreateLowerLimitAttr(0.0)
         joint.CreateUpperLimitAttr(float(g["finger_range"]))
         _drive(joint, "linear", g["finger_kp"], g["finger_kv"], g["finger_force"])
+    if g["finger_coupling"]:
+        _couple(stage.GetPrimAtPath(f"/Robot/joints/{FINGER_JOINTS[0]}"), f"/Robot/joints/{FINGER_JOINTS[1]}")
     stage.GetRootLayer().Save()
+
+
+def _couple(follower: Usd.Prim, leader: str) -> None:
+    """q_follower = q_leader through a PhysX mimic joint (q_A + G q_B + offset = 0 with G = -1), as MuJoCo's
+    joint equality. Without it two force-saturated fingers offer no resistance to moving together, and a
+    sideways tug slides the object and both fingers along the closing axis."""
+    instance = (
+        "rotX"  # the only tokens the schema allows; for a prismatic joint its one DoF is the mimic axis
+    )
+    follower.AddAppliedSchema(f"PhysxMimicJointAPI:{instance}")
+    follower.CreateRelationship(f"physxMimicJoint:{instance}:referenceJoint").SetTargets([leader])
+    _attr(follower, f"physxMimicJoint:{instance}:referenceJointAxis", Sdf.ValueTypeNames.Token, instance)
+    _attr(follower, f"physxMimicJoint:{instance}:gearing", Sdf.ValueTypeNames.Float, -1.0)
+    _attr(follower, f"physxMimicJoint:{instance}:offset", Sdf.ValueTypeNames.Float, 0.0)
 
 
 def write_object(path: Path, scene: dict, arrays: dict[str, np.ndarray]) -> None:
