@@ -28,9 +28,10 @@ class IsaacLabConfig:
     num_envs: int = 128
     # m between environment origins: trials must not touch each other (PhysX collides across envs)
     env_spacing: float = 1.0
-    # physics steps per protocol step (protocol.timestep / substeps is the engine's dt); MuJoCo-Warp dropped a
-    # box at dt 1/240 s and held it at 1/600 s (isaaclab.md §3), PhysX holds at the protocol's 2 ms
-    substeps: int = 1
+    # physics steps per protocol step (protocol.timestep / substeps is the engine's dt); null = per engine: 1 for
+    # PhysX (holds at the protocol's 2 ms), 4 for Newton (MuJoCo-Warp shook a light mug loose at 2 ms and held
+    # it at 0.5 ms; isaaclab.md §3 saw a box dropped at 1/240 s and held at 1/600 s)
+    substeps: int | None = None
     # PhysX articulation / rigid-body position iterations (GraspDataGen uses at least 64; 16 held our tests)
     position_iterations: int = 16
     # PhysX velocity iterations
@@ -44,12 +45,24 @@ class IsaacLabConfig:
     hand_angular_damping: float = 2e2
     # kg of each massless link of the hand's drive chain (PhysX needs positive masses; small next to the palm)
     link_mass: float = 0.05
+    # kg (prismatic) and kg m^2 (revolute) of armature on the hand's six joints: without it MuJoCo-Warp's chain of
+    # light links shook the object out during the shake; it barely loads the stiff drives
+    hand_armature: float = 0.1
+    # N/m and N s/m: Newton's contact stiffness and damping for every shape (its default 2.5e3 N/m lets a 40 N pad
+    # sink centimetres into the object; 1e5 N/m is under 1 mm, as MuJoCo's stiff finger_solref)
+    newton_contact_stiffness: float = 1e5
+    newton_contact_damping: float = 1e3
     # m; PhysX contact offset (contacts are generated within this gap) and rest offset (the resting gap)
     contact_offset: float = 0.002
     rest_offset: float = 0.0
     # s the parent waits for the worker to start or to finish one batch before it declares it dead
     startup_timeout: float = 600.0
     batch_timeout: float = 3600.0
+
+    @property
+    def physics_substeps(self) -> int:
+        """``substeps``, or the engine's default when it is null."""
+        return self.substeps if self.substeps is not None else (1 if self.physics == "physx" else 4)
 
     def __post_init__(self) -> None:
         if self.physics not in ("physx", "newton"):
@@ -60,6 +73,8 @@ class IsaacLabConfig:
             raise ValueError(f"isaaclab.python must be a path or null, got {self.python!r}")
         for name in ("num_envs", "substeps", "position_iterations", "velocity_iterations"):
             value = getattr(self, name)
+            if name == "substeps" and value is None:
+                continue
             if not (isinstance(value, int) and value >= 1):
                 raise ValueError(f"isaaclab.{name} must be an integer >= 1, got {value!r}")
         for name in (
@@ -68,13 +83,20 @@ class IsaacLabConfig:
             "hand_angular_stiffness",
             "link_mass",
             "contact_offset",
+            "newton_contact_stiffness",
             "startup_timeout",
             "batch_timeout",
         ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"isaaclab.{name} must be > 0, got {value!r}")
-        for name in ("hand_damping", "hand_angular_damping", "rest_offset"):
+        for name in (
+            "hand_damping",
+            "hand_angular_damping",
+            "rest_offset",
+            "hand_armature",
+            "newton_contact_damping",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"isaaclab.{name} must be >= 0, got {value!r}")

@@ -54,7 +54,7 @@ def _mug_poses(sim, gripper, mesh):
     )
 
 
-@pytest.mark.parametrize("physics", ["physx"])
+@pytest.mark.parametrize("physics", ["physx", "newton"])
 def test_box_and_mug_held_and_missed_like_mujoco(physics, fast_config, gripper, sim, isaaclab_python):
     box = sim.sim_object(trimesh.creation.box((0.05, 0.04, 0.08)), fast_config, key="box")
     mug_mesh, mug_cfg = _mug(fast_config)
@@ -70,7 +70,8 @@ def test_box_and_mug_held_and_missed_like_mujoco(physics, fast_config, gripper, 
             want = reference.run(obj, gripper, poses, openings)
             assert got.success[0], f"{obj.key}: {_why(got, 0)}"
             assert not got.success[1] and REASONS[got.reason[1]] == "missed", f"{obj.key}: {_why(got, 1)}"
-            assert got.final_opening[1] == pytest.approx(gripper.min_opening, abs=0.002)  # closed on air
+            # closed on air (MuJoCo-Warp's soft joint limits let the pads pass closed by a few mm, as MuJoCo's)
+            assert got.final_opening[1] < gripper.min_opening + cfg.success.closed_margin
             assert np.array_equal(got.success, want.success)
             assert np.array_equal(
                 got.start_penetration, want.start_penetration

@@ -58,14 +58,16 @@ def scene_description(
     scene = {
         "physics": icfg.physics,
         "device": icfg.device,
-        "dt": cfg.protocol.timestep / icfg.substeps,
-        "substeps": icfg.substeps,
+        "dt": cfg.protocol.timestep / icfg.physics_substeps,
+        "substeps": icfg.physics_substeps,
         "num_envs": int(num_envs),
         "env_spacing": icfg.env_spacing,
         "position_iterations": icfg.position_iterations,
         "velocity_iterations": icfg.velocity_iterations,
         "contact_offset": icfg.contact_offset,
         "rest_offset": icfg.rest_offset,
+        "newton_contact_stiffness": icfg.newton_contact_stiffness,
+        "newton_contact_damping": icfg.newton_contact_damping,
         "gripper": {
             "name": gripper.name,
             "bodies": [
@@ -90,6 +92,7 @@ def scene_description(
             "hand_angular_stiffness": icfg.hand_angular_stiffness,
             "hand_angular_damping": icfg.hand_angular_damping,
             "link_mass": icfg.link_mass,
+            "hand_armature": icfg.hand_armature,
         },
         "object": {
             "key": obj.key,

@@ -66,10 +66,13 @@ def physics_cfg(scene: dict):
         from isaaclab_ov.physics import OvPhysxCfg
 
         return OvPhysxCfg()
-    from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg
+    from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg, NewtonShapeCfg
 
+    # Newton's default contact stiffness (2.5e3 N/m) lets a 40 N pad sink centimetres into the object
+    shape = NewtonShapeCfg(ke=scene["newton_contact_stiffness"], kd=scene["newton_contact_damping"])
     return NewtonCfg(
         solver_cfg=MJWarpSolverCfg(cone="elliptic", integrator="implicitfast", enable_multiccd=True),
+        default_shape_cfg=shape,
         use_cuda_graph=False,
     )
 
@@ -106,11 +109,13 @@ class Simulation:
                         joint_names_expr=["hand_[xyz]"],
                         stiffness=g["hand_stiffness"],
                         damping=g["hand_damping"],
+                        armature=g["hand_armature"],
                     ),
                     "hand_angular": ImplicitActuatorCfg(
                         joint_names_expr=["hand_r[xyz]"],
                         stiffness=g["hand_angular_stiffness"],
                         damping=g["hand_angular_damping"],
+                        armature=g["hand_armature"],
                     ),
                     "fingers": ImplicitActuatorCfg(
                         joint_names_expr=["finger_.*"],
@@ -289,7 +294,9 @@ def main() -> int:
         from isaaclab.sim import SimulationCfg
 
         resolved = resolve_device(device)
-        cfg = SimulationCfg(device=resolved, physics=physics_cfg({"physics": physics}))
+        # the launcher only needs the kind of engine; each scene's own settings come with its request
+        knobs = {"physics": physics, "newton_contact_stiffness": 1e5, "newton_contact_damping": 1e3}
+        cfg = SimulationCfg(device=resolved, physics=physics_cfg(knobs))
         launcher = launch_simulation(cfg, {"headless": True, "device": resolved})
         launcher.__enter__()
         worker.send({"ready": True, "isaaclab": importlib.metadata.version("isaaclab"), "device": resolved})
