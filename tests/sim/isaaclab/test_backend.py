@@ -4,7 +4,6 @@ the same Trials as MuJoCo, a killed worker reported or retried."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 import numpy as np
 import pytest
@@ -91,7 +90,13 @@ def test_a_killed_worker_is_reported(isaaclab_python, fast_config, gripper, sim)
         want = backend.run(obj=box, gripper=gripper, poses=poses, openings=np.full(2, 0.07))
         # killed mid-chunk: the chunk is retried once on a fresh worker and gives the same labels
         first = backend._client
-        threading.Timer(1.0, first.proc.kill).start()
+        wait = first._wait
+
+        def kill_then_wait(timeout, what):  # the request is sent: the worker dies holding the chunk
+            first.proc.kill()
+            return wait(timeout, what)
+
+        first._wait = kill_then_wait
         got = backend.run(box, gripper, poses, np.full(2, 0.07))
         assert backend._client is not first and np.array_equal(got.success, want.success)
     # a client whose worker was killed says so, with the log of what it printed

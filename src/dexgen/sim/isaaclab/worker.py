@@ -204,15 +204,20 @@ class Simulation:
             targets[:, self.finger_ids[1]] = finger_t[:, k]
             self.robot.actuators.target_command.set_position_index(value=self._torch(targets), full_data=True)
             composer.set_forces_and_torques_index(forces=self._torch(force[:, k, None, :]), is_global=True)
-            for _ in range(self.substeps):
+            check = k in (ref, nstep - 1)
+            for sub in range(self.substeps):
                 self.scene.write_data_to_sim()
                 self.sim.step(render=False)
-                self.scene.update(self.dt)
+                if check and sub == self.substeps - 1:
+                    self.scene.update(self.dt)  # contact sensors too: read only where the labels need them
+                else:
+                    self.robot.update(self.dt)
+                    self.object.update(self.dt)
             palm = self.robot.data.body_link_pose_w.torch[:, self.palm_id].cpu().numpy()
             body = self.object.data.root_link_pose_w.torch.cpu().numpy()
             hand_pos[:, k], hand_quat[:, k] = palm[:, :3] - origins, palm[:, [6, 3, 4, 5]]
             obj_pos[:, k], obj_quat[:, k] = body[:, :3] - origins, body[:, [6, 3, 4, 5]]
-            if k in (ref, nstep - 1):
+            if check:
                 tag = "close" if k == ref else "end"
                 out[f"force_{tag}"] = self._touch_forces()
                 fq = self.robot.data.joint_pos.torch[:, self.finger_ids].cpu().numpy()
