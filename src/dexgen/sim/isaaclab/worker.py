@@ -248,8 +248,8 @@ class Simulation:
 class Worker:
     """The request loop; owns the current :class:`Simulation`."""
 
-    def __init__(self, proto) -> None:
-        self.proto = proto
+    def __init__(self, proto, physics: str) -> None:
+        self.proto, self.physics = proto, physics
         self.current: Simulation | None = None
         self.device: str | None = None
 
@@ -262,6 +262,8 @@ class Worker:
         request = json.loads((folder / wire.REQUEST_JSON).read_text())
         arrays = wire.read_npz(folder / wire.REQUEST_NPZ)
         scene = request["scene"]
+        if scene["physics"] != self.physics:
+            raise RuntimeError(f"the worker was started for {self.physics}; {scene['physics']} needs a new worker")
         device = resolve_device(scene["device"])
         if self.device is not None and device != self.device:
             raise RuntimeError(
@@ -290,7 +292,7 @@ def main() -> int:
     sys.stdout = sys.stderr
     physics = os.environ.get("DEXGEN_ISAACLAB_PHYSICS", "physx")
     device = os.environ.get("DEXGEN_ISAACLAB_DEVICE", "auto")
-    worker = Worker(proto)
+    worker = Worker(proto, physics)
     try:
         patch_warp_pinned_memory()
         import importlib.metadata
