@@ -74,3 +74,22 @@ def test_config_validation():
         IsaacLabConfig(num_envs=0)
     with pytest.raises(ValueError, match="rest_offset .* must be below contact_offset"):
         IsaacLabConfig(rest_offset=0.01, contact_offset=0.002)
+
+
+def test_build_is_idempotent_and_a_failed_build_leaves_nothing(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# nothing: the import check after the install fails\n")
+    home = tmp_path / "envs"
+    folder = env.env_dir(lock.read_bytes(), home)
+    try:
+        base = env.find_python312()
+    except ConfigError:
+        pytest.skip("no Python 3.12 on this machine")
+    with pytest.raises(ConfigError, match=rf"building the Isaac Lab environment {folder} failed"):
+        env.build(lock=lock, home=home, python312=base)
+    assert not folder.exists() and list(home.iterdir()) == []  # no half-built folder, no temporary
+    # a finished folder (stamp written last, before the rename) is reused without running anything
+    (folder / "bin").mkdir(parents=True)
+    (folder / "bin" / "python").touch()
+    (folder / env.STAMP).write_text(env.lock_hash(lock.read_bytes()))
+    assert env.build(lock=lock, home=home, python312="/nonexistent/python3.12") == folder / "bin" / "python"
