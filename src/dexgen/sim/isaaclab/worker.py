@@ -263,7 +263,9 @@ class Worker:
         arrays = wire.read_npz(folder / wire.REQUEST_NPZ)
         scene = request["scene"]
         if scene["physics"] != self.physics:
-            raise RuntimeError(f"the worker was started for {self.physics}; {scene['physics']} needs a new worker")
+            raise RuntimeError(
+                f"the worker was started for {self.physics}; {scene['physics']} needs a new worker"
+            )
         device = resolve_device(scene["device"])
         if self.device is not None and device != self.device:
             raise RuntimeError(
