@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 export DVC_NO_ANALYTICS := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv repro test lint bench review clean-venv
+.PHONY: venv repro test lint bench review clean-venv isaaclab-env
 BASE ?= main
 
 venv: $(STAMP)
@@ -37,6 +37,11 @@ review: venv
 
 bench: venv
 	$(BIN)/python benchmarks/objects.py
+
+# The Isaac Lab worker's own Python 3.12 environment (~3 GB download, ~8.5 GB on disk), built once per
+# envs/isaaclab/requirements.lock under ${DEXGEN_ENV_HOME:-~/.cache/dexgen/envs}/isaaclab-<lock hash>.
+isaaclab-env: venv
+	$(BIN)/python -m dexgen.sim.isaaclab.environment
 
 clean-venv:
 	rm -rf $(VENV)

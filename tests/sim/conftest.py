@@ -73,3 +73,26 @@ class Helpers:
 @pytest.fixture(scope="session")
 def sim() -> type[Helpers]:
     return Helpers
+
+
+def pytest_collection_modifyitems(items):
+    """Backend-parametrized tests also run on Isaac Lab: marked isaaclab + slow, skipped (naming the
+    folder) when its environment is not built."""
+    from dexgen.errors import ConfigError
+    from dexgen.sim.isaaclab.environment import env_dir, is_built, read_lock
+
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("backend") != "isaaclab":
+            continue
+        item.add_marker(pytest.mark.isaaclab)
+        item.add_marker(pytest.mark.slow)
+        try:
+            folder = env_dir(read_lock())
+            built = is_built(folder)
+        except ConfigError as exc:
+            folder, built = exc, False
+        if not built:
+            item.add_marker(
+                pytest.mark.skip(reason=f"Isaac Lab environment {folder} not built (make isaaclab-env)")
+            )

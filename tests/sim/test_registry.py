@@ -12,7 +12,7 @@ from dexgen.sim.registry import backend_class, backend_names, make_backend
 
 
 def test_unknown_backend_lists_the_valid_ones():
-    with pytest.raises(ConfigError, match=r"unknown backend 'physx'.*\['mujoco'"):
+    with pytest.raises(ConfigError, match=r"unknown backend 'physx'.*\['isaaclab', 'mujoco'"):
         make_backend(SimConfig(backend="physx"))
 
 

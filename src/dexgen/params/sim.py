@@ -14,6 +14,7 @@ from typing import Literal
 
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
+from dexgen.params.isaaclab import IsaacLabConfig
 
 # Fields that change speed, never the per-object output bytes: left out of the params hash so that
 # changing them does not invalidate finished objects on resume.
@@ -238,6 +239,8 @@ class SimConfig:
     decomposition: DecompositionConfig = DecompositionConfig()
     protocol: ProtocolConfig = ProtocolConfig()
     success: SuccessConfig = SuccessConfig()
+    # the Isaac Lab backend's engine, device, interpreter and batch size (used only by sim.backend: isaaclab)
+    isaaclab: IsaacLabConfig = IsaacLabConfig()
     # MuJoCo solver tolerance (opt.tolerance, relative cost improvement that ends the Newton solve); MuJoCo's
     # 1e-8. 1e-6 costs ~7 % less time per step and moves labels only as chaos does (FAST_TRIAL)
     solver_tolerance: float = 1e-8

@@ -16,7 +16,7 @@ from dexgen.sim.backend import SimBackend
 BACKENDS: dict[str, str] = {
     "mujoco": "dexgen.sim.mujoco_backend:MujocoBackend",
     # "mujoco_warp": "dexgen.sim.warp_backend:WarpBackend",      # batched GPU, same model builder
-    # "isaaclab": "dexgen.sim.isaaclab_backend:IsaacLabBackend",  # out-of-process (Python 3.12 venv)
+    "isaaclab": "dexgen.sim.isaaclab.backend:IsaacLabBackend",  # out of process (its own Python 3.12)
 }
 
 

@@ -1,0 +1,184 @@
+"""``sim.backend: isaaclab``: grasp trials on Isaac Lab (PhysX or Newton), out of process, CPU or GPU.
+
+The parent (this module, in dexgen's own environment) turns each object's trials into engine-independent
+arrays (:mod:`.request`), sends them in chunks of ``sim.isaaclab.num_envs`` to one persistent worker
+(:mod:`.client`, :mod:`.worker`) and labels the returned trajectories with the same
+:func:`~dexgen.sim.evaluate.label_trials` as the MuJoCo backend, so both backends share one success test.
+As in MuJoCo, a trial that is not holding the object at the end of the close (or started inside it)
+stops there: its final pose, drift and opening are those of the end of the close. A worker that dies
+mid-chunk is restarted and the chunk retried once; a second failure raises :class:`WorkerError`, and
+nothing of the object is returned (the caller writes its results only when all chunks succeeded).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.params.sim import SimConfig
+from dexgen.records.trials import Trials
+from dexgen.sim.backend import SimBackend
+from dexgen.sim.evaluate import drift, label_trials, relative_poses
+from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
+from dexgen.sim.isaaclab.environment import locate, pinned_version
+from dexgen.sim.isaaclab.penetration import start_penetration
+from dexgen.sim.isaaclab.request import scene_description, trial_arrays
+from dexgen.sim.objects import SimObject
+from dexgen.sim.protocol import Schedule, make_schedule
+
+log = logging.getLogger(__name__)
+
+
+class _Version:
+    """``version()`` on the class: the pinned Isaac Lab (provenance, no engine started); on an instance:
+    ``isaaclab <version> <physics>`` with the version of the interpreter it runs."""
+
+    def __get__(self, obj, cls):
+        if obj is None:
+            return lambda: f"isaaclab {pinned_version()}"
+        return obj._version
+
+
+class IsaacLabBackend(SimBackend):
+    """Isaac Lab grasp trials; owns the worker process (close it, or use ``with``)."""
+
+    name = "isaaclab"
+    version = _Version()
+
+    def __init__(self, config: SimConfig) -> None:
+        super().__init__(config)
+        if config.isaaclab.physics == "newton" and config.isaaclab.device == "cpu":
+            log.info("isaaclab: Newton on the CPU is slow (~0.4 s per trial at 128 envs, isaaclab.md §4)")
+        self.schedule: Schedule = make_schedule(config.protocol)
+        self._client: WorkerClient | None = None
+        self._closed = False
+        self.last_timings: list[dict] = []  # the worker's answers of the last run (build_s, run_s, wall_s)
+
+    def _version(self) -> str:
+        icfg = self.config.isaaclab
+        version = pinned_version() if icfg.python is None else locate(icfg.python).isaaclab_version
+        return f"isaaclab {version} {icfg.physics}"
+
+    def _worker(self) -> WorkerClient:
+        if self._client is None or not self._client.alive:
+            if self._client is not None:
+                self._client.close()
+            icfg = self.config.isaaclab
+            self._client = WorkerClient(
+                locate(icfg.python).python,
+                physics=icfg.physics,
+                device=icfg.device,
+                startup_timeout=icfg.startup_timeout,
+                batch_timeout=icfg.batch_timeout,
+            )
+        return self._client
+
+    def close(self) -> None:
+        self._closed = True
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _send(self, request: dict, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One chunk through the worker, retried once on a fresh worker if the first one died."""
+        for attempt in (1, 2):
+            client = self._worker()
+            try:
+                result, answer = client.run(request, arrays)
+                self.last_timings.append(answer)
+                return result
+            except WorkerError as exc:
+                client.close()
+                self._client = None
+                if attempt == 2:
+                    raise
+                log.warning("isaaclab: worker failed, retrying the chunk once on a new worker: %s", exc)
+        raise AssertionError("unreachable")
+
+    def run(
+        self, obj: SimObject, gripper: ParallelJawGripper, poses: np.ndarray, openings: np.ndarray
+    ) -> Trials:
+        poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
+        openings = np.asarray(openings, dtype=np.float64).reshape(-1)
+        if len(poses) != len(openings):
+            raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
+        if len(poses) == 0:
+            return Trials.empty()
+        if self._closed:
+            raise RuntimeError("backend is closed")
+        if not isinstance(gripper, ParallelJawGripper):
+            raise TypeError(
+                f"{gripper.name}: the Isaac Lab grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
+            )
+        openings = np.clip(openings, gripper.min_opening, gripper.max_opening)
+        penetration = start_penetration(obj, gripper, self.config, poses, openings)
+        num_envs = min(self.config.isaaclab.num_envs, len(poses))
+        scene, scene_arrays = scene_description(obj, gripper, self.config, num_envs)
+        request = {"scene": scene, "end_of_close": self.schedule.end_of_close, "nstep": self.schedule.nstep}
+        self.last_timings = []
+        parts = []
+        for start in range(0, len(poses), num_envs):
+            sl = slice(start, start + num_envs)
+            arrays = trial_arrays(self.schedule, obj, gripper, self.config, poses[sl], openings[sl])
+            result = self._send(request, {**scene_arrays, **arrays})
+            parts.append(self._label(result, gripper, penetration[sl]))
+        return Trials.concatenate(parts)
+
+    def _label(
+        self, result: dict[str, np.ndarray], gripper: ParallelJawGripper, penetration: np.ndarray
+    ) -> Trials:
+        """Trials of one chunk from the worker's trajectories (labels exactly as the MuJoCo backend makes them)."""
+        cfg, sch = self.config, self.schedule
+        ref, last = sch.end_of_close, sch.nstep - 1
+        rel_pos, rel_rot = relative_poses(
+            result["hand_pos"], result["hand_quat"], result["obj_pos"], result["obj_quat"]
+        )
+        touch_close = result["force_close"] > cfg.success.min_contact_force
+        touch_end = result["force_end"] > cfg.success.min_contact_force
+        opening_close = result["finger_close"].sum(axis=1) + gripper.min_opening
+        opening_end = result["finger_end"].sum(axis=1) + gripper.min_opening
+        # as MuJoCo: a trial not holding after the close (or starting inside) stops at the end of the close
+        closed = gripper.min_opening + cfg.success.closed_margin
+        going = (
+            touch_close.all(axis=1)
+            & (opening_close > closed)
+            & (penetration <= cfg.success.max_start_penetration)
+        )
+        stopped = ~going
+        rel_pos[stopped, ref + 1 :] = rel_pos[stopped, ref, None]
+        rel_rot[stopped, ref + 1 :] = rel_rot[stopped, ref, None]
+        touch_end[stopped] = touch_close[stopped]
+        opening_end[stopped] = opening_close[stopped]
+        finite = result["finite"].astype(bool)
+        d_t, d_r = drift(rel_pos, rel_rot, ref)
+        success, score, phase, reason = label_trials(
+            d_t=d_t,
+            d_r=d_r,
+            phase_of_step=sch.phase,
+            ref=ref,
+            start_penetration=penetration,
+            touch_close=touch_close,
+            touch_end=touch_end,
+            opening_close=opening_close,
+            opening_end=opening_end,
+            finite=finite,
+            min_opening=gripper.min_opening,
+            cfg=cfg.success,
+        )
+        n = len(success)
+        hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
+        hand_T_obj[:, :3, :3] = rel_rot[:, last]
+        hand_T_obj[:, :3, 3] = rel_pos[:, last]
+        return Trials(
+            success=success,
+            score=score,
+            phase=phase,
+            reason=reason,
+            final_poses=np.linalg.inv(hand_T_obj),
+            translation_drift=d_t[:, last],
+            rotation_drift=d_r[:, last],
+            start_penetration=penetration,
+            final_opening=opening_end,
+        )

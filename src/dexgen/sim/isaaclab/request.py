@@ -1,0 +1,147 @@
+"""One object's batch of trials as engine-independent arrays: everything the worker needs, nothing it computes.
+
+The parent computes what does not depend on the engine (the schedule, hand and finger targets, the
+object's external forces, its convex parts, mass and inertia, the gripper's bodies) so both backends run
+the same numbers. The worker simulates in the **hand-start frame** of each trial: the hand starts at the
+env origin with identity orientation and gravity is an external force on the object (the scene's gravity
+is off, the hand's links need no compensation). Physics is invariant under that rigid change of frame,
+relative poses (hence drift) are unchanged, and the hand's rotation targets are only the shake's
+(a few tens of degrees), so three revolute joints about x, y, z (intrinsic XYZ Euler angles) drive
+it far from gimbal lock whatever the grasp's orientation in the world.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from dexgen.grippers.geometry import bodies
+from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.params.sim import SimConfig
+from dexgen.sim.mujoco_backend import start_poses
+from dexgen.sim.objects import SimObject
+from dexgen.sim.protocol import GRAVITY, Schedule, hand_targets, object_forces
+
+
+def _principal(inertia: np.ndarray) -> tuple[list[float], list[float]]:
+    """(diagonal inertia (3,), principal axes as a wxyz quaternion) of a symmetric (3, 3) tensor."""
+    values, vectors = np.linalg.eigh(np.asarray(inertia, dtype=np.float64))
+    if np.linalg.det(vectors) < 0:
+        vectors[:, 2] *= -1
+    quat = Rotation.from_matrix(vectors).as_quat(scalar_first=True)
+    return np.maximum(values, 1e-12).tolist(), quat.tolist()
+
+
+def finger_force(gripper: ParallelJawGripper, cfg: SimConfig) -> float:
+    """N per finger: the drive's force limit (params ``closing_force`` or the datasheet's)."""
+    return float(gripper.closing_force if cfg.closing_force is None else cfg.closing_force)
+
+
+def scene_description(
+    obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig, num_envs: int
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """(JSON scene description, its arrays) of ``obj`` held by ``gripper``; ``key`` hashes both, so the
+    worker rebuilds its scene only when something in it changed."""
+    icfg = cfg.isaaclab
+    parts_v = [np.asarray(v, dtype=np.float64) for v, _ in obj.parts]
+    parts_f = [np.asarray(f, dtype=np.int32) for _, f in obj.parts]
+    arrays = {
+        "part_vertices": np.concatenate(parts_v) if parts_v else np.zeros((0, 3)),
+        "part_faces": np.concatenate(parts_f) if parts_f else np.zeros((0, 3), np.int32),
+        "part_nvert": np.array([len(v) for v in parts_v], dtype=np.int64),
+        "part_nface": np.array([len(f) for f in parts_f], dtype=np.int64),
+    }
+    diag, axes = _principal(obj.inertia)
+    scene = {
+        "physics": icfg.physics,
+        "device": icfg.device,
+        "dt": cfg.protocol.timestep / icfg.physics_substeps,
+        "substeps": icfg.physics_substeps,
+        "num_envs": int(num_envs),
+        "env_spacing": icfg.env_spacing,
+        "position_iterations": icfg.position_iterations,
+        "velocity_iterations": icfg.velocity_iterations,
+        "contact_offset": icfg.contact_offset,
+        "rest_offset": icfg.rest_offset,
+        "newton_contact_stiffness": icfg.newton_contact_stiffness,
+        "newton_contact_damping": icfg.newton_contact_damping,
+        "gripper": {
+            "name": gripper.name,
+            "bodies": [
+                {
+                    "name": b.name,
+                    "size": [float(s) for s in b.size],
+                    "centre": b.centre.tolist(),
+                    "moves_with": b.moves_with,
+                    "axis": list(b.joint_axis),
+                }
+                for b in bodies(gripper, gripper.min_opening)  # fingers fully closed: joint value 0
+            ],
+            "finger_range": (gripper.max_opening - gripper.min_opening) / 2,
+            "finger_force": finger_force(gripper, cfg),
+            "finger_kp": cfg.finger_kp,
+            "finger_kv": cfg.finger_kv,
+            "finger_coupling": cfg.finger_coupling,
+            "density": cfg.hand_density,
+            "friction": cfg.friction,
+            "hand_stiffness": icfg.hand_stiffness,
+            "hand_damping": icfg.hand_damping,
+            "hand_angular_stiffness": icfg.hand_angular_stiffness,
+            "hand_angular_damping": icfg.hand_angular_damping,
+            "link_mass": icfg.link_mass,
+            "hand_armature": icfg.hand_armature,
+        },
+        "object": {
+            "key": obj.key,
+            "mass": float(obj.mass),
+            "com": np.asarray(obj.com, dtype=np.float64).tolist(),
+            "inertia_diagonal": diag,
+            "principal_axes": axes,
+            "friction": float(obj.friction),
+        },
+    }
+    digest = hashlib.sha256(json.dumps(scene, sort_keys=True).encode())
+    for name in sorted(arrays):
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    scene["key"] = digest.hexdigest()[:16]
+    return scene, arrays
+
+
+def trial_arrays(
+    schedule: Schedule,
+    obj: SimObject,
+    gripper: ParallelJawGripper,
+    cfg: SimConfig,
+    poses: np.ndarray,
+    openings: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per-trial start state and per-step targets of a batch, in each trial's hand-start frame.
+
+    Returns obj_pos (b, 3) m and obj_quat (b, 4) wxyz (object start), finger_q0 (b,) m (pad outside its
+    closed place), hand_target (b, nstep, 6) [x, y, z m, then intrinsic XYZ Euler angles rad], finger_target
+    (b, nstep) m, force (b, nstep, 3) N on the object's centre of mass (its weight included).
+    """
+    hand0, obj0 = start_poses(poses, cfg.orientation)
+    start = np.linalg.inv(hand0) @ obj0  # object in the hand-start frame
+    rot0_t = np.swapaxes(hand0[:, :3, :3], 1, 2)  # world -> hand-start frame
+    pos, _ = hand_targets(schedule, hand0)
+    local_pos = np.einsum("bij,btj->bti", rot0_t, pos - hand0[:, None, :3, 3])
+    euler = Rotation.from_rotvec(schedule.shake_rotvec).as_euler("XYZ")  # R_shake = Rx Ry Rz
+    hand = np.concatenate([local_pos, np.broadcast_to(euler, (*local_pos.shape[:2], 3))], axis=-1)
+    world_force = object_forces(schedule, hand0, obj.mass) + obj.mass * GRAVITY
+    force = np.einsum("bij,btj->bti", rot0_t, world_force)
+    q0 = (np.asarray(openings, dtype=np.float64) - gripper.min_opening) / 2
+    q_closed = -finger_force(gripper, cfg) / cfg.finger_kp  # beyond closed: squeezes at the force limit
+    finger = q0[:, None] + (q_closed - q0[:, None]) * schedule.closing[None]
+    quat = Rotation.from_matrix(start[:, :3, :3]).as_quat(scalar_first=True)
+    return {
+        "obj_pos": start[:, :3, 3].copy(),
+        "obj_quat": quat,
+        "finger_q0": q0,
+        "hand_target": np.ascontiguousarray(hand),
+        "finger_target": finger,
+        "force": force,
+    }
