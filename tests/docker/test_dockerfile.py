@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
+ISAACLAB_DOCKERFILE = ROOT / "docker" / "Dockerfile.isaaclab"
 RUN_SH = ROOT / "docker" / "run.sh"
 FLAGS = ("--object_dataset", "--grasp_dataset", "--grasp_gen_code")
 
@@ -34,15 +36,31 @@ def _run_sh(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_dockerfile_is_hadolint_clean():
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, ISAACLAB_DOCKERFILE], ids=lambda p: p.name)
+def test_dockerfile_is_hadolint_clean(dockerfile):
     result = subprocess.run(
-        [_hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+        [_hadolint(), "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
 def test_dockerfile_pins_the_base_image():
     assert "FROM python:3.11.7-slim-bookworm" in DOCKERFILE.read_text()
+
+
+def test_isaaclab_image_builds_the_locked_environment_before_the_code():
+    """The Isaac Lab layer depends on its lock (and the builder) only, and uses the lock's Python 3.12."""
+    text = ISAACLAB_DOCKERFILE.read_text()
+    lock = (ROOT / "envs" / "isaaclab" / "requirements.lock").read_text()
+    frozen_on = re.search(r"Python (3\.12\.\d+)", lock).group(1)
+    assert f"FROM python:{frozen_on}-slim-bookworm AS python312" in text
+    assert "FROM python:3.11.7-slim-bookworm\n" in text
+    build, copy_all = text.index("isaaclab/environment.py\n"), text.index("COPY --chown=dexgen:dexgen . .")
+    assert build < copy_all
+    for copied in re.findall(r"^COPY --chown=\S+ (.+) \S+$", text[:copy_all], flags=re.M):
+        for path in copied.split():
+            assert (ROOT / path).is_file(), path
+    assert (ROOT / "docker" / "Dockerfile.isaaclab.dockerignore").is_file()
 
 
 def test_run_sh_parses():

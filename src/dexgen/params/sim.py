@@ -19,6 +19,10 @@ from dexgen.params.isaaclab import IsaacLabConfig
 # Fields that change speed, never the per-object output bytes: left out of the params hash so that
 # changing them does not invalidate finished objects on resume.
 _NOT_HASHED = ("threads", "batch_size", "max_pictures")
+# The same for sim.isaaclab: where the interpreter lives (provenance records the Isaac Lab version it ran) and
+# how long to wait. Not num_envs: PhysX is deterministic per batch, but a batch of 4 and one of 6 moved final poses
+# by 4e-5 m (six grasps on a box, graspdatagen preset); not device: ``cpu`` and ``cuda`` are different engines.
+_ISAACLAB_NOT_HASHED = ("python", "startup_timeout", "batch_timeout")
 
 # Opt-in settings that trade exact labels for speed (``dataclasses.replace(cfg, **FAST_TRIAL)``): on the builtin
 # set (5,399 trials) 1.07x wall (1.10x CPU) with 99.87 % of labels equal, kappa 0.997 (benchmarks/sim_labels.py).
@@ -288,8 +292,14 @@ class SimConfig:
             raise ValueError("labels must name at least one guess label")
 
     def output_params(self) -> dict:
-        """The fields that decide the output bytes (hashed into provenance ``params_hash``)."""
-        return {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
+        """The fields that decide the output bytes (hashed into provenance ``params_hash``): the Isaac Lab
+        section only for the Isaac Lab backend, and never its interpreter or timeouts."""
+        out = {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
+        if self.backend == "isaaclab":
+            out["isaaclab"] = {k: v for k, v in out["isaaclab"].items() if k not in _ISAACLAB_NOT_HASHED}
+        else:
+            del out["isaaclab"]
+        return out
 
     def output_hash(self) -> str:
         return stable_hash(self.output_params())

@@ -11,7 +11,7 @@ import trimesh
 
 from dexgen.objects.procedural import make_object
 from dexgen.params.isaaclab import IsaacLabConfig
-from dexgen.params.sim import DecompositionConfig
+from dexgen.params.sim import DecompositionConfig, protocol_preset
 from dexgen.records.trials import PHASES, REASONS, Trials
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.registry import make_backend
@@ -53,11 +53,16 @@ def _mug_poses(sim, gripper, mesh):
     )
 
 
-@pytest.mark.parametrize("physics", ["physx", "newton"])
-def test_box_and_mug_held_and_missed_like_mujoco(physics, fast_config, gripper, sim, isaaclab_python):
+@pytest.mark.parametrize(
+    "physics, preset", [("physx", "dexgen"), ("newton", "dexgen"), ("physx", "graspdatagen")]
+)
+def test_box_and_mug_held_and_missed_like_mujoco(physics, preset, fast_config, gripper, sim, isaaclab_python):
+    if preset != "dexgen":  # GraspDataGen's protocol whole: 1 kg, no gravity, 1 s close, five 0.5-s tugs
+        fast_config = dataclasses.replace(fast_config, protocol=protocol_preset(preset))
     box = sim.sim_object(trimesh.creation.box((0.05, 0.04, 0.08)), fast_config, key="box")
     mug_mesh, mug_cfg = _mug(fast_config)
     mug = sim.sim_object(mug_mesh, mug_cfg, key="mug")
+    assert preset == "dexgen" or box.mass == mug.mass == 1.0
     cases = [(box, _box_poses(sim, gripper), 0.07), (mug, _mug_poses(sim, gripper, mug_mesh), 0.085)]
     cfg = dataclasses.replace(fast_config, backend="isaaclab", isaaclab=IsaacLabConfig(physics=physics))
     ref_cfg = dataclasses.replace(fast_config, backend="mujoco")

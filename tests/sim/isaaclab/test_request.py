@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from dexgen.params.sim import protocol_preset
 from dexgen.sim.isaaclab import wire
 from dexgen.sim.isaaclab.request import scene_description, trial_arrays
 from dexgen.sim.protocol import make_schedule
@@ -41,6 +43,18 @@ def test_trials_run_in_the_hand_start_frame(setup):
     assert a["force"][0, sch.end_of_close + 1] == pytest.approx([0, 0, weight])
     # fingers ramp from the start opening to beyond closed
     assert a["finger_target"][0, -1] < 0 < a["finger_target"][0, 0] <= 0.035
+
+
+def test_without_gravity_the_object_feels_only_the_tugs(setup, sim):
+    cfg, gripper, _, poses = setup
+    cfg = dataclasses.replace(cfg, protocol=protocol_preset("graspdatagen"))  # gravity off, 1 kg
+    obj = sim.sim_object(trimesh.creation.box((0.05, 0.04, 0.08)), cfg)
+    sch = make_schedule(cfg.protocol)
+    a = trial_arrays(sch, obj, gripper, cfg, poses, np.array([0.07]))
+    assert np.allclose(a["force"][0, : sch.end_of_close + 1], 0.0)  # no weight to cancel, none applied
+    # the first tug pulls out of the opening (hand +z) with 1 g x 1 kg, and nothing else acts
+    assert a["force"][0, sch.end_of_close + 1] == pytest.approx([0, 0, 9.81])
+    assert np.allclose(np.linalg.norm(a["force"][0, sch.end_of_close + 1 :], axis=1), 9.81)
 
 
 def test_scene_key_changes_with_the_scene(setup):

@@ -166,6 +166,7 @@ class IsaacLabBackend(SimBackend):
             finite=finite,
             min_opening=gripper.min_opening,
             cfg=cfg.success,
+            check_drift=cfg.protocol.success_rule == "held",
         )
         n = len(success)
         hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()

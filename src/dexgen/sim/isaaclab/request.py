@@ -122,7 +122,7 @@ def trial_arrays(
 
     Returns obj_pos (b, 3) m and obj_quat (b, 4) wxyz (object start), finger_q0 (b,) m (pad outside its
     closed place), hand_target (b, nstep, 6) [x, y, z m, then intrinsic XYZ Euler angles rad], finger_target
-    (b, nstep) m, force (b, nstep, 3) N on the object's centre of mass (its weight included).
+    (b, nstep) m, force (b, nstep, 3) N on the object's centre of mass (its weight included when the protocol has gravity).
     """
     hand0, obj0 = start_poses(poses, cfg.orientation)
     start = np.linalg.inv(hand0) @ obj0  # object in the hand-start frame
@@ -131,7 +131,8 @@ def trial_arrays(
     local_pos = np.einsum("bij,btj->bti", rot0_t, pos - hand0[:, None, :3, 3])
     euler = Rotation.from_rotvec(schedule.shake_rotvec).as_euler("XYZ")  # R_shake = Rx Ry Rz
     hand = np.concatenate([local_pos, np.broadcast_to(euler, (*local_pos.shape[:2], 3))], axis=-1)
-    world_force = object_forces(schedule, hand0, obj.mass) + obj.mass * GRAVITY
+    weight = obj.mass * GRAVITY if cfg.protocol.gravity else np.zeros(3)  # the scene itself has none
+    world_force = object_forces(schedule, hand0, obj.mass) + weight
     force = np.einsum("bij,btj->bti", rot0_t, world_force)
     q0 = (np.asarray(openings, dtype=np.float64) - gripper.min_opening) / 2
     q_closed = -finger_force(gripper, cfg) / cfg.finger_kp  # beyond closed: squeezes at the force limit
