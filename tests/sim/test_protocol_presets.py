@@ -123,3 +123,16 @@ def test_contact_rule_ignores_drift_that_the_held_rule_fails():
     contact, score, _, _ = label_trials(**kwargs, check_drift=False)
     assert contact.tolist() == [True, True]
     assert score[0] == 1.0 and score[1] == 0.5  # still graded by drift: 3 cm is past the 2-cm limit
+
+
+def test_stiffer_friction_creeps_less_under_long_tugs(fast_config, gripper, sim):
+    """impratio (MuJoCo's friction-to-normal impedance) reaches the scene: a lightly squeezed 1-kg box creeps
+    through the preset's 2.5 s of 1-g tugs, much less with friction ten times as stiff."""
+    cfg = sim.with_(fast_config, protocol=protocol_preset("graspdatagen"), closing_force=8.0)
+    pose = [sim.grasp(gripper, (0, 0, 0.025), (0.0, 0.0, -1.0), (1.0, 0.0, 0.0))]
+    soft = _run(cfg, gripper, sim, pose)
+    stiff = _run(sim.with_(cfg, impratio=10.0), gripper, sim, pose)
+    assert stiff.translation_drift[0] < 0.1 * soft.translation_drift[0], (soft, stiff)
+    assert stiff.success[0] and not soft.success[0]  # the soft one slid out of the pads
+    with pytest.raises(ValueError, match="impratio"):
+        SimConfig(impratio=0.0)

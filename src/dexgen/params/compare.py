@@ -17,8 +17,14 @@ from dexgen.params.sim import SimConfig, sim_variant
 KINDS = ("collision_free", "random", "near_miss")
 
 
+# GraspDataGen's labels two ways: MuJoCo with stiff friction (impratio 10: soft friction creeps out of the pads
+# under the preset's 2.5 s of tugs) and Isaac Lab's PhysX, the engine GraspDataGen runs (make isaaclab-env)
+def _default_a() -> dict[str, Any]:
+    return {"protocol": {"preset": "graspdatagen"}, "impratio": 10.0}
+
+
 def _default_b() -> dict[str, Any]:
-    return {"protocol": {"preset": "graspdatagen"}}
+    return {"backend": "isaaclab", "isaaclab": {"physics": "physx"}, "protocol": {"preset": "graspdatagen"}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +57,7 @@ class SimCompareConfig:
     # off: the stage keeps metrics/sim_compare.json from its last enabled run (dvc exp run -S sim_compare.enabled=true)
     enabled: bool = False
     # keys of `sim` the first engine changes ({} = the pipeline's own simulate)
-    a: dict[str, Any] = dataclasses.field(default_factory=dict)
+    a: dict[str, Any] = dataclasses.field(default_factory=_default_a)
     # keys of `sim` the second engine changes
     b: dict[str, Any] = dataclasses.field(default_factory=_default_b)
     # objects compared, first in key order over every shard; 0 = all

@@ -168,6 +168,7 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
     opt.gravity = [0.0, 0.0, -9.81 if cfg.protocol.gravity else 0.0]
     opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
     opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
+    opt.impratio = cfg.impratio
     opt.tolerance = cfg.solver_tolerance
     if not cfg.warmstart:
         opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_WARMSTART

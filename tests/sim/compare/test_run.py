@@ -127,7 +127,8 @@ def _stage():
 
 def _params(path: Path, enabled: bool) -> Path:
     sim = {"threads": 1, "max_pictures": 0, "decomposition": {"method": "hull"}, "protocol": FAST}
-    compare = {"enabled": enabled, "trials_per_object": 6, "max_pictures": 2}
+    compare = {"enabled": enabled, "trials_per_object": 6, "max_pictures": 2, "a": {}}
+    compare["b"] = {"protocol": {"preset": "graspdatagen"}}  # MuJoCo both sides: no Isaac Lab needed
     path.write_text(yaml.safe_dump({"seed": 7, "sim": sim, "sim_compare": compare}))
     return path
 
