@@ -1,5 +1,5 @@
-"""Isaac Lab tests: ``isaaclab_python`` skips (naming the folder) when the environment is not built, and fails
-instead where ``DEXGEN_REQUIRE_ISAACLAB=1`` (CI builds it first: a missing build must not pass as a skip)."""
+"""The ``isaaclab_python`` fixture of the Isaac Lab tests: a skip naming the folder when the environment is not
+built, a failure instead where ``DEXGEN_REQUIRE_ISAACLAB=1`` (CI builds it first: a missing build must not pass)."""
 
 from __future__ import annotations
 
