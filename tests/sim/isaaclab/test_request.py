@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,10 @@ import numpy as np
 import pytest
 import trimesh
 
+from dexgen.errors import ConfigError, InputError
+from dexgen.grippers.loader import load_gripper
 from dexgen.params.sim import protocol_preset
-from dexgen.sim.isaaclab import wire
+from dexgen.sim.isaaclab import request, wire
 from dexgen.sim.isaaclab.request import scene_description, trial_arrays
 from dexgen.sim.protocol import make_schedule
 
@@ -88,3 +91,34 @@ def test_worker_imports_nothing_of_the_main_environment():
         [sys.executable, "-c", code], env={"PYTHONPATH": str(SRC)}, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_gripper_the_usd_writer_cannot_build_is_named(setup, monkeypatch):
+    cfg, gripper, obj, _ = setup
+    suction = load_gripper("suction_30mm")
+    with pytest.raises(ConfigError, match=rf"{re.escape(suction.source)}.*needs a parallel-jaw gripper"):
+        scene_description(obj, suction, cfg, 4)
+    sideways = [
+        dataclasses.replace(b, joint_axis=(0.0, 1.0, 0.0)) if b.name == "finger_pos" else b
+        for b in request.bodies(gripper, gripper.min_opening)
+    ]
+    monkeypatch.setattr(request, "bodies", lambda *_: sideways)
+    with pytest.raises(
+        ConfigError, match=rf"{re.escape(gripper.source)}.*finger_pos moves along \[0.0, 1.0, 0.0\]"
+    ):
+        scene_description(obj, gripper, cfg, 4)
+
+
+@pytest.mark.parametrize(
+    "part, why",
+    [
+        (np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0.0]]) * 0.01, "is flat"),
+        (np.zeros((3, 3)), "has 3 points"),
+        (np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, np.nan]]), "non-finite"),
+    ],
+)
+def test_an_object_part_physx_cannot_cook_is_named(setup, part, why):
+    cfg, gripper, obj, _ = setup
+    bad = dataclasses.replace(obj, key="flat_thing", parts=[*obj.parts, (part, np.zeros((0, 3), np.int32))])
+    with pytest.raises(InputError, match=rf"object 'flat_thing'.*convex part {len(obj.parts)} of .* {why}"):
+        scene_description(bad, gripper, cfg, 4)

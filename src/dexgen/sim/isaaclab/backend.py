@@ -24,7 +24,7 @@ from dexgen.sim.evaluate import drift, label_trials, relative_poses
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
 from dexgen.sim.isaaclab.penetration import start_penetration
-from dexgen.sim.isaaclab.request import scene_description, trial_arrays
+from dexgen.sim.isaaclab.request import check_gripper, scene_description, trial_arrays
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import Schedule, make_schedule
 
@@ -108,10 +108,7 @@ class IsaacLabBackend(SimBackend):
             return Trials.empty()
         if self._closed:
             raise RuntimeError("backend is closed")
-        if not isinstance(gripper, ParallelJawGripper):
-            raise TypeError(
-                f"{gripper.name}: the Isaac Lab grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
-            )
+        check_gripper(gripper)  # before any worker starts: a clear error naming the gripper file
         openings = np.clip(openings, gripper.min_opening, gripper.max_opening)
         penetration = start_penetration(obj, gripper, self.config, poses, openings)
         num_envs = min(self.config.isaaclab.num_envs, len(poses))

@@ -18,6 +18,7 @@ import json
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.geometry import bodies
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
@@ -40,11 +41,69 @@ def finger_force(gripper: ParallelJawGripper, cfg: SimConfig) -> float:
     return float(gripper.closing_force if cfg.closing_force is None else cfg.closing_force)
 
 
+def _where(gripper) -> str:
+    return f"gripper {gripper.name!r} ({gripper.source})" if gripper.source else f"gripper {gripper.name!r}"
+
+
+def check_gripper(gripper) -> list:
+    """The gripper's bodies, fingers fully closed, if the USD writer can author them (a palm and two box fingers
+    sliding in opposite directions along the palm's x, the axis its prismatic joints use); else a ConfigError
+    naming the gripper file."""
+    if not isinstance(gripper, ParallelJawGripper):
+        raise ConfigError(
+            f"{_where(gripper)}: the Isaac Lab grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
+        )
+    found = bodies(gripper, gripper.min_opening)
+    names = sorted(b.name for b in found)
+    if names != ["finger_neg", "finger_pos", "palm"]:
+        raise ConfigError(
+            f"{_where(gripper)}: the Isaac Lab USD writer builds a palm and two fingers, got {names}"
+        )
+    for b in found:
+        if not (
+            np.all(np.isfinite(b.size)) and np.all(np.asarray(b.size) > 0) and np.all(np.isfinite(b.centre))
+        ):
+            raise ConfigError(
+                f"{_where(gripper)}: body {b.name} has size {list(b.size)}; USD boxes need finite sides > 0"
+            )
+        if b.name != "palm" and not np.allclose(np.abs(b.joint_axis), (1.0, 0.0, 0.0)):
+            raise ConfigError(
+                f"{_where(gripper)}: finger {b.name} moves along {list(b.joint_axis)}; the Isaac Lab articulation "
+                "slides the fingers along the palm's x axis"
+            )
+    return found
+
+
+def check_parts(obj: SimObject) -> None:
+    """An InputError naming the object when a convex part is one PhysX cannot cook into a convex mesh (fewer than
+    four points, non-finite, or flat: its points span no volume)."""
+    if not obj.parts:
+        raise InputError(
+            f"object {obj.key!r} (mesh sha256 {obj.mesh_sha256[:12]}): no convex parts to collide with"
+        )
+    for i, (vertices, _) in enumerate(obj.parts):
+        v = np.asarray(vertices, dtype=np.float64)
+        why = None
+        if len(v) < 4:
+            why = f"has {len(v)} points"
+        elif not np.isfinite(v).all():
+            why = "has non-finite points"
+        elif np.linalg.matrix_rank(v - v.mean(axis=0), tol=1e-9) < 3:
+            why = "is flat (its points span no volume)"
+        if why:
+            raise InputError(
+                f"object {obj.key!r} (mesh sha256 {obj.mesh_sha256[:12]}): convex part {i} of {len(obj.parts)} {why}; "
+                "PhysX cannot cook it into a convex collider (check the mesh, or sim.decomposition)"
+            )
+
+
 def scene_description(
     obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig, num_envs: int
 ) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON scene description, its arrays) of ``obj`` held by ``gripper``; ``key`` hashes both, so the
     worker rebuilds its scene only when something in it changed."""
+    found = check_gripper(gripper)
+    check_parts(obj)
     icfg = cfg.isaaclab
     parts_v = [np.asarray(v, dtype=np.float64) for v, _ in obj.parts]
     parts_f = [np.asarray(f, dtype=np.int32) for _, f in obj.parts]
@@ -78,7 +137,7 @@ def scene_description(
                     "moves_with": b.moves_with,
                     "axis": list(b.joint_axis),
                 }
-                for b in bodies(gripper, gripper.min_opening)  # fingers fully closed: joint value 0
+                for b in found  # fingers fully closed: joint value 0
             ],
             "finger_range": (gripper.max_opening - gripper.min_opening) / 2,
             "finger_force": finger_force(gripper, cfg),
