@@ -30,26 +30,14 @@ from dexgen.params.guess import GuessConfig
 from dexgen.params.sim import SimConfig, protocol_preset
 from dexgen.seeding import rng_for
 from dexgen.sim.compare.agreement import agreement as label_agreement
-from dexgen.sim.decomposition import cached_decomposition
-from dexgen.sim.objects import make_sim_object
+from dexgen.sim.objects import object_for_record
 from dexgen.sim.registry import make_backend
 
 
 def prepare(kind: str, cfg: SimConfig, cache: Path):
     gripper = load_gripper()
     mesh = make_object(kind, f"{kind}_bench", seed=0, size_range=(0.05, 0.08))
-    dec = cached_decomposition(
-        mesh, sha256_bytes(mesh.vertices.tobytes()), cfg.decomposition, cache_dir=cache
-    )
-    obj = make_sim_object(
-        kind,
-        mesh,
-        dec,
-        density=cfg.density,
-        friction=cfg.friction,
-        torsional_friction=cfg.torsional_friction,
-        mass=cfg.protocol.object_mass,
-    )
+    obj = object_for_record(kind, mesh, sha256_bytes(mesh.vertices.tobytes()), cfg, cache_dir=cache)
     g = guess_object(mesh, gripper, GuessConfig(num_colliding_grasps=0), rng_for(0, "bench", kind))
     keep = g.labels != 1
     return gripper, obj, g.poses[keep], g.openings[keep]

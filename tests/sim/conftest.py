@@ -23,6 +23,16 @@ FAST_PROTOCOL = ProtocolConfig(
     shake_duration=0.16,
 )
 
+# The same short trial as a params.yaml ``sim.protocol`` mapping with one tug, for stage scripts and variants.
+FAST_PARAMS = {
+    "close_duration": 0.2,
+    "close_ramp": 0.12,
+    "lift_duration": 0.12,
+    "lift_height": 0.05,
+    "tugs": [{"duration": 0.1, "direction": [0, 0, 1]}],
+    "shake_duration": 0.16,
+}
+
 
 @pytest.fixture(scope="session")
 def gripper():
@@ -68,6 +78,7 @@ class Helpers:
     sim_object = staticmethod(sim_object)
     with_ = staticmethod(with_)
     fast_protocol = FAST_PROTOCOL
+    fast_params = FAST_PARAMS
 
 
 @pytest.fixture(scope="session")

@@ -135,15 +135,8 @@ def test_resume_skips_finished_objects_and_redoes_changed_ones(shard, tmp_path, 
 def test_report_and_stage_scripts(shard, tmp_path, sim):
     objects, guesses = shard
     params = tmp_path / "params.yaml"
-    fast = {
-        "close_duration": 0.2,
-        "close_ramp": 0.12,
-        "lift_duration": 0.12,
-        "lift_height": 0.05,
-        "tugs": [{"duration": 0.1, "direction": [0, 0, 1]}],
-        "shake_duration": 0.16,
-    }
-    params.write_text(yaml.safe_dump({"seed": 7, "sim": {"threads": 1, "max_pictures": 0, "protocol": fast}}))
+    sim_params = {"threads": 1, "max_pictures": 0, "protocol": sim.fast_params}
+    params.write_text(yaml.safe_dump({"seed": 7, "sim": sim_params}))
     simulate = _load(ROOT / "stages" / "simulate.py")
     report = _load(ROOT / "stages" / "sim_report.py")
     out = tmp_path / "sim" / "shard-00"

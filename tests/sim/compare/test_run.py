@@ -22,14 +22,6 @@ from dexgen.sim.compare.run import ARRAYS, FORMAT_VERSION, compare_engines
 from dexgen.sim.mujoco_backend import MujocoBackend
 
 ROOT = Path(__file__).resolve().parents[3]
-FAST = {
-    "close_duration": 0.2,
-    "close_ramp": 0.12,
-    "lift_duration": 0.12,
-    "lift_height": 0.05,
-    "tugs": [{"duration": 0.1, "direction": [0, 0, 1]}],
-    "shake_duration": 0.16,
-}
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +40,15 @@ def data(tmp_path_factory) -> Path:
     return root
 
 
-def _engines() -> tuple[SimConfig, SimConfig]:
+def _engines(fast: dict) -> tuple[SimConfig, SimConfig]:
     a = sim_variant(
-        SimConfig(threads=1, decomposition=DecompositionConfig(method="hull")), {"protocol": FAST}, where="a"
+        SimConfig(threads=1, decomposition=DecompositionConfig(method="hull")), {"protocol": fast}, where="a"
     )
     return a, sim_variant(a, {"protocol": {"preset": "graspdatagen"}}, where="b")
 
 
-def _compare(data: Path, out: Path, **changes) -> dict:
-    a, b = _engines()
+def _compare(data: Path, out: Path, fast: dict, **changes) -> dict:
+    a, b = _engines(fast)
     cfg = SimCompareConfig(enabled=True, trials_per_object=10, max_pictures=1, **changes)
     return compare_engines(
         data / "objects",
@@ -74,8 +66,8 @@ def _compare(data: Path, out: Path, **changes) -> dict:
     )
 
 
-def test_report_files_pictures_and_resume(data, tmp_path, monkeypatch):
-    r = _compare(data, tmp_path)
+def test_report_files_pictures_and_resume(data, tmp_path, monkeypatch, sim):
+    r = _compare(data, tmp_path, sim.fast_params)
     assert r["objects"] == 2 and r["trials"] == 20
     assert r["engines"]["a"].endswith("/ dexgen") and r["engines"]["b"].endswith("/ graspdatagen")
     assert sum(map(sum, r["confusion"])) == 20
@@ -103,17 +95,20 @@ def test_report_files_pictures_and_resume(data, tmp_path, monkeypatch):
     monkeypatch.setattr(
         MujocoBackend, "run", lambda self, obj, *a: calls.append(obj.key) or real(self, obj, *a)
     )
-    again = _compare(data, tmp_path)
+    again = _compare(data, tmp_path, sim.fast_params)
     assert calls == [] and again == r  # finished objects are reused
     (tmp_path / "files" / "box_000.npz").unlink()
-    assert _compare(data, tmp_path) == r and calls == ["box_000", "box_000"]  # both engines, that object only
+    assert _compare(data, tmp_path, sim.fast_params) == r and calls == [
+        "box_000",
+        "box_000",
+    ]  # both engines, that object only
     assert {p.name: p.read_bytes() for p in sorted((tmp_path / "files").iterdir())} == before
-    _compare(data, tmp_path, near_miss_tilt=10.0)  # another trial set: every object again
+    _compare(data, tmp_path, sim.fast_params, near_miss_tilt=10.0)  # another trial set: every object again
     assert calls.count("cylinder_001") == 2
 
 
-def test_both_outcomes_in_quantity(data, tmp_path):
-    r = _compare(data, tmp_path)
+def test_both_outcomes_in_quantity(data, tmp_path, sim):
+    r = _compare(data, tmp_path, sim.fast_params)
     for side in ("a", "b"):
         assert 0.2 <= r[f"success_rate_{side}"] <= 0.8, r
 
@@ -125,15 +120,15 @@ def _stage():
     return module
 
 
-def _params(path: Path, enabled: bool) -> Path:
-    sim = {"threads": 1, "max_pictures": 0, "decomposition": {"method": "hull"}, "protocol": FAST}
+def _params(path: Path, enabled: bool, fast: dict) -> Path:
+    sim = {"threads": 1, "max_pictures": 0, "decomposition": {"method": "hull"}, "protocol": fast}
     compare = {"enabled": enabled, "trials_per_object": 6, "max_pictures": 2, "a": {}}
     compare["b"] = {"protocol": {"preset": "graspdatagen"}}  # MuJoCo both sides: no Isaac Lab needed
     path.write_text(yaml.safe_dump({"seed": 7, "sim": sim, "sim_compare": compare}))
     return path
 
 
-def test_stage_off_keeps_the_last_report_and_on_runs(data, tmp_path):
+def test_stage_off_keeps_the_last_report_and_on_runs(data, tmp_path, sim):
     stage = _stage()
     metrics = tmp_path / "metrics" / "sim_compare.json"
     args = [
@@ -141,17 +136,17 @@ def test_stage_off_keeps_the_last_report_and_on_runs(data, tmp_path):
         *("--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "files")),
         *("--metrics", str(metrics), "--pictures", str(tmp_path / "metrics" / "pictures"), "--no-progress"),
     ]
-    assert stage.main([*args, "--params", str(_params(tmp_path / "off.yaml", False))]) == 0
+    assert stage.main([*args, "--params", str(_params(tmp_path / "off.yaml", False, sim.fast_params))]) == 0
     assert json.loads(metrics.read_text())["enabled"] is False  # nothing ran before: says how to turn it on
     assert (tmp_path / "files").is_dir()
     index = tmp_path / "metrics" / "pictures" / "index.json"  # never an empty folder: git would drop it
     assert json.loads(index.read_text()) == {"engines": None, "pictures": []}
-    assert stage.main([*args, "--params", str(_params(tmp_path / "on.yaml", True))]) == 0
+    assert stage.main([*args, "--params", str(_params(tmp_path / "on.yaml", True, sim.fast_params))]) == 0
     report = metrics.read_bytes()
     assert json.loads(report)["trials"] == 12
     shown = json.loads(index.read_text())["pictures"]
     assert sorted(p.name for p in index.parent.glob("*.png")) == sorted(shown) and len(shown) <= 2
-    assert stage.main([*args, "--params", str(_params(tmp_path / "off.yaml", False))]) == 0
+    assert stage.main([*args, "--params", str(_params(tmp_path / "off.yaml", False, sim.fast_params))]) == 0
     assert metrics.read_bytes() == report  # off: the last enabled run's report stays
     (tmp_path / "bad.yaml").write_text(
         yaml.safe_dump({"sim_compare": {"enabled": True, "b": {"backend": "x"}}})
@@ -159,9 +154,11 @@ def test_stage_off_keeps_the_last_report_and_on_runs(data, tmp_path):
     assert stage.main([*args, "--params", str(tmp_path / "bad.yaml")]) == 1
 
 
-def test_command_prints_the_table_and_names_bad_engines(data, tmp_path, capsys, monkeypatch):
+def test_command_prints_the_table_and_names_bad_engines(data, tmp_path, capsys, monkeypatch, sim):
     monkeypatch.chdir(tmp_path)
-    params = _params(tmp_path / "params.yaml", False)  # the command runs whatever the stage's switch says
+    params = _params(
+        tmp_path / "params.yaml", False, sim.fast_params
+    )  # the command runs whatever the stage's switch says
     base = [
         *("sim-compare", "--params", str(params), "--objects", str(data / "objects")),
         *("--guesses", str(data / "guesses"), "--max-objects", "1", "--trials-per-object", "4"),
@@ -176,14 +173,14 @@ def test_command_prints_the_table_and_names_bad_engines(data, tmp_path, capsys, 
         dexgen([*base, "--a", "[1, 2]"])
 
 
-def test_a_missing_guess_file_is_named(data, tmp_path):
+def test_a_missing_guess_file_is_named(data, tmp_path, sim):
     with pytest.raises(Exception, match="guess file missing"):
         compare_run.compare_units(
             data / "objects",
             tmp_path,
             tmp_path / "out",
-            a=_engines()[0],
-            b=_engines()[1],
+            a=_engines(sim.fast_params)[0],
+            b=_engines(sim.fast_params)[1],
             cfg=SimCompareConfig(),
             seed=7,
             clearance=0.002,
