@@ -13,6 +13,15 @@ from dexgen.sim.isaaclab.environment import locate
 REQUIRE_ISAACLAB = os.environ.get("DEXGEN_REQUIRE_ISAACLAB") == "1"
 
 
+def unavailable() -> str | None:
+    """Why the Isaac Lab tests cannot run here, or None when the environment is built and working."""
+    try:
+        locate()
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
 @pytest.fixture(scope="session")
 def isaaclab_python() -> str:
     """The built Isaac Lab interpreter, or a skip (a failure under DEXGEN_REQUIRE_ISAACLAB=1) saying how to build it."""
