@@ -23,6 +23,18 @@ _NOT_HASHED = ("threads", "batch_size", "max_pictures")
 # how long to wait. Not num_envs: PhysX is deterministic per batch, but a batch of 4 and one of 6 moved final poses
 # by 4e-5 m (six grasps on a box, graspdatagen preset); not device: ``cpu`` and ``cuda`` are different engines.
 _ISAACLAB_NOT_HASHED = ("python", "startup_timeout", "batch_timeout")
+# MuJoCo's own solver and constraint settings, which the Isaac Lab backend never reads: not in its hash, so
+# changing one does not re-run Isaac Lab trials it cannot have changed.
+_MUJOCO_ONLY = (
+    "finger_solref",
+    "finger_solimp",
+    "weld_solref",
+    "solver_tolerance",
+    "impratio",
+    "warmstart",
+    "islands",
+    "early_exit_steps",
+)
 
 # Opt-in settings that trade exact labels for speed (``dataclasses.replace(cfg, **FAST_TRIAL)``): on the builtin
 # set (5,399 trials) 1.07x wall (1.10x CPU) with 99.87 % of labels equal, kappa 0.997 (benchmarks/sim_labels.py).
@@ -266,7 +278,8 @@ class SimConfig:
     # start (not part of MuJoCo's physics state), which moved held trials' scores by up to 0.02 on the
     # builtin set (no label). 60 = 0.12 s, one tug (FAST_TRIAL); 0 = every trial to the end in one call
     early_exit_steps: int = 0
-    # mujoco.rollout threads; 0 = every core (speed only: results do not depend on it)
+    # engine threads: mujoco.rollout's, or PhysX's CPU dispatcher on the isaaclab backend; 0 = every core (speed
+    # only: results do not depend on it, bit for bit on both engines)
     threads: int = 0
     # trials per rollout call; memory is batch * steps * state floats, allocated once per object
     batch_size: int = 64
@@ -300,10 +313,12 @@ class SimConfig:
 
     def output_params(self) -> dict:
         """The fields that decide the output bytes (hashed into provenance ``params_hash``): the Isaac Lab
-        section only for the Isaac Lab backend, and never its interpreter or timeouts."""
+        section only for the Isaac Lab backend (never its interpreter or timeouts), MuJoCo's solver settings
+        only for MuJoCo."""
         out = {k: v for k, v in to_mapping(self).items() if k not in _NOT_HASHED}
         if self.backend == "isaaclab":
             out["isaaclab"] = {k: v for k, v in out["isaaclab"].items() if k not in _ISAACLAB_NOT_HASHED}
+            out = {k: v for k, v in out.items() if k not in _MUJOCO_ONLY}
         else:
             del out["isaaclab"]
         return out

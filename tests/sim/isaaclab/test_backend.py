@@ -87,6 +87,20 @@ def test_box_and_mug_held_and_missed_like_mujoco(physics, preset, fast_config, g
             assert abs(got.final_opening[0] - want.final_opening[0]) < 0.004
 
 
+def test_physx_threads_change_nothing(isaaclab_python, fast_config, gripper, sim):
+    """sim.threads is not hashed: PhysX's dispatcher gives the same trials with 1 worker thread as with 2."""
+    box = sim.sim_object(trimesh.creation.box((0.05, 0.04, 0.08)), fast_config, key="box")
+    poses = _box_poses(sim, gripper)
+    runs = []
+    for threads in (1, 2):
+        cfg = dataclasses.replace(fast_config, backend="isaaclab", threads=threads, isaaclab=IsaacLabConfig())
+        with make_backend(cfg) as backend:
+            runs.append(backend.run(box, gripper, poses, np.full(len(poses), 0.07)))
+            assert backend._client.info["threads"] == threads
+    for name in Trials.ARRAYS:
+        assert np.array_equal(getattr(runs[0], name), getattr(runs[1], name)), name
+
+
 def test_a_killed_worker_is_reported(isaaclab_python, fast_config, gripper, sim):
     box = sim.sim_object(trimesh.creation.box((0.05, 0.04, 0.08)), fast_config, key="box")
     cfg = dataclasses.replace(fast_config, backend="isaaclab", isaaclab=IsaacLabConfig(num_envs=2))

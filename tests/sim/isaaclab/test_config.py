@@ -34,3 +34,19 @@ def test_isaaclab_outputs_hash_what_changes_bytes(change, hashed):
     b = dataclasses.replace(a, isaaclab=dataclasses.replace(a.isaaclab, **change))
     assert (a.output_hash() != b.output_hash()) is hashed
     assert a.output_hash() != SimConfig().output_hash()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"impratio": 10.0}, {"solver_tolerance": 1e-6}, {"warmstart": False}, {"finger_solref": (0.01, 1.0)}],
+)
+def test_mujoco_solver_settings_are_hashed_for_mujoco_only(change):
+    for backend, hashed in (("mujoco", True), ("isaaclab", False)):
+        a = SimConfig(backend=backend)
+        assert (a.output_hash() != dataclasses.replace(a, **change).output_hash()) is hashed, backend
+
+
+def test_engine_threads_are_never_hashed():
+    for backend in ("mujoco", "isaaclab"):
+        a = SimConfig(backend=backend)
+        assert a.output_hash() == dataclasses.replace(a, threads=1).output_hash()

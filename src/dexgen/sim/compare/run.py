@@ -76,10 +76,9 @@ def compare_units(
     shards = sorted(p for p in Path(objects_dir).glob("shard-*") if p.is_dir()) or [Path(objects_dir)]
     found = []
     for shard in shards:
+        guess_dir = Path(guesses_dir) if shard == Path(objects_dir) else Path(guesses_dir) / shard.name
         for record in read_index(shard):
-            guess_path = Path(guesses_dir) / shard.name / f"{mesh_stem(record)}.npz"
-            if shard == Path(objects_dir):
-                guess_path = Path(guesses_dir) / f"{mesh_stem(record)}.npz"
+            guess_path = guess_dir / f"{mesh_stem(record)}.npz"
             if not guess_path.exists():
                 raise InputError(f"{guess_path}: guess file missing; run the guess stage first")
             found.append((record, shard, guess_path))
@@ -194,11 +193,20 @@ def _failures(arrays: dict[str, np.ndarray], side: str, mask: np.ndarray) -> dic
     return dict(sorted(Counter(f"{PHASES[p]}/{REASONS[r]}" for p, r in pairs).items()))
 
 
-def report(files: list[Path], engines: dict[str, str]) -> dict[str, Any]:
+Loaded = list[tuple[Path, dict[str, np.ndarray], dict[str, Any]]]  # (file, arrays, meta) per object
+
+
+def load(files: list[Path]) -> Loaded:
+    """Every per-object file, read once for the report and the pictures."""
+    return [
+        (path, *npz.read(path, ARRAYS, kind="sim_compare", format_version=FORMAT_VERSION)) for path in files
+    ]
+
+
+def report(loaded: Loaded, engines: dict[str, str]) -> dict[str, Any]:
     """The agreement table over per-object files: overall, per kind, per object, disagreement phases."""
     per_object, pooled = [], {name: [] for name in ARRAYS}
-    for path in files:
-        arrays, meta = npz.read(path, ARRAYS, kind="sim_compare", format_version=FORMAT_VERSION)
+    for _, arrays, meta in loaded:
         for name in ARRAYS:
             pooled[name].append(arrays[name])
         row = {"object": meta["object"], **agreement(arrays["a_success"], arrays["b_success"])}
@@ -208,15 +216,12 @@ def report(files: list[Path], engines: dict[str, str]) -> dict[str, Any]:
     a, b = arrays["a_success"].astype(bool), arrays["b_success"].astype(bool)
     kinds = arrays["kinds"].astype(np.int64)
     overall = agreement(a, b)
-    rate = (
-        max(overall["success_rate_a"] or 0.0, overall["success_rate_b"] or 0.0),
-        min(overall["success_rate_a"] or 0.0, overall["success_rate_b"] or 0.0),
-    )
+    rates = (overall["success_rate_a"] or 0.0, overall["success_rate_b"] or 0.0)
     return {
         "engines": engines,
-        "objects": len(files),
+        "objects": len(loaded),
         **overall,
-        "balanced": bool(rate[1] >= 0.3 and rate[0] <= 0.7),
+        "balanced": all(0.3 <= rate <= 0.7 for rate in rates),
         "by_kind": {k: agreement(a[kinds == i], b[kinds == i]) for i, k in enumerate(KINDS)},
         "disagreements": {
             "held_by_a_only": {"trials": int((a & ~b).sum()), "b_failed_at": _failures(arrays, "b", a & ~b)},
@@ -227,14 +232,13 @@ def report(files: list[Path], engines: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def draw_disagreements(files: list[Path], objects_dir: Path, out_dir: Path, count: int) -> list[Path]:
+def draw_disagreements(loaded: Loaded, objects_dir: Path, out_dir: Path, count: int) -> list[Path]:
     """PNGs of the ``count`` objects with the most disagreeing trials: held by a only green, by b only red."""
     from dexgen.records.grippers import gripper_from_record
     from dexgen.sim.pictures import render_trials
 
     ranked = []
-    for path in files:
-        arrays, meta = npz.read(path, ARRAYS, kind="sim_compare", format_version=FORMAT_VERSION)
+    for path, arrays, meta in loaded:
         diff = arrays["a_success"] != arrays["b_success"]
         if diff.any():
             ranked.append((-int(diff.sum()), meta["object"], path, arrays, meta))
@@ -297,15 +301,15 @@ def compare_engines(
         )
     finally:
         work.close()
-    files = [u.output for u in units]
+    loaded = load([u.output for u in units])
     engines = {"a": engine_name(a), "b": engine_name(b)}
-    result = report(files, engines)
+    result = report(loaded, engines)
     result["config"] = {"a": config.a, "b": config.b, **_hashed(config), "seed": int(seed)}
     write_json(metrics, result)
     if pictures is not None:
         pictures = Path(pictures)
         pictures.mkdir(parents=True, exist_ok=True)
-        drawn = draw_disagreements(files, objects_dir, pictures, config.max_pictures)
+        drawn = draw_disagreements(loaded, objects_dir, pictures, config.max_pictures)
         prune(pictures, [p.stem for p in drawn], patterns=("*.png",))
         write_json(pictures / INDEX, {"engines": engines, "pictures": [p.name for p in drawn]})
     if not result["balanced"]:

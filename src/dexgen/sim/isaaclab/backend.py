@@ -24,7 +24,7 @@ from dexgen.sim.evaluate import drift, label_trials, relative_poses
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
 from dexgen.sim.isaaclab.penetration import start_penetration
-from dexgen.sim.isaaclab.request import check_gripper, scene_description, trial_arrays
+from dexgen.sim.isaaclab.request import scene_description, trial_arrays
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import Schedule, make_schedule
 
@@ -70,6 +70,7 @@ class IsaacLabBackend(SimBackend):
                 locate(icfg.python).python,
                 physics=icfg.physics,
                 device=icfg.device,
+                threads=self.config.threads,
                 startup_timeout=icfg.startup_timeout,
                 batch_timeout=icfg.batch_timeout,
             )
@@ -108,11 +109,11 @@ class IsaacLabBackend(SimBackend):
             return Trials.empty()
         if self._closed:
             raise RuntimeError("backend is closed")
-        check_gripper(gripper)  # before any worker starts: a clear error naming the gripper file
+        num_envs = min(self.config.isaaclab.num_envs, len(poses))
+        # checks the gripper and the parts before any worker starts: clear errors naming the file or part
+        scene, scene_arrays = scene_description(obj, gripper, self.config, num_envs)
         openings = np.clip(openings, gripper.min_opening, gripper.max_opening)
         penetration = start_penetration(obj, gripper, self.config, poses, openings)
-        num_envs = min(self.config.isaaclab.num_envs, len(poses))
-        scene, scene_arrays = scene_description(obj, gripper, self.config, num_envs)
         request = {"scene": scene, "end_of_close": self.schedule.end_of_close, "nstep": self.schedule.nstep}
         self.last_timings = []
         parts = []

@@ -40,6 +40,7 @@ class WorkerClient:
         *,
         physics: str,
         device: str,
+        threads: int = 0,
         startup_timeout: float,
         batch_timeout: float,
     ) -> None:
@@ -51,6 +52,7 @@ class WorkerClient:
         env["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [env.get("PYTHONPATH")])])
         env["DEXGEN_ISAACLAB_PHYSICS"] = physics
         env["DEXGEN_ISAACLAB_DEVICE"] = device
+        env["DEXGEN_ISAACLAB_THREADS"] = str(threads)
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
             [python, "-m", "dexgen.sim.isaaclab.worker"],

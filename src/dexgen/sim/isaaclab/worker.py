@@ -8,8 +8,8 @@ It answers one protocol line (:mod:`.wire`) per request. A request folder holds 
 chunk of at most ``num_envs`` trials; the scene (USD files, stage, simulation, environments) is rebuilt
 only when its key changes, so the chunks of one object reuse it. Each chunk: every env is reset to its
 trial's start (hand at the env origin, object at its grasp), then for every protocol step the hand and
-finger targets and the object's external force are written, the engine steps ``substeps`` times, and
-the palm and object poses are recorded; finger contact forces and joint values are read at the end of
+finger targets and the object's external force are written where they change, the engine steps
+``substeps`` times, and the palm and object poses are recorded; finger contact forces and joint values are read at the end of
 the close and at the last step. An exception is reported on the protocol line and ends the worker (its
 state may be broken); the parent starts a fresh one.
 """
@@ -50,6 +50,35 @@ def patch_warp_pinned_memory() -> None:
 
     get_allocator._dexgen_patched = True
     context.Device.get_allocator = get_allocator
+
+
+def changes(series: np.ndarray) -> np.ndarray:
+    """(nstep,) bool: whether step k's values (any env, any component) differ from step k-1's; step 0 always."""
+    flat = series.reshape(series.shape[0], series.shape[1], -1)
+    return np.concatenate([[True], (flat[:, 1:] != flat[:, :-1]).any(axis=(0, 2))])
+
+
+def limit_physx_threads(threads: int) -> int:
+    """Give PhysX's CPU dispatcher ``threads`` workers (0: the cores this process may run on).
+
+    Isaac Lab's OvPhysX manager asks for 8 whatever the machine; on 2 cores that oversubscription made each
+    step 30 % slower than 2 workers, and the results are the same bit for bit either way. Returns the count.
+    """
+    import ovphysx
+
+    if threads <= 0:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    config = ovphysx.PhysXConfig
+    if getattr(config, "_dexgen_threads", None) is not None:
+        config = config._dexgen_original
+
+    def with_threads(*args, **kwargs):
+        kwargs["num_threads"] = threads
+        return config(*args, **kwargs)
+
+    with_threads._dexgen_threads, with_threads._dexgen_original = threads, config
+    ovphysx.PhysXConfig = with_threads
+    return threads
 
 
 def resolve_device(device: str) -> str:
@@ -198,15 +227,27 @@ class Simulation:
         obj_quat = np.empty((n, nstep, 4))
         out: dict[str, np.ndarray] = {}
         composer = self.object.permanent_wrench_composer
+        # The engine keeps drive targets and the permanent wrench until they are written again, so both are
+        # written only on the steps that change them (a seventh of a graspdatagen trial's steps, half of a
+        # dexgen one's): each write is a copy into PhysX. Box trials moved by float32 rounding (under 2e-7).
+        moves = changes(hand_t) | changes(finger_t)
+        pushes = changes(force)
         for k in range(nstep):
-            targets[:, self.hand_ids] = hand_t[:, k]
-            targets[:, self.finger_ids[0]] = finger_t[:, k]
-            targets[:, self.finger_ids[1]] = finger_t[:, k]
-            self.robot.actuators.target_command.set_position_index(value=self._torch(targets), full_data=True)
-            composer.set_forces_and_torques_index(forces=self._torch(force[:, k, None, :]), is_global=True)
+            if moves[k]:
+                targets[:, self.hand_ids] = hand_t[:, k]
+                targets[:, self.finger_ids[0]] = finger_t[:, k]
+                targets[:, self.finger_ids[1]] = finger_t[:, k]
+                self.robot.actuators.target_command.set_position_index(
+                    value=self._torch(targets), full_data=True
+                )
+                self.robot.write_data_to_sim()
+            if pushes[k]:
+                composer.set_forces_and_torques_index(
+                    forces=self._torch(force[:, k, None, :]), is_global=True
+                )
             check = k in (ref, nstep - 1)
             for sub in range(self.substeps):
-                self.scene.write_data_to_sim()
+                self.object.write_data_to_sim()  # the wrench: engines clear external forces after every step
                 self.sim.step(render=False)
                 if check and sub == self.substeps - 1:
                     self.scene.update(self.dt)  # contact sensors too: read only where the labels need them
@@ -297,6 +338,9 @@ def main() -> int:
     worker = Worker(proto, physics)
     try:
         patch_warp_pinned_memory()
+        threads = None  # Newton's CPU kernels run on one thread
+        if physics == "physx":
+            threads = limit_physx_threads(int(os.environ.get("DEXGEN_ISAACLAB_THREADS", "0")))
         import importlib.metadata
 
         from isaaclab.app import launch_simulation
@@ -308,7 +352,14 @@ def main() -> int:
         cfg = SimulationCfg(device=resolved, physics=physics_cfg(knobs))
         launcher = launch_simulation(cfg, {"headless": True, "device": resolved})
         launcher.__enter__()
-        worker.send({"ready": True, "isaaclab": importlib.metadata.version("isaaclab"), "device": resolved})
+        worker.send(
+            {
+                "ready": True,
+                "isaaclab": importlib.metadata.version("isaaclab"),
+                "device": resolved,
+                "threads": threads,
+            }
+        )
     except Exception:
         worker.send({"ok": False, "error": traceback.format_exc()})
         return 1
