@@ -91,14 +91,14 @@ def pytest_collection_modifyitems(items):
     environment is unavailable, unless DEXGEN_REQUIRE_ISAACLAB=1 (then they run and fail)."""
     from isaaclab_env import REQUIRE_ISAACLAB, unavailable
 
-    reason = ""  # "" = not asked yet; None = available
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is None or callspec.params.get("backend") != "isaaclab":
-            continue
+    marked = [
+        item
+        for item in items
+        if getattr(item, "callspec", None) is not None and item.callspec.params.get("backend") == "isaaclab"
+    ]
+    reason = None if REQUIRE_ISAACLAB or not marked else unavailable()
+    for item in marked:
         item.add_marker(pytest.mark.isaaclab)
         item.add_marker(pytest.mark.slow)
-        if reason == "":
-            reason = unavailable()
-        if reason is not None and not REQUIRE_ISAACLAB:
+        if reason is not None:
             item.add_marker(pytest.mark.skip(reason=f"Isaac Lab environment unavailable: {reason}"))

@@ -14,12 +14,12 @@ deterministic: there is no randomness in the physics and the thread count does n
 from __future__ import annotations
 
 import logging
-import os
 
 import mujoco
 import numpy as np
 from mujoco import rollout
 
+from dexgen.executors import worker_count
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
@@ -98,7 +98,7 @@ class MujocoBackend(SimBackend):
 
     def __init__(self, config: SimConfig) -> None:
         super().__init__(config)
-        self.threads = config.threads or os.cpu_count() or 1
+        self.threads = worker_count(config.threads)
         self._pool = rollout.Rollout(nthread=self.threads)
         self.schedule: Schedule = make_schedule(config.protocol)
         self._buffers: _Buffers | None = None

@@ -98,10 +98,8 @@ def test_report_files_pictures_and_resume(data, tmp_path, monkeypatch, sim):
     again = _compare(data, tmp_path, sim.fast_params)
     assert calls == [] and again == r  # finished objects are reused
     (tmp_path / "files" / "box_000.npz").unlink()
-    assert _compare(data, tmp_path, sim.fast_params) == r and calls == [
-        "box_000",
-        "box_000",
-    ]  # both engines, that object only
+    assert _compare(data, tmp_path, sim.fast_params) == r
+    assert calls == ["box_000", "box_000"]  # both engines, that object only
     assert {p.name: p.read_bytes() for p in sorted((tmp_path / "files").iterdir())} == before
     _compare(data, tmp_path, sim.fast_params, near_miss_tilt=10.0)  # another trial set: every object again
     assert calls.count("cylinder_001") == 2
@@ -156,9 +154,8 @@ def test_stage_off_keeps_the_last_report_and_on_runs(data, tmp_path, sim):
 
 def test_command_prints_the_table_and_names_bad_engines(data, tmp_path, capsys, monkeypatch, sim):
     monkeypatch.chdir(tmp_path)
-    params = _params(
-        tmp_path / "params.yaml", False, sim.fast_params
-    )  # the command runs whatever the stage's switch says
+    # the command runs whatever the stage's switch says
+    params = _params(tmp_path / "params.yaml", False, sim.fast_params)
     base = [
         *("sim-compare", "--params", str(params), "--objects", str(data / "objects")),
         *("--guesses", str(data / "guesses"), "--max-objects", "1", "--trials-per-object", "4"),
@@ -174,13 +171,14 @@ def test_command_prints_the_table_and_names_bad_engines(data, tmp_path, capsys, 
 
 
 def test_a_missing_guess_file_is_named(data, tmp_path, sim):
+    a, b = _engines(sim.fast_params)
     with pytest.raises(Exception, match="guess file missing"):
         compare_run.compare_units(
             data / "objects",
             tmp_path,
             tmp_path / "out",
-            a=_engines(sim.fast_params)[0],
-            b=_engines(sim.fast_params)[1],
+            a=a,
+            b=b,
             cfg=SimCompareConfig(),
             seed=7,
             clearance=0.002,

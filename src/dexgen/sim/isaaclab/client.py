@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from dexgen.errors import DexgenError
+from dexgen.executors import worker_count
 from dexgen.sim.isaaclab import wire
 
 SRC = Path(__file__).resolve().parents[3]  # the folder holding the dexgen package
@@ -52,7 +53,7 @@ class WorkerClient:
         env["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [env.get("PYTHONPATH")])])
         env["DEXGEN_ISAACLAB_PHYSICS"] = physics
         env["DEXGEN_ISAACLAB_DEVICE"] = device
-        env["DEXGEN_ISAACLAB_THREADS"] = str(threads)
+        env["DEXGEN_ISAACLAB_THREADS"] = str(worker_count(threads))  # 0: every core
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
             [python, "-m", "dexgen.sim.isaaclab.worker"],

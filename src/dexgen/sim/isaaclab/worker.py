@@ -9,8 +9,8 @@ chunk of at most ``num_envs`` trials; the scene (USD files, stage, simulation, e
 only when its key changes, so the chunks of one object reuse it. Each chunk: every env is reset to its
 trial's start (hand at the env origin, object at its grasp), then for every protocol step the hand and
 finger targets and the object's external force are written where they change, the engine steps
-``substeps`` times, and the palm and object poses are recorded; finger contact forces and joint values are read at the end of
-the close and at the last step. An exception is reported on the protocol line and ends the worker (its
+``substeps`` times, and the palm and object poses are recorded; finger contact forces and joint values
+are read at the end of the close and at the last step. An exception is reported on the protocol line and ends the worker (its
 state may be broken); the parent starts a fresh one.
 """
 
@@ -58,27 +58,21 @@ def changes(series: np.ndarray) -> np.ndarray:
     return np.concatenate([[True], (flat[:, 1:] != flat[:, :-1]).any(axis=(0, 2))])
 
 
-def limit_physx_threads(threads: int) -> int:
-    """Give PhysX's CPU dispatcher ``threads`` workers (0: the cores this process may run on).
+def limit_physx_threads(threads: int) -> None:
+    """Give PhysX's CPU dispatcher ``threads`` workers (the parent resolves ``sim.threads: 0`` to every core).
 
     Isaac Lab's OvPhysX manager asks for 8 whatever the machine; on 2 cores that oversubscription made each
-    step 30 % slower than 2 workers, and the results are the same bit for bit either way. Returns the count.
+    step 1.33x slower than 2 workers, and the results are the same bit for bit either way.
     """
     import ovphysx
 
-    if threads <= 0:
-        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    config = ovphysx.PhysXConfig
-    if getattr(config, "_dexgen_threads", None) is not None:
-        config = config._dexgen_original
+    original = getattr(ovphysx.PhysXConfig, "_dexgen_original", ovphysx.PhysXConfig)
 
     def with_threads(*args, **kwargs):
-        kwargs["num_threads"] = threads
-        return config(*args, **kwargs)
+        return original(*args, **{**kwargs, "num_threads": threads})
 
-    with_threads._dexgen_threads, with_threads._dexgen_original = threads, config
+    with_threads._dexgen_original = original
     ovphysx.PhysXConfig = with_threads
-    return threads
 
 
 def resolve_device(device: str) -> str:
@@ -340,7 +334,8 @@ def main() -> int:
         patch_warp_pinned_memory()
         threads = None  # Newton's CPU kernels run on one thread
         if physics == "physx":
-            threads = limit_physx_threads(int(os.environ.get("DEXGEN_ISAACLAB_THREADS", "0")))
+            threads = int(os.environ.get("DEXGEN_ISAACLAB_THREADS") or os.cpu_count() or 1)
+            limit_physx_threads(threads)
         import importlib.metadata
 
         from isaaclab.app import launch_simulation
