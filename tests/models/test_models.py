@@ -7,11 +7,10 @@ import pytest
 import torch
 
 from dexgen.errors import ConfigError, InputError
-from dexgen.models.registry import MODELS, get_model, is_heatmap, model_config
 from dexgen.models.fcgqcnn import DexNetFCGQCNN, fakeFCGQCNN, gqcnn_to_fcgqcnn
-from dexgen.models.gqcnn import DexNetGQCNN
+from dexgen.models.gqcnn import DexNetGQCNN, conv_one_channel, local_response_norm
+from dexgen.models.registry import MODELS, get_model, is_heatmap, model_config
 from dexgen.params.models import EfficientNetConfig, GQCNNConfig
-from dexgen.models.gqcnn import local_response_norm
 
 torch.set_num_threads(2)
 SMALL = {"filters": 8, "fc3_size": 32, "fc4_size": 32}
@@ -62,6 +61,32 @@ def test_lrn_equals_tensorflow_formula():
     np.testing.assert_allclose(local_response_norm(x).numpy(), expected, rtol=1e-12)
     torch_lrn = torch.nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1.0)
     np.testing.assert_allclose(torch_lrn(x).numpy(), expected, rtol=1e-10)
+
+
+def test_lrn_layout_does_not_change_the_result():
+    x = torch.rand(3, 64, 7, 5) * 30
+    last = local_response_norm(x.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(last, local_response_norm(x.contiguous()), rtol=1e-6, atol=0)
+    assert last.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize("padding", [0, 3])
+def test_one_channel_conv_equals_conv2d(padding):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(1, 16, 7, padding=padding).double()
+    x = torch.randn(4, 1, 19, 23, dtype=torch.float64)
+    out = conv_one_channel(x, conv)
+    torch.testing.assert_close(out, conv(x), rtol=1e-12, atol=1e-12)
+    assert out.is_contiguous(memory_format=torch.channels_last)  # what the next conv reads without a reorder
+
+
+def test_gqcnn_trains_after_an_inference_mode_pass():
+    """The LRN window is cached; made under inference mode it could not be saved for a backward."""
+    model = DexNetGQCNN(GQCNNConfig(**SMALL))
+    with torch.inference_mode():
+        model(torch.randn(2, 1, 32, 32), torch.randn(2, 1))
+    model(torch.randn(2, 1, 32, 32), torch.randn(2, 1)).sum().backward()
+    assert model.trunk.conv1_1.weight.grad is not None and model.trunk.conv1_1.weight.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize("use_pose", [True, False])

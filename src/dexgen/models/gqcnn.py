@@ -11,12 +11,14 @@ by the task (:mod:`dexgen.dexnet.fields`), not here.
 
 TF's ``local_response_normalization(depth_radius=2, alpha=2e-5, beta=0.75, bias=1)`` equals
 ``nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1)`` (PyTorch divides alpha by the window size);
-:func:`local_response_norm` computes the same with five shifted adds and two rsqrts instead of
-``avg_pool3d`` and ``pow``, 3x faster on CPU, where LRN took 34-40 % of Dex-Net 5.0's inference time.
+:func:`local_response_norm` computes the same with one GEMM over channels-last pixels instead of
+``avg_pool3d`` and ``pow`` (LRN took 34-40 % of Dex-Net 5.0's inference time). The one-channel first
+conv runs as one GEMM over its patches (:func:`conv_one_channel`), where oneDNN is slow.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -31,20 +33,55 @@ LRN_RADIUS, LRN_ALPHA, LRN_BIAS = 2, 2e-5, 1.0  # TF's depth_radius, alpha, bias
 INFERENCE_CHUNK = 32
 
 
+@functools.cache
+def _lrn_window(
+    channels: int, radius: int, alpha: float, dtype: torch.dtype, device: torch.device
+) -> torch.Tensor:
+    """(C, C) matrix: ``alpha`` where channels are within ``radius`` of each other, else 0.
+
+    Made outside inference mode: a cached inference tensor could not be saved for a later backward.
+    """
+    with torch.inference_mode(False):
+        c = torch.arange(channels, device=device)
+        return ((c[:, None] - c[None, :]).abs() <= radius).to(dtype) * alpha
+
+
 def local_response_norm(
     x: torch.Tensor, radius: int = LRN_RADIUS, alpha: float = LRN_ALPHA, bias: float = LRN_BIAS
 ) -> torch.Tensor:
     """TF's ``local_response_normalization`` with beta 0.75 over channels of ``x`` (B, C, H, W).
 
     ``x / (bias + alpha * sum_{|c' - c| <= radius} x[c']**2) ** 0.75``; channels beyond the edges count 0.
+    The window sum is one GEMM of the channels-last squares with a banded matrix: 2-3x faster on CPU
+    than shifted adds over channel slices, which are strided in the channels-last layout.
     """
-    c = x.shape[1]
-    padded = F.pad(x * x, (0, 0, 0, 0, radius, radius))
-    window = padded[:, 0:c]
-    for i in range(1, 2 * radius + 1):
-        window = window + padded[:, i : i + c]
-    d = window * alpha + bias
-    return x * d.rsqrt() * d.sqrt().rsqrt()  # d ** -0.75
+    window = _lrn_window(x.shape[1], radius, alpha, x.dtype, x.device)
+    d = torch.matmul((x * x).movedim(1, -1), window).add_(bias)  # (B, H, W, C)
+    return x * (d * d.sqrt()).rsqrt().movedim(-1, 1)  # d ** -0.75
+
+
+def conv_one_channel(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
+    """``conv(x)`` for a one-channel, stride-1 ``conv`` as one GEMM over its k x k patches.
+
+    oneDNN runs a one-channel 7x7 layer at a fifth of its rate on the next layer; this is ~3x faster on
+    the 32-crop inference chunks and as fast at batch 256. The output is channels-last, as the next
+    conv wants it.
+    """
+    (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
+    if ph or pw:
+        x = F.pad(x, (pw, pw, ph, ph))
+    patches = x[:, 0].unfold(1, kh, 1).unfold(2, kw, 1)  # (B, h, w, kh, kw), a view
+    b, h, w = patches.shape[:3]
+    out = torch.addmm(
+        conv.bias, patches.reshape(b * h * w, kh * kw), conv.weight.reshape(len(conv.weight), -1).t()
+    )
+    return out.view(b, h, w, -1).movedim(-1, 1)
+
+
+def _conv(x: torch.Tensor, conv: nn.Conv2d, dilation: int = 1) -> torch.Tensor:
+    if conv.in_channels == 1 and dilation == 1 and conv.stride == (1, 1) and conv.bias is not None:
+        return conv_one_channel(x, conv)
+    return F.conv2d(x, conv.weight, conv.bias, padding=conv.padding, dilation=dilation)
 
 
 def _trunc_normal_(tensor: torch.Tensor, std: float) -> None:
@@ -67,7 +104,7 @@ class ConvStack(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.contiguous(memory_format=torch.channels_last)  # oneDNN's native layout: no reorders
         for name, _, pool, lrn in conv_layers(self.cfg):
-            x = F.relu(getattr(self, name)(x))
+            x = _conv(x, getattr(self, name)).relu_()  # in place: no fresh buffer to fault in
             if lrn and self.cfg.lrn:
                 x = local_response_norm(x)
             if pool:
@@ -86,8 +123,7 @@ class ConvStack(nn.Module):
             raise ValueError(f"stride {stride} must divide the network's pool stride {self.cfg.stride}")
         dilation, strided = 1, stride
         for name, _, pool, lrn in conv_layers(self.cfg):
-            conv = getattr(self, name)
-            x = F.relu(F.conv2d(x, conv.weight, conv.bias, dilation=dilation))
+            x = _conv(x, getattr(self, name), dilation).relu_()
             if lrn and self.cfg.lrn:
                 x = local_response_norm(x)
             if pool and strided > 1:
