@@ -18,6 +18,10 @@ weights), with each side's max probability error against its own sliding window 
 The training loaders (their ``dexnet/torch_dataset.py`` ``Dex2Dataset`` through a 4-worker
 ``DataLoader``, our packed memmaps with batched augmentation) each run in fresh processes
 (``loader_epoch.py``) on one written dataset, for samples/s and peak memory.
+The roofline says how far any implementation could go: the machine's dense fp32 rate (the best of a
+large GEMM and our conv1_2, measured in the same run) over each network's FLOPs per sample (torch's
+FLOP counter: convs and matmuls, training counting the backward) gives the samples/s a network cannot
+pass, and so the most our network can be ahead (``ceiling_speedup``) at each figure.
 Runs on the CPU; never asserts on time. ``--quick`` shrinks everything, for the test.
 """
 
@@ -42,6 +46,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from dexgen.atomic import write_json
 from dexgen.dexnet.testing import write_tiny_dataset
@@ -52,6 +57,7 @@ from dexgen.params.learn import TaskConfig
 from dexgen.params.models import GQCNNConfig
 
 CROP = 32  # both projects' crop side
+SIDES = ("ours", "theirs")
 SRC = Path(__file__).resolve().parents[1] / "src"  # dexgen, for the loader child processes
 LOADER_SCRIPT = Path(__file__).resolve().with_name("loader_epoch.py")
 MODULES = (
@@ -74,6 +80,7 @@ class Plan:
     loader_batch: int = 256
     loader_workers: int = 4  # their DataLoader's worker processes (ours loads in the training process)
     loader_epochs: int = 1
+    peak_gemm: int = 2048  # side of the square GEMM that measures the machine's dense rate
 
 
 QUICK = Plan(
@@ -86,6 +93,7 @@ QUICK = Plan(
     loader_points=600,
     loader_batch=64,
     loader_workers=2,
+    peak_gemm=256,
 )
 
 
@@ -327,10 +335,74 @@ def loader(src: Path, plan: Plan, threads: int) -> dict[str, Any]:
     return out
 
 
+def flops(fn: Callable[[], Any]) -> int:
+    """FLOPs of one call of ``fn`` (convolutions and matrix products, forward and any backward)."""
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+def dense_peak(plan: Plan) -> dict[str, float]:
+    """The machine's dense fp32 GFLOP/s now: best of a square GEMM and our conv1_2 on an inference chunk."""
+    a, b = torch.randn(plan.peak_gemm, plan.peak_gemm), torch.randn(plan.peak_gemm, plan.peak_gemm)
+    x = torch.randn(32, 64, 26, 26).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(64, 64, 5, 5).contiguous(memory_format=torch.channels_last)
+    measured = {}
+    with torch.no_grad():
+        for name, fn in (("gemm", lambda: a @ b), ("conv1_2", lambda: F.conv2d(x, w))):
+            work = flops(fn)
+            loops = _loops(fn, plan.min_s)
+            best = math.inf
+            for _ in range(plan.repeats):
+                start = time.perf_counter()
+                for _ in range(loops):
+                    fn()
+                best = min(best, (time.perf_counter() - start) / loops)
+            measured[f"{name}_gflops"] = work / best / 1e9
+    return {**measured, "peak_gflops": max(measured.values())}
+
+
+def roofline(result: dict[str, Any], dexnet5: ModuleType, plan: Plan) -> dict[str, Any]:
+    """Each network's FLOPs per sample and rate achieved; adds ``ceiling_speedup`` to the inference and
+    training rows: (peak / our FLOPs per sample) / their samples/s, the most our network can be ahead."""
+    peak = dense_peak(plan)
+    torch.manual_seed(0)
+    # LRN off for counting: our LRN runs as a banded GEMM, 60 of whose 64 products per element are zeros
+    # (elementwise work, which the counter does not see in theirs either)
+    nets = {
+        "ours": DexNetGQCNN(dataclasses.replace(GQCNNConfig(), lrn=False)),
+        "theirs": dexnet5.DexNetBase(),
+    }
+    depth, pose, label = torch.randn(2, 1, CROP, CROP), torch.randn(2, 1), torch.tensor([0, 1])
+    with torch.no_grad():
+        infer = {
+            "ours": flops(lambda: nets["ours"](depth, pose)),
+            "theirs": flops(lambda: nets["theirs"](depth)),
+        }
+    losses = {
+        "ours": lambda: F.cross_entropy(nets["ours"](depth, pose), label).backward(),
+        "theirs": lambda: F.binary_cross_entropy(nets["theirs"](depth).squeeze(1), label.float()).backward(),
+    }
+    train = {side: flops(loss) for side, loss in losses.items()}
+    out: dict[str, Any] = {**peak}
+    for side in ("ours", "theirs"):
+        out[f"{side}_mflop_per_sample"] = infer[side] / 2 / 1e6
+        out[f"{side}_train_mflop_per_sample"] = train[side] / 2 / 1e6
+    rows = [(r, out["ours_mflop_per_sample"], out["theirs_mflop_per_sample"]) for r in result["inference"]]
+    rows.append(
+        (result["training"], out["ours_train_mflop_per_sample"], out["theirs_train_mflop_per_sample"])
+    )
+    for row, ours_mflop, theirs_mflop in rows:
+        row["ours_gflops"] = row["ours_samples_per_s"] * ours_mflop / 1e3
+        row["theirs_gflops"] = row["theirs_samples_per_s"] * theirs_mflop / 1e3
+        row["ceiling_speedup"] = peak["peak_gflops"] * 1e3 / ours_mflop / row["theirs_samples_per_s"]
+    return out
+
+
 def run(dexnet5: ModuleType, plan: Plan, check_image: int, src: Path, threads: int) -> dict[str, Any]:
     """Every figure, as the JSON record."""
     models = build(dexnet5)
-    return {
+    result = {
         "params": {"ours": params(models["ours"]), "theirs": params(models["theirs"])},
         "inference": inference(models, plan),
         "training": training(dexnet5, plan),
@@ -338,15 +410,17 @@ def run(dexnet5: ModuleType, plan: Plan, check_image: int, src: Path, threads: i
         "sliding_window_error": sliding_window_error(dexnet5, models, check_image),
         "loader": loader(src, plan, threads),
     }
+    result["roofline"] = roofline(result, dexnet5, plan)
+    return result
 
 
 def table(result: dict[str, Any]) -> str:
     """The figures as an aligned text table."""
-    rows = [("what", "ours", "Dex-Net 5.0", "speed-up")]
+    rows = [("what", "ours", "Dex-Net 5.0", "speed-up", "ceiling")]
     for r in result["inference"]:
-        rows.append((f"GQ-CNN inference, batch {r['batch']} (samples/s)", *_fmt(r, "samples")))
+        rows.append((f"GQ-CNN inference, batch {r['batch']} (samples/s)", *_fmt(r, "samples"), _ceiling(r)))
     t = result["training"]
-    rows.append((f"training step, batch {t['batch']}, SGD (samples/s)", *_fmt(t, "samples")))
+    rows.append((f"training step, batch {t['batch']}, SGD (samples/s)", *_fmt(t, "samples"), _ceiling(t)))
     h = result["heatmap"]
     size = f"{h['image']}x{h['image']}"
     rows.append((f"heatmap {size}, stride 1 (positions/s)", *_fmt(h, "positions")))
@@ -388,11 +462,23 @@ def table(result: dict[str, Any]) -> str:
     )
     p = result["params"]
     rows.append(("GQ-CNN parameters", f"{p['ours']:,}", f"{p['theirs']:,}", ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    roof = result["roofline"]
+    rows.append(
+        ("MFLOP per sample, inference", *(f"{roof[f'{s}_mflop_per_sample']:,.1f}" for s in SIDES), "")
+    )
+    rows.append(
+        ("MFLOP per sample, training", *(f"{roof[f'{s}_train_mflop_per_sample']:,.1f}" for s in SIDES), "")
+    )
+    rows = [row + ("",) * (5 - len(row)) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join(
         "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
         for row in rows
     )
+
+
+def _ceiling(row: dict[str, float]) -> str:
+    return f"{row['ceiling_speedup']:.2f}x" if "ceiling_speedup" in row else ""
 
 
 def _fmt(row: dict[str, float], what: str) -> tuple[str, str, str]:
@@ -447,6 +533,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"Dex-Net 5.0 from {dexnet5.__file__}; {args.threads} torch threads, CPU, median of {plan.repeats}")
     print(table(result))
+    roof = result["roofline"]
+    print(
+        f"ceiling: the speed-up if our network ran at this machine's dense peak, "
+        f"{roof['peak_gflops']:,.0f} GFLOP/s (GEMM {roof['gemm_gflops']:,.0f}, conv1_2 {roof['conv1_2_gflops']:,.0f})"
+    )
     if check < plan.image:
         print(
             f"(sliding-window errors on a {check}x{check} image, not {plan.image}x{plan.image}: their "

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,14 @@ def test_quick_run_writes_every_figure(tmp_path, capsys):
         assert loader[f"ours_{key}"] > 0 and loader[f"theirs_{key}"] > 0, key
     assert loader["speedup"] > 0 and loader["memory_ratio"] > 0
     assert result["dexnet5_module"] == str(FAKE / "dexnet" / "grasp_model.py")
+    roof = result["roofline"]
+    assert roof["peak_gflops"] == max(roof["gemm_gflops"], roof["conv1_2_gflops"]) > 0
+    convs = 26**2 * 49 * 64 + 22**2 * 25 * 64 * 64 + 9**2 * 9 * 64 * 64 + 7**2 * 9 * 64 * 64  # valid padding
+    dense = 576 * 1024 + 1024 * 1024 + 1 * 16 + 16 * 1024 + 1024 * 2  # fc3, fc4 (image, pose), pc1, fc5
+    assert roof["ours_mflop_per_sample"] == pytest.approx(2 * (convs + dense) / 1e6)
+    assert 2 < roof["ours_train_mflop_per_sample"] / roof["ours_mflop_per_sample"] < 3.5  # + the backward
+    for row in rows:
+        assert row["ceiling_speedup"] > 0 and row["ours_gflops"] > 0 and row["theirs_gflops"] > 0
     assert "speed-up" in capsys.readouterr().out
 
 
