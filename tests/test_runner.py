@@ -4,6 +4,7 @@ stale-file pruning, results in unit order whatever runs them."""
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,29 @@ def test_inline_executor_returns_futures():
     assert future.result() == 32
     failed = InlineExecutor().submit(int, "x")
     assert isinstance(failed.exception(), ValueError)
+
+
+class Recording(Executor):
+    """Runs each unit at submit, like the inline executor, but has a pool's window: it is parallel."""
+
+    window = 4
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.order.append(args[0].key)
+        return InlineExecutor().submit(fn, *args, **kwargs)
+
+
+def test_a_parallel_run_starts_the_costliest_units_first(tmp_path):
+    costs = {"k0": 1.0, "k1": 5.0, "k2": 1.0, "k3": 9.0, "k4": 5.0}
+    units = [dataclasses.replace(u, cost=costs[u.key]) for u in _units(tmp_path)]
+    pool = Recording()
+    result = run_units(units, Square(), desc="t", executor=pool, progress=False)
+    assert pool.order == ["k3", "k1", "k4", "k0", "k2"]  # longest first; equal costs in key order
+    assert list(result.metas) == list(result.ran) == ["k0", "k1", "k2", "k3", "k4"]
+    inline = run_units(
+        _units(tmp_path / "inline"), Square(), desc="t", executor=InlineExecutor(), progress=False
+    )
+    assert list(inline.ran) == ["k0", "k1", "k2", "k3", "k4"]

@@ -7,8 +7,9 @@ picklable arguments its work function needs. :func:`run_units` then
 1. asks ``reader(unit)`` for each unit's current output: a file whose recorded provenance equals
    the unit's is reused (an interrupted run resumes; a changed input redoes only its objects);
 2. submits the rest to an executor (:mod:`dexgen.executors`: inline or a process pool; with
-   ``cluster.address`` set, Ray tasks: :mod:`dexgen.cluster`), in key order; ``work(unit)`` writes
-   its output atomically and returns the file's meta;
+   ``cluster.address`` set, Ray tasks: :mod:`dexgen.cluster`): inline in key order, in parallel the
+   costliest first (``Unit.cost``), so a run does not end on one long object while the other workers
+   idle; ``work(unit)`` writes its output atomically and returns the file's meta;
 3. shows one progress bar over all objects (with trials/s when the stage counts trials) and logs how
    many were reused, run, and how fast;
 4. returns every unit's meta in unit order, so summaries do not depend on the order work finished.
@@ -43,7 +44,8 @@ class Unit:
 
     ``output`` is the file whose meta records ``provenance``; ``extra_outputs`` must also exist for
     the unit to count as done (pictures); ``args`` are plain values (records, paths, flags), never
-    open handles, because the unit may travel to another process.
+    open handles, because the unit may travel to another process. ``cost`` is the unit's expected
+    work relative to the others (longest-processing-time-first order); it never changes an output.
     """
 
     key: str
@@ -51,6 +53,7 @@ class Unit:
     provenance: dict[str, Any]
     args: tuple = ()
     extra_outputs: tuple[Path, ...] = ()
+    cost: float = 1.0
 
 
 Reader = Callable[[Unit], "dict[str, Any] | None"]
@@ -168,11 +171,12 @@ def run_units(
             own = executor is None
             pool = _executor(workers, len(todo), cluster) if own else executor
             if isinstance(pool, InlineExecutor):
-                window = 1
+                window, queue = 1, todo
             else:
                 window = getattr(pool, "window", 2 * worker_count(workers) if own else len(todo))
+                queue = sorted(todo, key=lambda u: -u.cost)  # stable: key order among equal costs
             try:
-                metas.update(_submit_all(pool, work, todo, bar, window=window, count=count))
+                metas.update(_submit_all(pool, work, queue, bar, window=window, count=count))
             finally:
                 if own:
                     pool.shutdown(wait=True, cancel_futures=True)

@@ -276,3 +276,25 @@ def test_cli_commands(shard, tmp_path, sim):
     assert '"held"' in html and '"colliding"' in html and not (out / "box_000.html").exists()
     assert call("sim-report", ["--sim", str(tmp_path / "sim"), "--out", str(tmp_path / "sim.json")]) == 0
     assert json.loads((tmp_path / "sim.json").read_text())["num_objects"] == 2
+
+
+def test_unit_costs_count_trials_and_cached_parts(shard, tmp_path, sim):
+    from dexgen.sim.shard import simulate_units, trial_cost
+
+    gmeta = {"stats": {"found": {"collision_free": 64, "colliding": 16, "random": 16}}}
+    cfg = SimConfig(labels=("collision_free", "random"))
+    assert trial_cost(gmeta, cfg, None) == trial_cost(gmeta, cfg, 1) == 80
+    assert trial_cost(gmeta, cfg, 16) == 320  # x sqrt(parts)
+    assert trial_cost(gmeta, dataclasses.replace(cfg, max_trials_per_label=10), None) == 20
+    objects, guesses = shard
+    cfg = _config(sim)
+    cold = simulate_units(objects, guesses, tmp_path / "out", config=cfg, seed=7, cache_dir=tmp_path / "c")
+    simulate_shard(
+        objects, guesses, tmp_path / "out", config=cfg, seed=7, cache_dir=tmp_path / "c", progress=False
+    )
+    warm = simulate_units(objects, guesses, tmp_path / "out", config=cfg, seed=7, cache_dir=tmp_path / "c")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    parts = {o["object"]: o["decomposition"]["parts"] for o in summary["objects"]}
+    assert all(u.cost > 0 for u in cold)
+    for before, after in zip(cold, warm):
+        assert after.cost == pytest.approx(before.cost * parts[after.key] ** 0.5)  # from the cache's header
