@@ -52,13 +52,18 @@ def test_checking_the_gripper_py_leaves_no_bytecode_in_the_dataset(dataset, monk
 def test_same_inputs_give_identical_bytes_and_unchanged_files_are_skipped(tmp_path, gripper, dataset):
     out = tmp_path / "again"
     results = [make_result(tmp_path, k) for k in KEYS]
-    export_results(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    first = export_results(
+        results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False
+    )
     for path in (dataset / "grasp_data").rglob("*.json"):
         assert path.read_bytes() == (out / path.relative_to(dataset)).read_bytes()
     victim = out / "grasp_data" / GRIPPER / grasp_file_name("box_000", 1.0)
     before = victim.stat().st_mtime_ns
-    export_results(results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False)
+    again = export_results(
+        results, dataset=out, gripper=gripper, cfg=GraspgenConfig(), seed=3, progress=False
+    )
     assert victim.stat().st_mtime_ns == before  # provenance matched: not rewritten
+    assert again == first  # the metrics do not say whether files had to be written (a fresh clone must match)
 
 
 def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):

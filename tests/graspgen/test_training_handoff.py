@@ -130,11 +130,11 @@ def test_scripts_go_into_a_graspgen_checkout_and_are_kept_there_unless_overwritt
         "graspgen_source": source,
     }
     metrics = export_results(results, dataset=tmp_path / "ds", overwrite_gripper_config=False, **kw)
-    assert metrics["training_scripts"]["state"] == {"dataset": "written", "graspgen_source": "kept"}
+    assert metrics["training_scripts"]["state"] == {"dataset": "ours", "graspgen_source": "kept"}
     assert mine.read_text() == "# my own edits\n"
     assert (source / "config" / "grippers" / f"{GRIPPER}.py").is_file()
     metrics = export_results(results, dataset=tmp_path / "ds", overwrite_gripper_config=True, **kw)
-    assert metrics["training_scripts"]["state"]["graspgen_source"] == "written"
+    assert metrics["training_scripts"]["state"]["graspgen_source"] == "ours"
     assert mine.read_text() == (tmp_path / "ds" / "runs" / mine.name).read_text()
 
 

@@ -282,6 +282,7 @@ def finish_dataset(
     source = Path(graspgen_source) if graspgen_source is not None else None
     config_dir = source / "config" / "grippers" if source is not None else dataset / "config" / "grippers"
     gripper_state = write_gripper_config(gripper, config_dir, overwrite=overwrite_gripper_config)
+    log.info("splits %s, gripper config %s", split_state, gripper_state)
     report = check_dataset(
         dataset,
         gripper.name,
@@ -317,13 +318,21 @@ def _training_scripts(
     state = {"dataset": write_training_scripts(dataset / "runs", facts)}
     if source is not None:
         state["graspgen_source"] = write_training_scripts(source / "runs", facts, overwrite=overwrite)
+    log.info("training scripts: %s", ", ".join(f"{k} {v}" for k, v in state.items()))
     return {
-        "state": state,
+        "state": {k: settled(v) for k, v in state.items()},
         "noise_scale": values.noise_scale,
         "ratio": list(values.ratio),
         "num_grasps_per_obj": {"gen": values.gen_grasps, "dis": values.dis_grasps},
         "save_freq": values.save_freq,
     }
+
+
+def settled(state: str) -> str:
+    """A write's outcome as the metrics record it: "ours" (the file holds this run's content, whether
+    written now or already so) or "kept" (the user's file, left alone). Whether a file had to be
+    written depends on the disk, not on the inputs, so it goes to the log, never into the metrics."""
+    return "kept" if state == "kept" else "ours"
 
 
 def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report) -> dict[str, Any]:
@@ -345,8 +354,8 @@ def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state
         ],
         "kappa": report.kappa,
         "warnings": report.warnings,
-        "splits": split_state,
-        "gripper_config": gripper_state,
+        "splits": settled(split_state),
+        "gripper_config": settled(gripper_state),
     }
 
 
