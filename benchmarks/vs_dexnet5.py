@@ -152,16 +152,21 @@ def _loops(fn: Callable[[], Any], min_s: float) -> int:
     return max(1, math.ceil(min_s / max(time.perf_counter() - start, 1e-9)))
 
 
+def _per_call(fn: Callable[[], Any], loops: int) -> float:
+    """Seconds per call of ``fn`` over ``loops`` calls."""
+    start = time.perf_counter()
+    for _ in range(loops):
+        fn()
+    return (time.perf_counter() - start) / loops
+
+
 def race(ours: Callable[[], Any], theirs: Callable[[], Any], plan: Plan) -> tuple[float, float]:
     """Median seconds per call of ``ours`` and ``theirs``, timed alternately ``plan.repeats`` times."""
     loops = (_loops(ours, plan.min_s), _loops(theirs, plan.min_s))
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(plan.repeats):
         for side, fn in enumerate((ours, theirs)):
-            start = time.perf_counter()
-            for _ in range(loops[side]):
-                fn()
-            times[side].append((time.perf_counter() - start) / loops[side])
+            times[side].append(_per_call(fn, loops[side]))
     return statistics.median(times[0]), statistics.median(times[1])
 
 
@@ -350,14 +355,8 @@ def dense_peak(plan: Plan) -> dict[str, float]:
     measured = {}
     with torch.no_grad():
         for name, fn in (("gemm", lambda: a @ b), ("conv1_2", lambda: F.conv2d(x, w))):
-            work = flops(fn)
-            loops = _loops(fn, plan.min_s)
-            best = math.inf
-            for _ in range(plan.repeats):
-                start = time.perf_counter()
-                for _ in range(loops):
-                    fn()
-                best = min(best, (time.perf_counter() - start) / loops)
+            work, loops = flops(fn), _loops(fn, plan.min_s)
+            best = min(_per_call(fn, loops) for _ in range(plan.repeats))
             measured[f"{name}_gflops"] = work / best / 1e9
     return {**measured, "peak_gflops": max(measured.values())}
 
