@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from dexgen.atomic import RecordFolder
 from dexgen.executors import InlineExecutor, process_pool
 from dexgen.records import npz
 from dexgen.runner import Unit, prune, run_units
@@ -78,12 +79,24 @@ def test_extra_outputs_must_exist_and_duplicate_keys_are_refused(tmp_path):
 
 
 def test_prune_removes_only_files_of_objects_that_left(tmp_path):
-    for name in ("a.npz", "b.npz", "pictures/a.png", "pictures/c.png", "summary.json"):
+    for stem in ("a", "b", "c"):
+        npz.write(tmp_path / f"{stem}.npz", {"v": np.zeros(1)}, ("v",), {"provenance": {"stage": "t"}})
+    (tmp_path / "c.npz").unlink()  # c's picture outlived its record: nothing says it is ours
+    for name in ("pictures/a.png", "pictures/b.png", "pictures/c.png", "summary.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    removed = prune(tmp_path, {"a"}, patterns=("*.npz", "pictures/*.png"))
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == ["b.npz", "pictures/c.png"]
-    assert (tmp_path / "summary.json").exists()
+    owned = RecordFolder(tmp_path, ("t",), names=("summary.json",), pictures="pictures")
+    removed = prune(tmp_path, {"a"}, owned=owned, patterns=("*.npz", "pictures/*.png"))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == ["b.npz", "pictures/b.png"]
+    assert (tmp_path / "summary.json").exists() and (tmp_path / "pictures/c.png").exists()
+
+
+def test_prune_keeps_files_whose_metadata_is_not_ours(tmp_path):
+    npz.write(tmp_path / "theirs.npz", {"v": np.zeros(1)}, ("v",), {"provenance": {"stage": "other"}})
+    (tmp_path / "plain.npz").write_bytes(b"a user's own npz")
+    owned = RecordFolder(tmp_path, ("t",))
+    assert prune(tmp_path, set(), owned=owned) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.npz", "theirs.npz"]
 
 
 def test_inline_executor_returns_futures():

@@ -16,7 +16,7 @@ picklable arguments its work function needs. :func:`run_units` then
 
 A unit that fails stops the run with the object named; units already finished keep their files,
 so the next run starts where this one stopped. :func:`prune` removes the files of objects that left
-the set, since per-object outputs persist between runs.
+the set, since per-object outputs persist between runs, but only files our metadata says we wrote.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dexgen.atomic import Owned
 from dexgen.executors import InlineExecutor, make_executor, worker_count
 from dexgen.params.cluster import ClusterConfig
 from dexgen.records import npz
@@ -192,18 +193,29 @@ def run_units(
     return RunResult(ordered, ran, tuple(k for k in keys if k not in set(ran)), seconds)
 
 
-def prune(directory: str | Path, keep: Iterable[str], *, patterns: Sequence[str] = ("*.npz",)) -> list[Path]:
-    """Remove files matching ``patterns`` under ``directory`` whose stem is not in ``keep``.
+def prune(
+    directory: str | Path, keep: Iterable[str], *, owned: Owned, patterns: Sequence[str] = ("*.npz",)
+) -> list[Path]:
+    """Remove files matching ``patterns`` under ``directory`` whose stem is not in ``keep`` and that
+    ``owned`` (:mod:`dexgen.atomic`'s ownership rules) says we wrote.
 
     Per-object outputs persist between runs (so interrupted runs resume); an object that left the set
-    must not leave its old files behind for a later step to trust. Returns what was removed.
+    must not leave its old files behind for a later step to trust. Ownership is decided for every file
+    before any is removed (a picture is ours through its record). A file we did not write is kept and
+    named in a warning. Returns what was removed.
     """
     keep = set(keep)
-    removed = []
-    for pattern in patterns:
-        for path in sorted(Path(directory).glob(pattern)):
-            if path.is_file() and path.stem not in keep:
-                log.info("removing stale %s", path)
-                path.unlink()
-                removed.append(path)
-    return removed
+    stale = [
+        path
+        for pattern in patterns
+        for path in sorted(Path(directory).glob(pattern))
+        if path.is_file() and path.stem not in keep
+    ]
+    ours = {path: owned(path) for path in stale}
+    for path in stale:
+        if not ours[path]:
+            log.warning("keeping %s: dexgen did not write it, so it is not ours to remove", path)
+            continue
+        log.info("removing stale %s", path)
+        path.unlink()
+    return [path for path in stale if ours[path]]

@@ -70,8 +70,8 @@ def test_resume_skips_finished_objects(shard, tmp_path, monkeypatch):
     out = tmp_path / "out"
     guess_shard(shard, out, config=CFG, seed=5, progress=False)
     before = _files(out)
-    (out / "cylinder.npz").unlink()  # as if interrupted before this object
-    (out / "stale.npz").write_bytes(b"old object no longer in the shard")
+    (out / "cylinder.npz").rename(out / "stale.npz")  # a guess file of an object that left the shard
+    # and cylinder's is gone, as if interrupted before this object
     done = []
     real = shard_mod.GuessWork.__call__
     monkeypatch.setattr(

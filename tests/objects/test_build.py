@@ -89,13 +89,13 @@ def bad_dataset(tmp_path: Path, mesh_name: str, content: bytes) -> ObjectsConfig
 def test_bad_mesh_stops_the_build_and_keeps_previous_output(tmp_path):
     out = tmp_path / "objects"
     out.mkdir()
-    (out / "previous.txt").write_text("earlier run")
+    (out / "index.json").write_text('{"format_version": 1, "objects": []}')  # an earlier (empty) set
     cfg = bad_dataset(tmp_path, "broken.obj", b"v 0 0 0\nv 1 0 0\nv nan 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\n")
     with pytest.raises(InputError, match=r"broken\.obj: 1 vertices are NaN"):
         build_object_set(
             cfg, seed=0, out_dir=out, cache_dir=tmp_path / "cache", report_path=tmp_path / "r.json"
         )
-    assert [p.name for p in out.iterdir()] == ["previous.txt"]
+    assert [p.name for p in out.iterdir()] == ["index.json"]
     assert not (tmp_path / "r.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".objects")]
 

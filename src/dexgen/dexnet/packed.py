@@ -87,7 +87,7 @@ def pack(root: str | Path, cache_dir: str | Path, task: TaskSpec) -> Path:
     _check_shape(index, IMAGE_FIELD, (IMAGE_SIZE, IMAGE_SIZE, 1))
     _check_shape(index, POSE_FIELD, (7,))
     _check_shape(index, task.metric_field, ())
-    with atomic.replace_dir(out) as tmp:
+    with atomic.replace_dir(out, owned=atomic.everything) as tmp:
         targets = {
             IMAGE_FIELD: np.lib.format.open_memmap(
                 tmp / "depth.npy", "w+", np.float32, (n, IMAGE_SIZE, IMAGE_SIZE)

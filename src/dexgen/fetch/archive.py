@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 from typing import Literal
 
-from dexgen.atomic import replace_dir
+from dexgen.atomic import everything, replace_dir
 from dexgen.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,14 @@ def extract(archive: str | Path, target: str | Path, *, strip: int = 0) -> Path:
             with zipfile.ZipFile(archive) as zf:
                 members = [_validate(archive, m, strip) for m in _zip_members(zf)]
                 _check_tree(archive, members)
-                with replace_dir(target) as tmp:
+                with replace_dir(target, owned=everything) as tmp:
                     _extract_zip(zf, members, tmp)
         else:
             with tarfile.open(archive, "r:gz" if kind == "tar.gz" else "r:") as tf:
                 infos = tf.getmembers()
                 members = [_validate(archive, m, strip) for m in map(_tar_member, infos)]
                 _check_tree(archive, members)
-                with replace_dir(target) as tmp:
+                with replace_dir(target, owned=everything) as tmp:
                     _extract_tar(archive, tf, infos, members, tmp)
     except _BROKEN as err:
         raise InputError(f"{archive}: cannot read or extract this {kind} archive: {err}") from err

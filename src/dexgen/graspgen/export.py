@@ -191,16 +191,40 @@ def write_object(
     return counts
 
 
+def _our_object_file(path: Path) -> str | None:
+    """The ``object.file`` of a grasp file whose metadata says this stage wrote it, else None."""
+    try:
+        doc = load_json(path)
+        stage, key = doc["dexgen"]["provenance"]["stage"], doc["object"]["file"]
+    except (InputError, KeyError, TypeError):
+        return None
+    return str(key) if stage == "graspgen" else None
+
+
 def _prune(dataset: Path, gripper: str, names: set[str], meshes: set[str]) -> None:
-    for path in grasp_dir(dataset, gripper).glob(f"*{SUFFIX}"):
-        if path.name not in names:
+    """Remove this gripper's grasp files of objects that left the set, and materialised meshes no
+    current object uses, but only ours: a grasp file whose provenance names this stage, and a mesh
+    one of our grasp files (of any gripper) names; ownership is read before anything is removed."""
+    ours = {p: k for p in sorted(dataset.glob(f"grasp_data/*/*{SUFFIX}")) if (k := _our_object_file(p))}
+    our_meshes = {mesh_relpath(key) for key in ours.values()}
+    for path in sorted(grasp_dir(dataset, gripper).glob(f"*{SUFFIX}")):
+        if path.name in names:
+            continue
+        if path in ours:
             log.info("removing stale %s", path)
             path.unlink()
+        else:
+            log.warning("keeping %s: dexgen did not write it, so it is not ours to remove", path)
     root = dataset / OBJECTS
-    for path in root.rglob("*") if root.is_dir() else []:
-        if path.is_file() and path.name != MAP and path.relative_to(root).as_posix() not in meshes:
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file() or path.name == MAP or rel in meshes:
+            continue
+        if rel in our_meshes and not path.is_symlink():
             log.info("removing stale %s", path)
             path.unlink()
+        else:
+            log.warning("keeping %s: no grasp file of ours names it, so it is not ours to remove", path)
 
 
 def exclusion(counts: dict[str, Any], cfg: GraspgenConfig) -> str | None:

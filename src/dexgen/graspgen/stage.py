@@ -14,6 +14,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from dexgen.atomic import check_apart
 from dexgen.errors import InputError
 from dexgen.graspgen.export import (
     grasp_dir,
@@ -156,6 +157,7 @@ def export_from_shards(
 ) -> dict[str, Any]:
     """The ``graspgen`` stage; returns ``{gripper name: metrics}`` for the gripper the data was made with."""
     dataset = Path(dataset)
+    check_apart(dataset, {"objects": objects_root, "guesses": guesses_root, "sim": sim_root})
     if cfg.guess_only:
         sim_root = None
     elif sim_root is None:

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from dexgen.atomic import write_json
+from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.errors import ConfigError
 from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
@@ -128,8 +128,10 @@ def guess_shard(
     stems = [mesh_stem(r) for r in records]
     if len(set(stems)) != len(stems):
         raise ConfigError(f"{objects_dir}: two objects share a mesh file name; cannot name their guess files")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    prune(out_dir, stems, patterns=("*.npz", f"{PICTURES}/*.png"))
+    owned = RecordFolder(out_dir, ("guess",), names=(SUMMARY,), pictures=PICTURES)
+    check_out_dir(out_dir, owned, inputs={"objects": objects_dir})
+    make_dir(out_dir)
+    prune(out_dir, stems, owned=owned, patterns=("*.npz", f"{PICTURES}/*.png"))
     units = guess_units(records, out_dir, gripper, config=config, seed=seed)
     work = GuessWork(objects_dir, config, gripper, seed)
     result = run_units(

@@ -3,7 +3,9 @@
 Processing runs on the per-object runner (:mod:`dexgen.runner`) and is cached per object under
 ``cache_dir``, keyed on everything that decides the result (source bytes, scale, bounds, code
 version), so an interrupted or repeated run redoes only the objects that are new or changed. The
-output folder is replaced atomically at the end.
+output folder is replaced atomically at the end, and only when it holds nothing but an object set we
+wrote (:class:`ObjectSetFolder`): a user's file in it, or the source meshes themselves, stop the build
+before any work.
 """
 
 from __future__ import annotations
@@ -165,6 +167,13 @@ def build_object_set(
 ) -> dict[str, Any]:
     """Write the object set to ``out_dir`` (see :mod:`dexgen.records.objects`); return the report."""
     out_dir, cache_dir = Path(out_dir), Path(cache_dir)
+    sources = {
+        "objects.object_dataset": cfg.object_dataset,
+        "objects.object_scales_json": cfg.object_scales_json,
+    }
+    atomic.check_out_dir(
+        out_dir, ObjectSetFolder(out_dir), inputs=sources if cfg.source == "directory" else None
+    )
     jobs = resolve_jobs(cfg, seed=seed, cache_dir=cache_dir)
     units = []
     for job in jobs:
@@ -213,7 +222,7 @@ def _check_refusals(errors: dict[str, str], total: int, cfg: ObjectsConfig) -> N
 
 def _write_layout(cfg: ObjectsConfig, results: dict, out_dir: Path) -> list[ObjectRecord]:
     records = []
-    with atomic.replace_dir(out_dir) as tmp:
+    with atomic.replace_dir(out_dir, owned=ObjectSetFolder(out_dir)) as tmp:
         for shard in cfg.shards:
             (tmp / shard_dirname(shard)).mkdir()
         for key in sorted(results):
@@ -228,6 +237,41 @@ def _write_layout(cfg: ObjectsConfig, results: dict, out_dir: Path) -> list[Obje
             _dump(tmp / shard_dirname(shard) / INDEX, header | {"shard": shard, "objects": mine})
         _dump(tmp / INDEX, header | {"objects": [r.to_json() for r in records]})
     return records
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectSetFolder:
+    """Ownership of an object set folder (:func:`_write_layout`): the top ``index.json``, the shard
+    folders, each shard's ``index.json`` and the meshes it lists. The indexes are our metadata (format
+    version and object list); a mesh no index lists, or any other file, is someone else's."""
+
+    root: Path
+    _meshes: dict = dataclasses.field(default_factory=dict, compare=False)
+
+    def __call__(self, path: Path) -> bool:
+        parts = path.relative_to(self.root).parts
+        if parts == (INDEX,):
+            return _listed_meshes(path) is not None
+        if len(parts) == 1:
+            return path.is_dir() and self._shard_meshes(parts[0]) is not None
+        listed = self._shard_meshes(parts[0])
+        return len(parts) == 2 and listed is not None and (parts[1] == INDEX or parts[1] in listed)
+
+    def _shard_meshes(self, shard_dir: str) -> frozenset[str] | None:
+        if shard_dir not in self._meshes:
+            self._meshes[shard_dir] = _listed_meshes(self.root / shard_dir / INDEX)
+        return self._meshes[shard_dir]
+
+
+def _listed_meshes(index: Path) -> frozenset[str] | None:
+    """The mesh file names an object index we wrote lists; None when ``index`` is not one."""
+    try:
+        value = json.loads(index.read_bytes())
+        if value["format_version"] == FORMAT_VERSION and isinstance(value["objects"], list):
+            return frozenset(str(o["mesh"]) for o in value["objects"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
 
 
 def content_config(cfg: ObjectsConfig) -> dict[str, Any]:

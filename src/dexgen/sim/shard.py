@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from dexgen.atomic import write_json
+from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_file
@@ -303,9 +303,11 @@ def simulate_shard(
     if cluster is not None and cluster.enabled:
         config = dataclasses.replace(config, threads=cluster.threads_per_task)  # threads: not hashed
     cache = Path(cache_dir) if cache_dir else None
+    owned = RecordFolder(out_dir, ("simulate",), names=(SUMMARY,), pictures=PICTURES)
+    check_out_dir(out_dir, owned, inputs={"objects": objects_dir, "guesses": guesses_dir})
     units = simulate_units(objects_dir, guesses_dir, out_dir, config=config, seed=seed, cache_dir=cache)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    prune(out_dir, [u.output.stem for u in units], patterns=("*.npz", f"{PICTURES}/*.png"))
+    make_dir(out_dir)
+    prune(out_dir, [u.output.stem for u in units], owned=owned, patterns=("*.npz", f"{PICTURES}/*.png"))
     with SimulateWork(config, cache_dir=cache) as work:
         result = run_units(
             units,

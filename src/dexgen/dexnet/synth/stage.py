@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from dexgen.atomic import replace_dir, write_json
+from dexgen.atomic import replace_dir, stamped_json, write_json
 from dexgen.dexnet.synth.pictures import example_grid
 from dexgen.dexnet.synth.registry import get_task
 from dexgen.dexnet.synth.task import SynthTask
@@ -271,7 +271,7 @@ def _write_task(
         "label_threshold": threshold,
         "summary": summary,
     }
-    with replace_dir(out_dir / name) as tmp:
+    with replace_dir(out_dir / name, owned=_SynthFolder(out_dir / name)) as tmp:
         write_dataset(tmp, data, task.output_fields(), metadata=meta)
     if pictures_dir is not None and config.examples:
         example_grid(
@@ -283,3 +283,19 @@ def _write_task(
             seed_rng=rng_for(seed, STAGE, "pictures", name),
         )
     return summary
+
+
+@dataclasses.dataclass(frozen=True)
+class _SynthFolder:
+    """Ownership of a synthesised tensors folder: ours when its ``metadata.json`` names this stage, and
+    then only the files a tensors writer makes (config, metadata, ``tensors/*.npz``)."""
+
+    root: Path
+
+    def __call__(self, path: Path) -> bool:
+        if (stamped_json(self.root / "metadata.json") or {}).get("stage") != STAGE:
+            return False
+        parts = path.relative_to(self.root).parts
+        if len(parts) == 2:
+            return parts[0] == "tensors" and path.suffix == ".npz"
+        return parts[0] in ("config.json", "metadata.json", "tensors")

@@ -8,6 +8,7 @@ disagreements fall in, and pictures of the objects with the most disagreements.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dexgen.atomic import write_json
+from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.config import to_mapping
 from dexgen.errors import InputError
 from dexgen.hashing import sha256_file
@@ -282,11 +283,16 @@ def compare_engines(
     """Bring every object's comparison up to date under ``out_dir``, write the report to ``metrics`` (JSON)
     and pictures under ``pictures``; returns the report."""
     objects_dir, out_dir = Path(objects_dir), Path(out_dir)
+    owned = RecordFolder(out_dir, ("sim_compare",))
+    check_out_dir(out_dir, owned, inputs={"objects": objects_dir, "guesses": guesses_dir})
+    shown = _shown_pictures(Path(pictures)) if pictures is not None else frozenset()
+    if pictures is not None:
+        check_out_dir(pictures, lambda p: p.name == INDEX or p.name in shown)
     units = compare_units(
         objects_dir, Path(guesses_dir), out_dir, a=a, b=b, cfg=config, seed=seed, clearance=clearance
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    prune(out_dir, [u.output.stem for u in units])
+    make_dir(out_dir)
+    prune(out_dir, [u.output.stem for u in units], owned=owned)
     work = CompareWork(
         a, b, config, seed=seed, clearance=clearance, cache_dir=Path(cache_dir) if cache_dir else None
     )
@@ -308,9 +314,9 @@ def compare_engines(
     write_json(metrics, result)
     if pictures is not None:
         pictures = Path(pictures)
-        pictures.mkdir(parents=True, exist_ok=True)
+        make_dir(pictures)
         drawn = draw_disagreements(loaded, objects_dir, pictures, config.max_pictures)
-        prune(pictures, [p.stem for p in drawn], patterns=("*.png",))
+        prune(pictures, [p.stem for p in drawn], patterns=("*.png",), owned=lambda p: p.name in shown)
         write_json(pictures / INDEX, {"engines": engines, "pictures": [p.name for p in drawn]})
     if not result["balanced"]:
         log.warning(
@@ -337,3 +343,13 @@ def keep_last(metrics: str | Path, pictures: str | Path, out_dir: str | Path) ->
     write_json(
         metrics, {"enabled": False, "how": "dvc exp run -S sim_compare.enabled=true, or dexgen sim-compare"}
     )
+
+
+def _shown_pictures(pictures: Path) -> frozenset[str]:
+    """The PNG names our last run listed in the pictures folder's index: pictures carry no metadata,
+    so that list is what makes one ours (and a user's PNG beside them is never removed)."""
+    try:
+        value = json.loads((pictures / INDEX).read_bytes())
+        return frozenset(str(name) for name in value["pictures"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
