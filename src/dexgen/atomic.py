@@ -45,7 +45,7 @@ def write_bytes(path: str | Path, data: bytes, *, mode: int = 0o644) -> None:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{path}: is a folder; give a file path to write")
-    make_dir(path.parent)
+    make_dir(path.parent, output=path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -72,14 +72,18 @@ def write_json(path: str | Path, value: Any, *, indent: int | None = 2) -> None:
     write_text(path, json.dumps(value, indent=indent, sort_keys=True, allow_nan=False) + "\n")
 
 
-def make_dir(path: str | Path) -> Path:
+def make_dir(path: str | Path, *, output: str | Path | None = None) -> Path:
     """Create folder ``path`` with its parents; one that cannot be created is a one-line ConfigError
-    naming it and why (a parent is a file, no permission, a read-only filesystem)."""
+    naming ``output`` (the path the user gave, default ``path``) and why (a parent is a file, no
+    permission, a read-only filesystem)."""
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot create this folder ({_reason(path, exc)})") from exc
+        what = (
+            f"{output}: cannot create its folder {path}" if output else f"{path}: cannot create this folder"
+        )
+        raise ConfigError(f"{what} ({_reason(path, exc)})") from exc
     return path
 
 
@@ -119,7 +123,8 @@ def stamped_json(path: str | Path) -> dict[str, Any] | None:
 @dataclasses.dataclass(frozen=True)
 class RecordFolder:
     """Ownership of a per-object output folder: record files of ``stages``, the stamped JSON files
-    ``names`` at its top, and a ``pictures`` subfolder of PNGs each named after one of those records."""
+    ``names`` at its top, and a ``pictures`` subfolder of PNGs each named after one of those records
+    (in such a folder also a PNG beside its record, where ``dexgen show`` draws it by default)."""
 
     root: Path
     stages: tuple[str, ...]
@@ -133,6 +138,8 @@ class RecordFolder:
                 return parts[0] == self.pictures
             if parts[0] in self.names:
                 return stamped_json(path) is not None
+            if path.suffix == ".png" and self.pictures is not None:  # `dexgen show`'s default picture
+                return self(path.with_suffix(".npz"))
             return path.suffix == ".npz" and record_stage(path) in self.stages
         if len(parts) == 2 and parts[0] == self.pictures and path.suffix == ".png" and path.is_file():
             return self(self.root / f"{path.stem}.npz")
@@ -174,6 +181,13 @@ def check_apart(out: str | Path, inputs: Mapping[str, str | Path | None]) -> Non
             raise ConfigError(f"{out}: the output {how} the input {name} ({given}); choose another output")
 
 
+def check_out_file(out: str | Path, inputs: Mapping[str, str | Path | None]) -> None:
+    """Refuse an output file path before any work: an existing folder, or one overlapping ``inputs``."""
+    if Path(out).is_dir():
+        raise ConfigError(f"{out}: is a folder; give a file path to write")
+    check_apart(out, inputs)
+
+
 def check_out_dir(
     out_dir: str | Path, owned: Owned, *, inputs: Mapping[str, str | Path | None] | None = None
 ) -> None:
@@ -191,12 +205,16 @@ def check_out_dir(
         )
 
 
-def _check_replaceable(path: Path) -> None:
-    """Refuse to replace the working folder or one above it (the process would lose its own cwd)."""
-    where = path.resolve()
-    cwd = Path.cwd().resolve()
+def check_replace_dir(
+    path: str | Path, owned: Owned, *, inputs: Mapping[str, str | Path | None] | None = None
+) -> None:
+    """What :func:`replace_dir` checks, for a caller to check before its work: ``path`` may hold only
+    what ``owned`` claims, must not overlap ``inputs``, and must not be the working folder or hold it
+    (renaming it away would leave the process in a deleted folder)."""
+    where, cwd = Path(path).resolve(), Path.cwd().resolve()
     if where == cwd or where in cwd.parents:
         raise ConfigError(f"{path}: is the working folder or holds it; give a subfolder as the output")
+    check_out_dir(path, owned, inputs=inputs)
 
 
 @contextlib.contextmanager
@@ -208,9 +226,8 @@ def replace_dir(path: str | Path, *, owned: Owned) -> Iterator[Path]:
     ``path`` is left as it was.
     """
     path = Path(path)
-    _check_replaceable(path)
-    check_out_dir(path, owned)
-    make_dir(path.parent)
+    check_replace_dir(path, owned)
+    make_dir(path.parent, output=path)
     try:
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     except OSError as exc:

@@ -211,8 +211,10 @@ def inference_config_setup(p: argparse.ArgumentParser) -> None:
 
 
 def inference_config_run(args: argparse.Namespace) -> int:
+    from dexgen.atomic import check_apart
     from dexgen.graspgen.inference_config import write_inference_config
 
+    check_apart(args.out, {"--gen": args.gen, "--dis": args.dis})
     print(write_inference_config(args.gen, args.dis, args.out))
     return EXIT_OK
 

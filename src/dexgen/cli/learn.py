@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from dexgen import layout
+from dexgen.atomic import check_apart, check_out_file
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
 from dexgen.dexnet.fields import TASKS
 
@@ -37,6 +38,10 @@ def train(args: argparse.Namespace) -> int:
     from dexgen.learn.stages import train_task
 
     params = params_of(args)
+    if args.dataset:
+        for out in (args.out, args.live):
+            if out:
+                check_apart(out, {"--dataset": args.dataset})
     metrics = train_task(
         args.dataset or layout.dexnet_dataset(params.dexnet, args.task),
         args.out or layout.model_dir(args.task),
@@ -73,6 +78,10 @@ def convert(args: argparse.Namespace) -> int:
     from dexgen.learn.stages import convert_task
 
     seed = args.seed if args.seed is not None else params_of(args).seed
+    model = args.model or layout.model_dir(args.task)
+    for out in (args.out or layout.fc_model_dir(args.task), args.metrics):
+        if out:
+            check_apart(out, {"--model": model})
     report = convert_task(
         args.model or layout.model_dir(args.task),
         args.out or layout.fc_model_dir(args.task),
@@ -127,6 +136,10 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
 
 def predict(args: argparse.Namespace) -> int:
     parser = args.parser
+    inputs = {"checkpoint": args.checkpoint, "dataset": args.dataset, "--image": args.image}
+    for out in (args.out, args.heatmap):
+        if out:
+            check_out_file(out, inputs)  # never score over the checkpoint or the data it reads
     if (args.dataset is None) == (args.image is None):
         parser.error("give either a DATASET folder or --image DEPTH.npy, not both or neither")
     if args.image is None:
@@ -253,6 +266,8 @@ def analyze(args: argparse.Namespace) -> int:
     from dexgen.inference.analyze import analyze, checkpoint_path
 
     model_dir = checkpoint_path(args.model_path).parent
+    if args.out:
+        check_apart(args.out, {"--model_path": args.model_path, "--dataset": args.dataset})
     report = analyze(
         args.model_path,
         model_name=args.model_name,

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from dexgen import layout
+from dexgen.atomic import check_out_file
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
 from dexgen.cli.ray_option import add_ray_address, cluster_of
 from dexgen.params.tree import override
@@ -102,6 +103,10 @@ def show(args: argparse.Namespace) -> int:
     from dexgen.sim.pages import results_page
     from dexgen.sim.pictures import render_results_file
 
+    inputs = {"results": args.results, "objects": args.objects, "guesses": args.guesses}
+    for out in (args.html, args.out):
+        if out:
+            check_out_file(out, inputs)
     if args.html:
         print(results_page(args.results, args.objects, args.html, guesses=args.guesses))
     if args.out or not args.html:

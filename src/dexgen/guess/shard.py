@@ -131,7 +131,7 @@ def guess_shard(
     owned = RecordFolder(out_dir, ("guess",), names=(SUMMARY,), pictures=PICTURES)
     check_out_dir(out_dir, owned, inputs={"objects": objects_dir})
     make_dir(out_dir)
-    prune(out_dir, stems, owned=owned, patterns=("*.npz", f"{PICTURES}/*.png"))
+    prune(out_dir, stems, owned=owned, patterns=("*.npz", "*.png", f"{PICTURES}/*.png"))
     units = guess_units(records, out_dir, gripper, config=config, seed=seed)
     work = GuessWork(objects_dir, config, gripper, seed)
     result = run_units(

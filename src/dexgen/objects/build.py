@@ -171,7 +171,7 @@ def build_object_set(
         "objects.object_dataset": cfg.object_dataset,
         "objects.object_scales_json": cfg.object_scales_json,
     }
-    atomic.check_out_dir(
+    atomic.check_replace_dir(
         out_dir, ObjectSetFolder(out_dir), inputs=sources if cfg.source == "directory" else None
     )
     jobs = resolve_jobs(cfg, seed=seed, cache_dir=cache_dir)

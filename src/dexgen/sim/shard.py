@@ -307,7 +307,9 @@ def simulate_shard(
     check_out_dir(out_dir, owned, inputs={"objects": objects_dir, "guesses": guesses_dir})
     units = simulate_units(objects_dir, guesses_dir, out_dir, config=config, seed=seed, cache_dir=cache)
     make_dir(out_dir)
-    prune(out_dir, [u.output.stem for u in units], owned=owned, patterns=("*.npz", f"{PICTURES}/*.png"))
+    prune(
+        out_dir, [u.output.stem for u in units], owned=owned, patterns=("*.npz", "*.png", f"{PICTURES}/*.png")
+    )
     with SimulateWork(config, cache_dir=cache) as work:
         result = run_units(
             units,
