@@ -56,11 +56,12 @@ def test_bad_input_exits_1_with_the_file_named(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     scales = tmp_path / "scales.json"
     scales.write_text('{"../escape.obj": 1.0}')
+    (tmp_path / "meshes").mkdir()  # apart from the output: an output inside an input is refused
     code = main(
         [
             "objects",
             "--object_dataset",
-            str(tmp_path),
+            str(tmp_path / "meshes"),
             "--object_scales_json",
             str(scales),
             "--out",

@@ -185,3 +185,26 @@ def test_show_out_an_existing_folder_is_one_line(here, capsys):
     code, err = _dexgen(capsys, "show", here / "results.npz", "--objects", here, "--out", here / "pictures")
     assert code == 1
     _one_error_line(err, str(here / "pictures"), "is a folder")
+
+
+def test_guess_report_keeps_pictures_it_did_not_draw(here, capsys):
+    (here / "guesses" / "shard-00").mkdir(parents=True)
+    pictures = here / "pictures"
+    pictures.mkdir()
+    (pictures / "holiday.png").write_bytes(b"png")
+    argv = ("--guesses", here / "guesses", "--out", here / "guess.json", "--pictures", pictures)
+    code, err = _dexgen(capsys, "guess-report", "--objects", here / "objects", *argv)
+    assert code == 1
+    _one_error_line(err, "holiday.png")
+    assert (pictures / "holiday.png").read_bytes() == b"png"
+
+
+def test_sim_compare_keeps_pictures_it_did_not_draw(here, capsys):
+    pictures = here / "pictures"
+    pictures.mkdir()
+    (pictures / "holiday.png").write_bytes(b"png")
+    argv = ("--out", here / "out", "--metrics", here / "m.json", "--pictures", pictures)
+    code, err = _dexgen(capsys, "sim-compare", "--objects", here / "o", "--guesses", here / "g", *argv)
+    assert code == 1
+    _one_error_line(err, "holiday.png")
+    assert (pictures / "holiday.png").read_bytes() == b"png"

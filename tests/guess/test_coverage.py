@@ -46,6 +46,7 @@ def test_report_names_what_is_missing_and_why(shard, tmp_path):
     out, pics = tmp_path / "guess.json", tmp_path / "guess"
     pics.mkdir()
     (pics / "stale.png").write_bytes(b"x")
+    out.write_text(json.dumps({"worst": [{"picture": "guess/stale.png"}]}))  # the last report drew it
     rep = write_report(
         objects, tmp_path / "guesses", tmp_path / "sim", out, config=cfg, seed=1, pictures=pics
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from dexgen.atomic import write_text
+from dexgen.atomic import make_dir, write_text
 from dexgen.errors import InputError
 
 GEN_CHECKPOINT, DIS_CHECKPOINT = "gen.pth", "dis.pth"
@@ -92,7 +92,7 @@ def write_inference_config(gen_dir: str | Path, dis_dir: str | Path, out_dir: st
     gen_dir, dis_dir, out_dir = Path(gen_dir), Path(dis_dir), Path(out_dir)
     config = inference_config(gen_dir, dis_dir)
     name = f"graspgen_{config['data']['gripper_name']}.yml"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(out_dir)
     _copy(gen_dir / "last.pth", out_dir / GEN_CHECKPOINT)
     _copy(dis_dir / "last.pth", out_dir / DIS_CHECKPOINT)
     header = f"# GraspGen inference config, merged by dexgen from {gen_dir} (generator) and {dis_dir} (discriminator)\n"

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from dexgen.atomic import write_json
+from dexgen.atomic import check_out_dir, make_dir, write_json
 from dexgen.errors import InputError
 from dexgen.guess.coverage import (
     APPROACH_BINS,
@@ -163,6 +163,16 @@ def shard_rows(
     return rows
 
 
+def _drawn_before(report: Path) -> frozenset[str]:
+    """The picture names the last report at ``report`` lists: pictures carry no metadata, so the report
+    that drew them is what makes them ours (a PNG it does not list is never removed)."""
+    try:
+        worst = json.loads(report.read_bytes())["worst"]
+        return frozenset(Path(str(row["picture"])).name for row in worst)
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+
+
 def build_report(rows: list[dict[str, Any]], sims: list[dict[str, Any]], cfg: GuessConfig) -> dict[str, Any]:
     kinds = sorted({r["kind"] for r in rows})
     fit_short = [r["object"] for r in rows if r["fits_stroke"] and not r["quota_met"]["collision_free"]]
@@ -207,7 +217,9 @@ def write_report(
         raise InputError(f"{guesses_root}: no shard-* folders; run the guess stage first")
     pics = Path(pictures) if pictures is not None else None
     if pics is not None:
-        pics.mkdir(parents=True, exist_ok=True)
+        drawn = _drawn_before(Path(out_path))
+        check_out_dir(pics, lambda p: p.name in drawn)
+        make_dir(pics)
         for old in pics.glob("*.png"):  # the worst objects change with the data: no stale pictures
             old.unlink()
     rows = []
