@@ -12,7 +12,12 @@ Ownership is read from what our files already carry, so no manifest changes an o
 - a picture carries no metadata, so a PNG is ours only inside the writer's pictures folder and only
   when it is named after a record file that is ours: a user's picture beside it is refused, and one
   that shares a record's name is at worst a picture of that record, which we regenerate;
+- a file an index of ours lists is ours: the meshes of an object set (its ``index.json`` files), the
+  pictures a report or picture index drew last time (guess-report, sim-compare);
 - the temporary siblings this module makes (``.<name>.<8 chars>.tmp``) are ours wherever they are.
+
+Each writer states its rule as an :data:`Owned` predicate (:class:`RecordFolder` for per-object
+folders) and checks its folder before any work.
 
 An output folder holding anything else is refused naming one such file (:func:`check_out_dir`); an
 output equal to, inside or holding an input is refused (:func:`check_apart`); a path that cannot be
@@ -152,9 +157,11 @@ def everything(path: Path) -> bool:
 
 
 def foreign_file(folder: str | Path, owned: Owned) -> Path | None:
-    """The first entry of ``folder`` (sorted walk, symlinks never followed) that ``owned`` does not claim.
+    """The first entry of ``folder`` (sorted walk) that ``owned`` does not claim.
 
-    A symlink is never ours (we write none), and our own temporary siblings always are.
+    A linked file is judged by its content (DVC's ``cache.type: symlink`` links our own outputs back);
+    removing it removes the link only. A linked folder is never ours and never entered, so nothing
+    outside ``folder`` is judged or pruned. Our own temporary siblings are always ours.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -163,7 +170,7 @@ def foreign_file(folder: str | Path, owned: Owned) -> Path | None:
         dirs[:] = sorted(d for d in dirs if not _TEMP.match(d))
         for name in dirs + sorted(f for f in files if not _TEMP.match(f)):
             path = Path(root) / name
-            if path.is_symlink() or not owned(path):
+            if (path.is_symlink() and path.is_dir()) or not owned(path):
                 return path
     return None
 

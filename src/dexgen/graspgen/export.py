@@ -220,7 +220,7 @@ def _prune(dataset: Path, gripper: str, names: set[str], meshes: set[str]) -> No
         rel = path.relative_to(root).as_posix()
         if not path.is_file() or path.name == MAP or rel in meshes:
             continue
-        if rel in our_meshes and not path.is_symlink():
+        if rel in our_meshes:
             log.info("removing stale %s", path)
             path.unlink()
         else:
