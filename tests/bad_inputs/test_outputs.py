@@ -149,7 +149,7 @@ def test_predict_out_never_overwrites_the_checkpoint(here, capsys):
     np.save(here / "depth.npy", np.full((32, 32), 0.5, np.float32))
     code, err = _dexgen(capsys, "predict", checkpoint, "--image", here / "depth.npy", "--out", checkpoint)
     assert code == 1
-    _one_error_line(err, str(checkpoint), "checkpoint")
+    _one_error_line(err, str(checkpoint), "the output is the input checkpoint")  # before loading it
     assert checkpoint.read_bytes() == b"weights"
 
 
