@@ -15,11 +15,14 @@ def src_copy(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "src"
     shutil.copytree(codebase.ROOT / "dexgen", root / "dexgen", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(codebase, "ROOT", root)
-    codebase.code_hash.cache_clear()
-    codebase.direct_imports.cache_clear()
+    _clear()
     yield root
-    codebase.code_hash.cache_clear()
-    codebase.direct_imports.cache_clear()
+    _clear()
+
+
+def _clear() -> None:
+    for cached in (codebase.code_hash, codebase.direct_imports, codebase.data_files):
+        cached.cache_clear()
 
 
 def _edit(path: Path) -> None:
@@ -52,3 +55,32 @@ def test_the_closure_counts_imports_inside_functions_and_package_inits():
 def test_unknown_modules_are_refused():
     with pytest.raises(ValueError, match="not a dexgen module"):
         codebase.code_hash("dexgen.nowhere")
+
+
+def test_an_edit_to_a_module_started_with_dash_m_changes_the_simulate_hash(src_copy):
+    """The Isaac Lab worker runs only as ``python -m dexgen.sim.isaaclab.worker``: no import reaches it."""
+    sim = codebase.code_hash("dexgen.sim.shard")
+    _edit(src_copy / "dexgen/sim/isaaclab/worker.py")
+    assert codebase.code_hash("dexgen.sim.shard") != sim
+    sim = codebase.code_hash("dexgen.sim.shard")
+    _edit(src_copy / "dexgen/sim/isaaclab/usd_scene.py")  # imported by the worker only
+    assert codebase.code_hash("dexgen.sim.shard") != sim
+
+
+def test_an_edit_to_package_data_read_by_name_changes_the_hash(src_copy):
+    export = codebase.code_hash("dexgen.graspgen.export")
+    guess = codebase.code_hash("dexgen.guess.shard")
+    _edit(src_copy / "dexgen/viewer/template.html")  # read through importlib.resources
+    assert codebase.code_hash("dexgen.graspgen.export") != export
+    assert codebase.code_hash("dexgen.guess.shard") == guess
+
+
+def test_dash_m_is_followed_in_argv_lists_and_command_strings_but_not_in_docstrings(src_copy):
+    module = src_copy / "dexgen/probe.py"
+    module.write_text(
+        '"""Run as ``python -m dexgen.learn.train``."""\n'
+        'ARGV = ["python", "-m", "dexgen.sim.isaaclab.worker"]\n'
+        'COMMAND = "python -m dexgen.guess.pads --help"\n'
+    )
+    found = codebase.direct_imports(module, "dexgen.probe")
+    assert found == {"dexgen.sim.isaaclab.worker", "dexgen.guess.pads"}
