@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from dexgen.atomic import write_text
-from dexgen.errors import ConfigError
+from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.geometry import bodies, control_points, gripper_mesh
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 
@@ -149,6 +149,16 @@ def gripper_python(gripper: Gripper) -> str:
     )
 
 
+def recorded_sha256(text: str | None) -> str | None:
+    """The ``dexgen_sha256`` a gripper config YAML records (None: not ours, or unreadable)."""
+    try:
+        fields = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return None
+    value = fields.get("dexgen_sha256") if isinstance(fields, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def write_gripper_config(gripper: Gripper, config_dir: str | Path, *, overwrite: bool) -> str:
     """Write ``<config_dir>/<name>.yaml`` and ``.py``; returns "written", "unchanged" or "kept".
 
@@ -163,6 +173,14 @@ def write_gripper_config(gripper: Gripper, config_dir: str | Path, *, overwrite:
     if all(current[p] == text for p, text in wanted.items()):
         return "unchanged"
     if all(v is not None for v in current.values()) and not overwrite:
+        yaml_path = config_dir / f"{gripper.name}.yaml"
+        recorded = recorded_sha256(current[yaml_path])
+        if recorded is not None and recorded != gripper.sha256:
+            raise InputError(
+                f"{yaml_path}: describes a {gripper.name} of sha256 {recorded[:12]}, but the grasps are "
+                f"made with one of sha256 {gripper.sha256[:12]} ({gripper.source}); pass "
+                "--overwrite_gripper_config to replace it"
+            )
         log.warning(
             "%s: gripper config for %s differs from ours and is kept; pass --overwrite_gripper_config "
             "to replace it",

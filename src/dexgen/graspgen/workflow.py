@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from dexgen.errors import ConfigError
+from dexgen.errors import ConfigError, InputError
 from dexgen.graspgen.export import (
     counts_of,
     grasp_dir,
@@ -28,11 +28,11 @@ from dexgen.graspgen.export import (
     run_export,
     write_object,
 )
-from dexgen.graspgen.grasp_file import read_grasp_file
+from dexgen.graspgen.grasp_file import load_json, read_grasp_file
 from dexgen.graspgen.gripper_config import check_gripper_name
 from dexgen.graspgen.sources import object_result
 from dexgen.grippers.loader import load_gripper
-from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
@@ -94,17 +94,56 @@ def parallel_jaw(name_or_path: str) -> ParallelJawGripper:
     return gripper
 
 
+def made_with_this_gripper(path: Path, gripper: Gripper, *, reopen: bool) -> bool:
+    """Whether the existing grasp file at ``path`` records ``gripper``'s hash (``gripper.dexgen_sha256``).
+
+    A file made with another description under the same name (a shipped YAML edited) holds grasps of
+    another hand: kept as it is, it would pass for this gripper's. Returns False for such a file, to be
+    redone; refuses one whose grasps this run would reopen (``reopen``: ``--load_guesses`` or
+    ``--fill_grasps``) and one with no hash, which dexgen did not write and cannot vouch for.
+    """
+    doc = load_json(path)
+    block = doc.get("gripper") if isinstance(doc, dict) else None
+    recorded = block.get("dexgen_sha256") if isinstance(block, dict) else None
+    if not isinstance(recorded, str) or not recorded:
+        raise InputError(
+            f"{path}: records no gripper.dexgen_sha256, so nothing says it was made with {gripper.name} "
+            f"(sha256 {gripper.sha256[:12]}); pass --overwrite_grasps to redo it, or move it away"
+        )
+    if recorded == gripper.sha256:
+        return True
+    if reopen:
+        raise InputError(
+            f"{path}: made with a {gripper.name} of sha256 {recorded[:12]}, but this run's {gripper.name} "
+            f"({gripper.source}) has sha256 {gripper.sha256[:12]}; its grasps cannot be loaded or filled "
+            "with another gripper: pass --overwrite_grasps to redo it"
+        )
+    log.warning(
+        "%s: made with a %s of sha256 %s, not this run's %s; redoing it",
+        path,
+        gripper.name,
+        recorded[:12],
+        gripper.sha256[:12],
+    )
+    return False
+
+
 @dataclasses.dataclass(frozen=True)
 class KeptFiles:
     """The runner's reader for the workflow: an existing grasp file is kept (GraspDataGen's rule)
-    unless the options reopen it; ``fill_grasps`` reopens only files short of a quota."""
+    unless the options reopen it; ``fill_grasps`` reopens only files short of a quota. Every file kept,
+    loaded or filled must record ``gripper``'s hash (:func:`made_with_this_gripper`)."""
 
     opts: WorkflowOptions
     cfg: GraspgenConfig
+    gripper: Gripper
 
     def __call__(self, unit: Unit) -> dict[str, Any] | None:
         path, opts = unit.output, self.opts
-        if not path.is_file() or opts.overwrite_grasps or opts.load_guesses:
+        if not path.is_file() or opts.overwrite_grasps:
+            return None
+        reopen = opts.load_guesses or opts.fill_grasps
+        if not made_with_this_gripper(path, self.gripper, reopen=reopen) or opts.load_guesses:
             return None
         if opts.fill_grasps:
             _, _, ok = read_grasp_file(path)  # what the file holds, whatever its counts say
@@ -264,7 +303,7 @@ def run_graspgen(
             units,
             work,
             names,
-            reader=KeptFiles(opts, cfg),
+            reader=KeptFiles(opts, cfg, gripper),
             cluster=cluster,
             source_root=source_root,
             graspgen_source=opts.graspgen_source,
