@@ -57,24 +57,6 @@ def test_unknown_modules_are_refused():
         codebase.code_hash("dexgen.nowhere")
 
 
-def test_an_edit_to_a_module_started_with_dash_m_changes_the_simulate_hash(src_copy):
-    """The Isaac Lab worker runs only as ``python -m dexgen.sim.isaaclab.worker``: no import reaches it."""
-    sim = codebase.code_hash("dexgen.sim.shard")
-    _edit(src_copy / "dexgen/sim/isaaclab/worker.py")
-    assert codebase.code_hash("dexgen.sim.shard") != sim
-    sim = codebase.code_hash("dexgen.sim.shard")
-    _edit(src_copy / "dexgen/sim/isaaclab/usd_scene.py")  # imported by the worker only
-    assert codebase.code_hash("dexgen.sim.shard") != sim
-
-
-def test_an_edit_to_package_data_read_by_name_changes_the_hash(src_copy):
-    export = codebase.code_hash("dexgen.graspgen.export")
-    guess = codebase.code_hash("dexgen.guess.shard")
-    _edit(src_copy / "dexgen/viewer/template.html")  # read through importlib.resources
-    assert codebase.code_hash("dexgen.graspgen.export") != export
-    assert codebase.code_hash("dexgen.guess.shard") == guess
-
-
 def test_dash_m_is_followed_in_argv_lists_and_command_strings_but_not_in_docstrings(src_copy):
     module = src_copy / "dexgen/probe.py"
     module.write_text(
