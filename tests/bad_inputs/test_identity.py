@@ -142,7 +142,7 @@ def _recorded(ds: Path) -> dict[str, str]:
     return {p.name: json.loads(p.read_text())["gripper"]["dexgen_sha256"] for p in files}
 
 
-def test_graspgen_redoes_kept_files_of_an_edited_gripper_and_refuses_its_old_config(tmp_path):
+def test_graspgen_refuses_the_old_config_of_an_edited_gripper_and_redoes_its_kept_files(tmp_path):
     assert _graspgen(tmp_path) == 0
     ds = tmp_path / "ds"
     shipped = load_gripper("robotiq_2f_85").sha256
@@ -151,8 +151,9 @@ def test_graspgen_redoes_kept_files_of_an_edited_gripper_and_refuses_its_old_con
     config = ds / "config" / "grippers" / "robotiq_2f_85.yaml"
     with pytest.raises(InputError, match=rf"^{config}: describes a robotiq_2f_85 of sha256 {shipped[:12]}"):
         _graspgen(tmp_path, "--gripper_config", str(edited))
-    assert set(_recorded(ds).values()) == {load_gripper(edited).sha256}  # no stale grasps kept
+    assert set(_recorded(ds).values()) == {shipped}  # refused before any work
     assert _graspgen(tmp_path, "--gripper_config", str(edited), "--overwrite_gripper_config") == 0
+    assert set(_recorded(ds).values()) == {load_gripper(edited).sha256}  # no stale grasps kept
 
 
 @pytest.mark.parametrize("flag", ["--load_guesses", "--fill_grasps"])
@@ -164,7 +165,7 @@ def test_graspgen_refuses_to_reopen_grasps_of_another_gripper(tmp_path, flag):
         InputError,
         match=rf"grasps.json: made with a robotiq_2f_85 of sha256 {shipped[:12]}, but this run's robotiq_2f_85 .* cannot be loaded or filled",
     ):
-        _graspgen(tmp_path, "--gripper_config", str(edited), flag)
+        _graspgen(tmp_path, "--gripper_config", str(edited), "--overwrite_gripper_config", flag)
 
 
 def test_graspgen_refuses_a_kept_grasp_file_without_a_gripper_hash(tmp_path):

@@ -25,11 +25,12 @@ from dexgen.graspgen.export import (
     grasp_dir,
     grasp_file_names,
     grasp_provenance,
+    gripper_config_dir,
     run_export,
     write_object,
 )
 from dexgen.graspgen.grasp_file import load_json, read_grasp_file
-from dexgen.graspgen.gripper_config import check_gripper_name
+from dexgen.graspgen.gripper_config import check_gripper_name, refuse_stale_config
 from dexgen.graspgen.sources import object_result
 from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
@@ -281,6 +282,8 @@ def run_graspgen(
 
     gripper = parallel_jaw(guess_cfg.gripper)
     opts = options
+    if not opts.overwrite_gripper_config:  # before any work, not after every object is done
+        refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))
     if cluster is not None and cluster.enabled:
         sim_cfg = dataclasses.replace(sim_cfg, threads=cluster.threads_per_task)  # threads: not hashed
     work_dir = opts.grasp_dataset / WORK
