@@ -20,8 +20,10 @@ from dexgen.cli.main import build_parser
 from dexgen.errors import InputError
 from dexgen.graspgen.gripper_config import write_gripper_config
 from dexgen.graspgen.sources import object_result
+from dexgen.graspgen.stage import export_from_shards
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.shard import guess_shard
+from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.guess import GuessConfig
 from dexgen.params.sim import DecompositionConfig, ProtocolConfig, SimConfig
 from dexgen.records.grippers import gripper_record, same_gripper
@@ -97,6 +99,21 @@ def test_a_sim_file_copied_under_another_object_is_refused_by_the_export(tmp_pat
     record = next(r for r in read_index(shard) if r.key == "box_b")
     with pytest.raises(InputError, match=rf"^{sim / 'box_b.npz'}: made for object 'box_a'"):
         object_result(shard, record, guesses / "box_b.npz", sim / "box_b.npz")
+
+
+def test_the_graspgen_stage_refuses_a_guess_file_of_another_object_before_any_work(tmp_path):
+    shard, guesses = _guessed(tmp_path)
+    shutil.copy(guesses / "box_a.npz", guesses / "box_b.npz")
+    with pytest.raises(InputError, match=rf"^{guesses / 'box_b.npz'}: made for object 'box_a'"):
+        export_from_shards(
+            tmp_path / "objects",
+            tmp_path / "guesses",
+            None,
+            tmp_path / "ds",
+            cfg=GraspgenConfig(guess_only=True),
+            seed=1,
+        )
+    assert not (tmp_path / "ds").exists()
 
 
 def test_two_gripper_blocks_without_a_hash_are_not_the_same_gripper():
