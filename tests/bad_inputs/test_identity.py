@@ -21,6 +21,7 @@ from dexgen.errors import InputError
 from dexgen.graspgen.gripper_config import write_gripper_config
 from dexgen.graspgen.sources import object_result
 from dexgen.graspgen.stage import export_from_shards
+from dexgen.graspgen.validate import check_dataset
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.shard import guess_shard
 from dexgen.params.graspgen import GraspgenConfig
@@ -193,6 +194,19 @@ def test_graspgen_refuses_a_kept_grasp_file_without_a_gripper_hash(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(InputError, match=rf"^{path}: records no gripper.dexgen_sha256"):
         _graspgen(tmp_path)
+
+
+def test_the_dataset_check_refuses_grasp_files_of_another_gripper_hash(tmp_path):
+    assert _graspgen(tmp_path) == 0
+    ds = tmp_path / "ds"
+    check_dataset(ds, "robotiq_2f_85", min_positives=2)
+    path = sorted((ds / "grasp_data" / "robotiq_2f_85").glob("*.grasps.json"))[-1]
+    doc = json.loads(path.read_text())
+    doc["gripper"]["dexgen_sha256"] = "f" * 64  # grasps of another robotiq_2f_85 copied in
+    path.write_text(json.dumps(doc))
+    config = ds / "config" / "grippers" / "robotiq_2f_85.yaml"
+    with pytest.raises(InputError, match=rf"{path}: made with gripper sha256 f{{12}}, but {config} records"):
+        check_dataset(ds, "robotiq_2f_85", min_positives=2)
 
 
 def test_a_kept_gripper_config_of_another_hash_is_refused_and_a_users_own_is_kept(tmp_path):
