@@ -196,6 +196,32 @@ def test_graspgen_refuses_a_kept_grasp_file_without_a_gripper_hash(tmp_path):
         _graspgen(tmp_path)
 
 
+def test_graspgen_refuses_a_kept_grasp_file_of_another_object(tmp_path):
+    assert _graspgen(tmp_path) == 0
+    gdir = tmp_path / "ds" / "grasp_data" / "robotiq_2f_85"
+    box, cylinder = sorted(gdir.glob("*.grasps.json"))
+    shutil.copy(box, cylinder)
+    with pytest.raises(
+        InputError,
+        match=rf"^{cylinder}: holds grasps of object 'box_000', but its name is that of 'cylinder_001'",
+    ):
+        _graspgen(tmp_path)
+
+
+def test_graspgen_redoes_a_kept_grasp_file_of_an_older_mesh(tmp_path):
+    assert _graspgen(tmp_path) == 0
+    path = sorted((tmp_path / "ds" / "grasp_data" / "robotiq_2f_85").glob("*.grasps.json"))[0]
+    current = path.read_bytes()
+    doc = json.loads(current)
+    doc["dexgen"]["provenance"]["mesh_sha256"] = "e" * 64  # as if made before the mesh was edited
+    path.write_text(json.dumps(doc))
+    assert _graspgen(tmp_path) == 0
+    assert path.read_bytes() == current
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=rf"^{path}: made from mesh sha256 e{{12}} of 'box_000'"):
+        _graspgen(tmp_path, "--fill_grasps")
+
+
 def test_the_dataset_check_refuses_grasp_files_of_another_gripper_hash(tmp_path):
     assert _graspgen(tmp_path) == 0
     ds = tmp_path / "ds"

@@ -95,37 +95,54 @@ def parallel_jaw(name_or_path: str) -> ParallelJawGripper:
     return gripper
 
 
-def made_with_this_gripper(path: Path, gripper: Gripper, *, reopen: bool) -> bool:
-    """Whether the existing grasp file at ``path`` records ``gripper``'s hash (``gripper.dexgen_sha256``).
+def _field(doc: Any, *keys: str) -> Any:
+    """``doc[k0][k1]...`` of a JSON document, None where a level is missing or not a mapping."""
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
 
-    A file made with another description under the same name (a shipped YAML edited) holds grasps of
-    another hand: kept as it is, it would pass for this gripper's. Returns False for such a file, to be
-    redone; refuses one whose grasps this run would reopen (``reopen``: ``--load_guesses`` or
-    ``--fill_grasps``) and one with no hash, which dexgen did not write and cannot vouch for.
+
+def _stale_reason(doc: dict[str, Any], record: ObjectRecord, gripper: Gripper) -> str | None:
+    """Why a grasp file's grasps are not of ``record``'s current mesh and ``gripper`` (None: they are)."""
+    recorded = doc["gripper"]["dexgen_sha256"]
+    if recorded != gripper.sha256:
+        return (
+            f"made with a {gripper.name} of sha256 {recorded[:12]}, but this run's {gripper.name} "
+            f"({gripper.source}) has sha256 {gripper.sha256[:12]}"
+        )
+    mesh = _field(doc, "dexgen", "provenance", "mesh_sha256")
+    if mesh != record.mesh_sha256:
+        return f"made from mesh sha256 {str(mesh)[:12]} of {record.key!r}, but it now hashes to {record.mesh_sha256[:12]}"
+    return None
+
+
+def kept_file_is_current(path: Path, record: ObjectRecord, gripper: Gripper, *, reopen: bool) -> bool:
+    """Whether the existing grasp file at ``path`` holds grasps of ``record`` (``object.file``), its
+    current mesh (``dexgen.provenance.mesh_sha256``) and ``gripper`` (``gripper.dexgen_sha256``).
+
+    A file of another description under the gripper's name (a shipped YAML edited) or of an edited
+    mesh would pass for current if kept: it is redone (False), or refused when this run would reopen
+    its grasps (``reopen``: ``--load_guesses``, ``--fill_grasps``). A file of another object under this
+    one's name, or with no gripper hash (dexgen did not write it), is refused.
     """
     doc = load_json(path)
-    block = doc.get("gripper") if isinstance(doc, dict) else None
-    recorded = block.get("dexgen_sha256") if isinstance(block, dict) else None
-    if not isinstance(recorded, str) or not recorded:
+    if not isinstance(_field(doc, "gripper", "dexgen_sha256"), str):
         raise InputError(
             f"{path}: records no gripper.dexgen_sha256, so nothing says it was made with {gripper.name} "
             f"(sha256 {gripper.sha256[:12]}); pass --overwrite_grasps to redo it, or move it away"
         )
-    if recorded == gripper.sha256:
+    made_for = _field(doc, "object", "file")
+    if made_for != record.key:
+        raise InputError(
+            f"{path}: holds grasps of object {made_for!r}, but its name is that of {record.key!r}; "
+            "move it away or pass --overwrite_grasps to redo it"
+        )
+    reason = _stale_reason(doc, record, gripper)
+    if reason is None:
         return True
     if reopen:
-        raise InputError(
-            f"{path}: made with a {gripper.name} of sha256 {recorded[:12]}, but this run's {gripper.name} "
-            f"({gripper.source}) has sha256 {gripper.sha256[:12]}; its grasps cannot be loaded or filled "
-            "with another gripper: pass --overwrite_grasps to redo it"
-        )
-    log.warning(
-        "%s: made with a %s of sha256 %s, not this run's %s; redoing it",
-        path,
-        gripper.name,
-        recorded[:12],
-        gripper.sha256[:12],
-    )
+        raise InputError(f"{path}: {reason}; its grasps cannot be loaded or filled: pass --overwrite_grasps")
+    log.warning("%s: %s; redoing it", path, reason)
     return False
 
 
@@ -133,7 +150,7 @@ def made_with_this_gripper(path: Path, gripper: Gripper, *, reopen: bool) -> boo
 class KeptFiles:
     """The runner's reader for the workflow: an existing grasp file is kept (GraspDataGen's rule)
     unless the options reopen it; ``fill_grasps`` reopens only files short of a quota. Every file kept,
-    loaded or filled must record ``gripper``'s hash (:func:`made_with_this_gripper`)."""
+    loaded or filled must be of the unit's object, its mesh and ``gripper`` (:func:`kept_file_is_current`)."""
 
     opts: WorkflowOptions
     cfg: GraspgenConfig
@@ -144,7 +161,8 @@ class KeptFiles:
         if not path.is_file() or opts.overwrite_grasps:
             return None
         reopen = opts.load_guesses or opts.fill_grasps
-        if not made_with_this_gripper(path, self.gripper, reopen=reopen) or opts.load_guesses:
+        _, record = unit.args
+        if not kept_file_is_current(path, record, self.gripper, reopen=reopen) or opts.load_guesses:
             return None
         if opts.fill_grasps:
             _, _, ok = read_grasp_file(path)  # what the file holds, whatever its counts say
