@@ -145,7 +145,7 @@ def object_mesh_bytes(shard_dir: str | Path, record: ObjectRecord) -> bytes:
             f"{path}: processed mesh of {record.key!r} is missing; re-run the objects stage"
         ) from None
     except OSError as exc:
-        raise InputError(f"{path}: processed mesh is unreadable ({exc.strerror})") from None
+        raise InputError(f"{path}: processed mesh is unreadable ({exc.strerror or exc})") from None
     if (actual := sha256_bytes(data)) != record.mesh_sha256:
         raise InputError(
             f"{path}: hashes to {actual[:12]}, but the object index records mesh_sha256 "
