@@ -263,6 +263,33 @@ def _check_object(
     return float(np.ptp(pos[:, :3, 3], axis=0).max())
 
 
+def _read_grasp_files(
+    grasp_dir: Path, rep: Report
+) -> tuple[dict[str, tuple[Path, np.ndarray, np.ndarray, float]], dict[Path, Any]]:
+    """Rules 1 and 3 over every grasp file: ({object.file: (path, transforms, success, scale)},
+    {path: the gripper hash it records})."""
+    files: dict[str, tuple[Path, np.ndarray, np.ndarray, float]] = {}
+    hashes: dict[Path, Any] = {}  # grasp file -> the gripper hash it records
+    for path in sorted(grasp_dir.glob("*.json")):
+        if path.name == MAP:
+            continue
+        try:
+            doc, transforms, success = read_grasp_file(path)
+        except InputError as exc:
+            rep.errors.append(str(exc))
+            continue
+        key = doc["object"]["file"]
+        if key in files:
+            rep.errors.append(
+                f"{path}: object.file '{key}' is also in {files[key][0].name}; one would overwrite the other in the map"
+            )
+            continue
+        files[key] = (path, transforms, success, float(doc["object"]["scale"]))
+        block = doc.get("gripper")
+        hashes[path] = block.get("dexgen_sha256") if isinstance(block, dict) else None
+    return files, hashes
+
+
 def validate_dataset(
     dataset: str | Path,
     gripper: str,
@@ -285,25 +312,7 @@ def validate_dataset(
         return rep
     for tar in sorted(grasp_dir.glob("*.tar")):
         rep.errors.append(f"{tar}: a *.tar makes GraspGen read the whole folder as a WebDataset")
-    files: dict[str, tuple[Path, np.ndarray, np.ndarray, float]] = {}
-    hashes: dict[Path, Any] = {}  # grasp file -> the gripper hash it records
-    for path in sorted(grasp_dir.glob("*.json")):
-        if path.name == MAP:
-            continue
-        try:
-            doc, transforms, success = read_grasp_file(path)
-        except InputError as exc:
-            rep.errors.append(str(exc))
-            continue
-        key = doc["object"]["file"]
-        if key in files:
-            rep.errors.append(
-                f"{path}: object.file '{key}' is also in {files[key][0].name}; one would overwrite the other in the map"
-            )
-            continue
-        files[key] = (path, transforms, success, float(doc["object"]["scale"]))
-        block = doc.get("gripper")
-        hashes[path] = block.get("dexgen_sha256") if isinstance(block, dict) else None
+    files, hashes = _read_grasp_files(grasp_dir, rep)
     depth = check_gripper_files(config_dir, gripper, rep, require_mesh=require_collision_mesh)
     check_gripper_hashes(hashes, config_dir / f"{gripper}.yaml", rep)
     map_path = grasp_dir / MAP
