@@ -15,11 +15,14 @@ def src_copy(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "src"
     shutil.copytree(codebase.ROOT / "dexgen", root / "dexgen", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(codebase, "ROOT", root)
-    codebase.code_hash.cache_clear()
-    codebase.direct_imports.cache_clear()
+    _clear()
     yield root
-    codebase.code_hash.cache_clear()
-    codebase.direct_imports.cache_clear()
+    _clear()
+
+
+def _clear() -> None:
+    for cached in (codebase.code_hash, codebase.direct_imports, codebase.data_files):
+        cached.cache_clear()
 
 
 def _edit(path: Path) -> None:
@@ -52,3 +55,14 @@ def test_the_closure_counts_imports_inside_functions_and_package_inits():
 def test_unknown_modules_are_refused():
     with pytest.raises(ValueError, match="not a dexgen module"):
         codebase.code_hash("dexgen.nowhere")
+
+
+def test_dash_m_is_followed_in_argv_lists_and_command_strings_but_not_in_docstrings(src_copy):
+    module = src_copy / "dexgen/probe.py"
+    module.write_text(
+        '"""Run as ``python -m dexgen.learn.train``."""\n'
+        'ARGV = ["python", "-m", "dexgen.sim.isaaclab.worker"]\n'
+        'COMMAND = "python -m dexgen.guess.pads --help"\n'
+    )
+    found = codebase.direct_imports(module, "dexgen.probe")
+    assert found == {"dexgen.sim.isaaclab.worker", "dexgen.guess.pads"}

@@ -78,10 +78,18 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
     zeros = np.zeros(n, np.int8)
     guesses = ObjectGuesses(inputs, np.zeros(n), np.full(n, 0.08), nan, nan, zeros, zeros, zeros, {})
     block = gripper_record(load_gripper(GRIPPER))
+    mesh = tmp_path / "box.ply"
+    mesh.write_bytes(b"ply")  # only hashed: the export checks the index's mesh_sha256 before loading it
+    made_from = {"mesh_sha256": sha256_file(mesh)}
     write_guesses(
         guess_path,
         guesses,
-        {"object": "box", "gripper": block, "labels": ["collision_free", "colliding", "random"]},
+        {
+            "object": "box",
+            "gripper": block,
+            "labels": ["collision_free", "colliding", "random"],
+            "provenance": made_from,
+        },
     )
     final = inputs.copy()
     final[:, :3, 3] += 1.0
@@ -91,9 +99,28 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
     )
     sim_path = tmp_path / "s.npz"
     write_results(
-        sim_path, arrays, {"gripper": block, "provenance": {"guesses_sha256": sha256_file(guess_path)}}
+        sim_path,
+        arrays,
+        {
+            "object": "box",
+            "gripper": block,
+            "provenance": {"guesses_sha256": sha256_file(guess_path), **made_from},
+        },
     )
-    record = ObjectRecord("box", "00", "box.ply", 1.0, "builtin", "", "m", True, 1.0, (0.1, 0.1, 0.1), 12, {})
+    record = ObjectRecord(
+        "box",
+        "00",
+        "box.ply",
+        1.0,
+        "builtin",
+        "",
+        made_from["mesh_sha256"],
+        True,
+        1.0,
+        (0.1, 0.1, 0.1),
+        12,
+        {},
+    )
     result = object_result(tmp_path, record, guess_path, sim_path)
     sel = select_grasps(result, GraspgenConfig(colliding_fraction=0.0), rng_for(0, "t"))
     neg = sel.transforms[~sel.success]

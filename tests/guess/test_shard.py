@@ -46,7 +46,7 @@ def test_two_runs_identical_bytes_any_worker_count(shard, tmp_path):
 
 def test_output_contents_and_provenance(shard, tmp_path):
     summary = guess_shard(shard, tmp_path / "out", config=CFG, seed=5, progress=False)
-    arrays, meta = read_guesses(tmp_path / "out" / "box.npz")
+    arrays, meta = read_guesses(tmp_path / "out" / "box.npz", record=None)
     n = len(arrays["labels"])
     assert arrays["poses"].shape == (n, 4, 4) and arrays["contacts"].shape == (n, 2, 3)
     assert arrays["labels"].dtype == np.int8 and meta["labels"] == ["collision_free", "colliding", "random"]
@@ -123,7 +123,7 @@ def test_stage_script(tmp_path):
         stage.main(["--objects", str(objects), "--out", str(out), "--params", str(params), "--no-progress"])
         == 0
     )
-    _, meta = read_guesses(out / "box.npz")
+    _, meta = read_guesses(out / "box.npz", record=None)
     assert meta["gripper"]["name"] == "franka_panda" and meta["stats"]["found"]["collision_free"] == 4
     params.write_text(yaml.safe_dump({"seed": 3, "guess": {"num_colision_free_grasps": 4}}))
     assert stage.main(["--objects", str(objects), "--out", str(out), "--params", str(params)]) == 1

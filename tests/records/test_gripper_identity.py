@@ -80,13 +80,13 @@ def test_a_gripper_file_works_downstream_after_it_is_gone(shard, tmp_path):
     path = my_gripper(tmp_path / "elsewhere")
     guesses = tmp_path / "guesses" / "shard-00"
     guess_shard(shard, guesses, config=dataclasses.replace(GUESS, gripper=str(path)), seed=1, progress=False)
-    _, meta = read_guesses(guesses / "box_a.npz")
+    _, meta = read_guesses(guesses / "box_a.npz", record=None)
     assert meta["gripper"]["name"] == "my_gripper" and meta["gripper"]["yaml"] == path.read_text()
     shutil.rmtree(tmp_path / "elsewhere")  # simulation rebuilds the gripper from the guess files
     out = tmp_path / "sim" / "shard-00"
     summary = simulate_shard(shard, guesses, out, config=SIM, seed=1, cache_dir=None, progress=False)
     assert summary["gripper"] == "my_gripper" and summary["gripper_sha256"] == meta["gripper"]["sha256"]
-    _, sim_meta = read_results(out / "box_a.npz")
+    _, sim_meta = read_results(out / "box_a.npz", record=None)
     assert sim_meta["gripper"] == meta["gripper"]
 
 

@@ -70,6 +70,11 @@ def grasp_dir(dataset: Path, gripper: str) -> Path:
     return Path(dataset) / "grasp_data" / gripper
 
 
+def gripper_config_dir(dataset: Path, graspgen_source: Path | None) -> Path:
+    """Where the gripper config goes: a GraspGen checkout's ``config/grippers``, else the dataset's."""
+    return (Path(graspgen_source) if graspgen_source is not None else Path(dataset)) / "config" / "grippers"
+
+
 def mesh_relpath(key: str) -> str:
     """Where the materialised mesh of ``key`` goes under the object root."""
     return key if PurePosixPath(key).suffix.lower() in MESH_EXTENSIONS else f"{key}.obj"
@@ -304,7 +309,7 @@ def finish_dataset(
         dataset / "splits" / gripper.name, eligible, seed=seed, valid_fraction=cfg.valid_set_percentage
     )
     source = Path(graspgen_source) if graspgen_source is not None else None
-    config_dir = source / "config" / "grippers" if source is not None else dataset / "config" / "grippers"
+    config_dir = gripper_config_dir(dataset, source)
     gripper_state = write_gripper_config(gripper, config_dir, overwrite=overwrite_gripper_config)
     log.info("splits %s, gripper config %s", split_state, gripper_state)
     report = check_dataset(

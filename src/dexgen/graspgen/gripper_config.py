@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from dexgen.atomic import write_text
-from dexgen.errors import ConfigError
+from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.geometry import bodies, control_points, gripper_mesh
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 
@@ -149,6 +149,32 @@ def gripper_python(gripper: Gripper) -> str:
     )
 
 
+def recorded_sha256(text: str) -> str | None:
+    """The ``dexgen_sha256`` a gripper config YAML records (None: not ours, or unreadable)."""
+    try:
+        fields = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    value = fields.get("dexgen_sha256") if isinstance(fields, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def refuse_stale_config(gripper: Gripper, config_dir: str | Path) -> None:
+    """Refuse to keep a config dexgen wrote for another description of ``gripper``'s name (an edited
+    shipped YAML): the grasps would be of one hand and the config of another. A config with no
+    ``dexgen_sha256`` is the user's own and may be kept."""
+    yaml_path, py_path = (Path(config_dir) / f"{gripper.name}{ext}" for ext in (".yaml", ".py"))
+    if not (yaml_path.is_file() and py_path.is_file()):
+        return  # nothing to keep: both files are written
+    recorded = recorded_sha256(yaml_path.read_text(errors="replace"))
+    if recorded is not None and recorded != gripper.sha256:
+        raise InputError(
+            f"{yaml_path}: describes a {gripper.name} of sha256 {recorded[:12]}, but the grasps are made "
+            f"with one of sha256 {gripper.sha256[:12]} ({gripper.source}); pass --overwrite_gripper_config "
+            "to replace it"
+        )
+
+
 def write_gripper_config(gripper: Gripper, config_dir: str | Path, *, overwrite: bool) -> str:
     """Write ``<config_dir>/<name>.yaml`` and ``.py``; returns "written", "unchanged" or "kept".
 
@@ -163,6 +189,7 @@ def write_gripper_config(gripper: Gripper, config_dir: str | Path, *, overwrite:
     if all(current[p] == text for p, text in wanted.items()):
         return "unchanged"
     if all(v is not None for v in current.values()) and not overwrite:
+        refuse_stale_config(gripper, config_dir)
         log.warning(
             "%s: gripper config for %s differs from ours and is kept; pass --overwrite_gripper_config "
             "to replace it",

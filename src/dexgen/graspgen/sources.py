@@ -15,6 +15,7 @@ import numpy as np
 from dexgen.errors import InputError
 from dexgen.graspgen.labels import ObjectResult
 from dexgen.hashing import sha256_file
+from dexgen.objects.loading import object_mesh_bytes
 from dexgen.records.grippers import same_gripper
 from dexgen.records.guesses import read_guesses, rows_of
 from dexgen.records.objects import ObjectRecord
@@ -25,15 +26,14 @@ def object_result(
     objects_dir: Path, record: ObjectRecord, guess_path: Path, sim_path: Path | None
 ) -> ObjectResult:
     """One object's result from its guess file and (unless ``sim_path`` is None) its sim results file."""
-    guesses, gmeta = read_guesses(guess_path)
-    if gmeta.get("object") != record.key:
-        raise InputError(f"{guess_path}: guesses are for object {gmeta.get('object')!r}, not {record.key!r}")
+    guesses, gmeta = read_guesses(guess_path, record=record)
+    object_mesh_bytes(objects_dir, record)  # the mesh the export loads by path: refused if replaced
     labels = guesses["labels"]
     guess_sha = sha256_file(guess_path)
     inputs = {"mesh_sha256": record.mesh_sha256, "guesses_sha256": guess_sha}
     trial_poses, trial_success = np.zeros((0, 4, 4)), np.zeros(0, dtype=bool)
     if sim_path is not None:
-        arrays, smeta = read_results(sim_path)
+        arrays, smeta = read_results(sim_path, record=record)
         if smeta.get("provenance", {}).get("guesses_sha256") != guess_sha:
             raise InputError(
                 f"{sim_path}: simulated from another version of {guess_path}; re-run the simulate stage"

@@ -31,7 +31,7 @@ from dexgen.hashing import sha256_file
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.records.grippers import gripper_from_record, same_gripper
 from dexgen.records.guesses import read_meta as read_guess_meta
-from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
+from dexgen.records.objects import ObjectRecord, check_made_for, mesh_stem, read_index
 from dexgen.runner import Unit
 
 
@@ -75,12 +75,14 @@ def shard_inputs(
 
 
 def data_gripper(inputs: list[ObjectInputs]) -> Gripper:
-    """The gripper every guess file was made with; two different ones stop the export."""
+    """The gripper every guess file was made with; two different ones, or a file made for another object
+    or mesh, stop the export."""
     first: tuple[dict[str, Any], Path] | None = None
     for item in inputs:
         meta = read_guess_meta(item.guess_path)
         if meta is None:
             raise InputError(f"{item.guess_path}: not a readable guess file; re-run the guess stage")
+        check_made_for(meta, item.record, where=str(item.guess_path))  # before any work
         if first is None:
             first = (meta.get("gripper"), item.guess_path)
             gripper = gripper_from_record(first[0], where=str(item.guess_path))

@@ -16,7 +16,9 @@ Every problem names the file it is in. :func:`validate_dataset` collects errors 
 8. the gripper YAML has ``depth`` and ``width`` (or ``control_points``), an xyzw offset; the ``.py``
    imports and defines GripperModel, load_control_points (4 x K), load_control_points_for_visualization,
    and a non-empty collision mesh;
-9. the suggested kappa = 1 / mean extent of positive base-link translations is reported.
+9. the suggested kappa = 1 / mean extent of positive base-link translations is reported;
+10. grasp files that record the gripper's content hash (``gripper.dexgen_sha256``) all record the one
+    the gripper YAML records, when it records one: grasps of one hand never train with another's config.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from scipy.spatial import cKDTree
 
 from dexgen.errors import InputError
 from dexgen.graspgen.grasp_file import load_json, read_grasp_file
+from dexgen.graspgen.gripper_config import recorded_sha256
 from dexgen.graspgen.splits import FILES, parse_split
 from dexgen.seeding import rng_for
 
@@ -183,6 +186,23 @@ def check_gripper_files(config_dir: Path, name: str, rep: Report, *, require_mes
     return depth
 
 
+def check_gripper_hashes(hashes: dict[Path, Any], ypath: Path, rep: Report) -> None:
+    """Rule 10: each grasp file's ``gripper.dexgen_sha256`` against the YAML's, and the files among
+    themselves (files and configs from elsewhere record none and are not compared)."""
+    recorded = recorded_sha256(ypath.read_text(errors="replace")) if ypath.is_file() else None
+    first: tuple[Path, str] | None = (ypath, recorded) if recorded is not None else None
+    for path, sha in sorted(hashes.items()):
+        if not isinstance(sha, str) or not sha:
+            continue
+        if first is None:
+            first = (path, sha)
+        elif sha != first[1]:
+            rep.errors.append(
+                f"{path}: made with gripper sha256 {sha[:12]}, but {first[0]} records {first[1][:12]}; "
+                "one dataset mixes two descriptions of the gripper: re-export with one"
+            )
+
+
 def _check_object(
     key: str,
     path: Path,
@@ -243,6 +263,33 @@ def _check_object(
     return float(np.ptp(pos[:, :3, 3], axis=0).max())
 
 
+def _read_grasp_files(
+    grasp_dir: Path, rep: Report
+) -> tuple[dict[str, tuple[Path, np.ndarray, np.ndarray, float]], dict[Path, Any]]:
+    """Rules 1 and 3 over every grasp file: ({object.file: (path, transforms, success, scale)},
+    {path: the gripper hash it records})."""
+    files: dict[str, tuple[Path, np.ndarray, np.ndarray, float]] = {}
+    hashes: dict[Path, Any] = {}  # grasp file -> the gripper hash it records
+    for path in sorted(grasp_dir.glob("*.json")):
+        if path.name == MAP:
+            continue
+        try:
+            doc, transforms, success = read_grasp_file(path)
+        except InputError as exc:
+            rep.errors.append(str(exc))
+            continue
+        key = doc["object"]["file"]
+        if key in files:
+            rep.errors.append(
+                f"{path}: object.file '{key}' is also in {files[key][0].name}; one would overwrite the other in the map"
+            )
+            continue
+        files[key] = (path, transforms, success, float(doc["object"]["scale"]))
+        block = doc.get("gripper")
+        hashes[path] = block.get("dexgen_sha256") if isinstance(block, dict) else None
+    return files, hashes
+
+
 def validate_dataset(
     dataset: str | Path,
     gripper: str,
@@ -265,23 +312,9 @@ def validate_dataset(
         return rep
     for tar in sorted(grasp_dir.glob("*.tar")):
         rep.errors.append(f"{tar}: a *.tar makes GraspGen read the whole folder as a WebDataset")
-    files: dict[str, tuple[Path, np.ndarray, np.ndarray, float]] = {}
-    for path in sorted(grasp_dir.glob("*.json")):
-        if path.name == MAP:
-            continue
-        try:
-            doc, transforms, success = read_grasp_file(path)
-        except InputError as exc:
-            rep.errors.append(str(exc))
-            continue
-        key = doc["object"]["file"]
-        if key in files:
-            rep.errors.append(
-                f"{path}: object.file '{key}' is also in {files[key][0].name}; one would overwrite the other in the map"
-            )
-            continue
-        files[key] = (path, transforms, success, float(doc["object"]["scale"]))
+    files, hashes = _read_grasp_files(grasp_dir, rep)
     depth = check_gripper_files(config_dir, gripper, rep, require_mesh=require_collision_mesh)
+    check_gripper_hashes(hashes, config_dir / f"{gripper}.yaml", rep)
     map_path = grasp_dir / MAP
     mapping: dict[str, str] = {}
     if not map_path.is_file():

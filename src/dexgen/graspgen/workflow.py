@@ -19,20 +19,21 @@ from typing import Any
 
 import numpy as np
 
-from dexgen.errors import ConfigError
+from dexgen.errors import ConfigError, InputError
 from dexgen.graspgen.export import (
     counts_of,
     grasp_dir,
     grasp_file_names,
     grasp_provenance,
+    gripper_config_dir,
     run_export,
     write_object,
 )
-from dexgen.graspgen.grasp_file import read_grasp_file
-from dexgen.graspgen.gripper_config import check_gripper_name
+from dexgen.graspgen.grasp_file import load_json, read_grasp_file
+from dexgen.graspgen.gripper_config import check_gripper_name, refuse_stale_config
 from dexgen.graspgen.sources import object_result
 from dexgen.grippers.loader import load_gripper
-from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
@@ -94,17 +95,74 @@ def parallel_jaw(name_or_path: str) -> ParallelJawGripper:
     return gripper
 
 
+def _field(doc: Any, *keys: str) -> Any:
+    """``doc[k0][k1]...`` of a JSON document, None where a level is missing or not a mapping."""
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
+
+
+def _stale_reason(doc: dict[str, Any], record: ObjectRecord, gripper: Gripper) -> str | None:
+    """Why a grasp file's grasps are not of ``record``'s current mesh and ``gripper`` (None: they are)."""
+    recorded = doc["gripper"]["dexgen_sha256"]
+    if recorded != gripper.sha256:
+        return (
+            f"made with a {gripper.name} of sha256 {recorded[:12]}, but this run's {gripper.name} "
+            f"({gripper.source}) has sha256 {gripper.sha256[:12]}"
+        )
+    mesh = _field(doc, "dexgen", "provenance", "mesh_sha256")
+    if mesh != record.mesh_sha256:
+        return f"made from mesh sha256 {str(mesh)[:12]} of {record.key!r}, but it now hashes to {record.mesh_sha256[:12]}"
+    return None
+
+
+def kept_file_is_current(path: Path, record: ObjectRecord, gripper: Gripper, *, reopen: bool) -> bool:
+    """Whether the existing grasp file at ``path`` holds grasps of ``record`` (``object.file``), its
+    current mesh (``dexgen.provenance.mesh_sha256``) and ``gripper`` (``gripper.dexgen_sha256``).
+
+    A file of another description under the gripper's name (a shipped YAML edited) or of an edited
+    mesh would pass for current if kept: it is redone (False), or refused when this run would reopen
+    its grasps (``reopen``: ``--load_guesses``, ``--fill_grasps``). A file of another object under this
+    one's name, or with no gripper hash (dexgen did not write it), is refused.
+    """
+    doc = load_json(path)
+    if not isinstance(_field(doc, "gripper", "dexgen_sha256"), str):
+        raise InputError(
+            f"{path}: records no gripper.dexgen_sha256, so nothing says it was made with {gripper.name} "
+            f"(sha256 {gripper.sha256[:12]}); pass --overwrite_grasps to redo it, or move it away"
+        )
+    made_for = _field(doc, "object", "file")
+    if made_for != record.key:
+        raise InputError(
+            f"{path}: holds grasps of object {made_for!r}, but its name is that of {record.key!r}; "
+            "move it away or pass --overwrite_grasps to redo it"
+        )
+    reason = _stale_reason(doc, record, gripper)
+    if reason is None:
+        return True
+    if reopen:
+        raise InputError(f"{path}: {reason}; its grasps cannot be loaded or filled: pass --overwrite_grasps")
+    log.warning("%s: %s; redoing it", path, reason)
+    return False
+
+
 @dataclasses.dataclass(frozen=True)
 class KeptFiles:
     """The runner's reader for the workflow: an existing grasp file is kept (GraspDataGen's rule)
-    unless the options reopen it; ``fill_grasps`` reopens only files short of a quota."""
+    unless the options reopen it; ``fill_grasps`` reopens only files short of a quota. Every file kept,
+    loaded or filled must be of the unit's object, its mesh and ``gripper`` (:func:`kept_file_is_current`)."""
 
     opts: WorkflowOptions
     cfg: GraspgenConfig
+    gripper: Gripper
 
     def __call__(self, unit: Unit) -> dict[str, Any] | None:
         path, opts = unit.output, self.opts
-        if not path.is_file() or opts.overwrite_grasps or opts.load_guesses:
+        if not path.is_file() or opts.overwrite_grasps:
+            return None
+        reopen = opts.load_guesses or opts.fill_grasps
+        _, record = unit.args
+        if not kept_file_is_current(path, record, self.gripper, reopen=reopen) or opts.load_guesses:
             return None
         if opts.fill_grasps:
             _, _, ok = read_grasp_file(path)  # what the file holds, whatever its counts say
@@ -242,6 +300,8 @@ def run_graspgen(
 
     gripper = parallel_jaw(guess_cfg.gripper)
     opts = options
+    if not opts.overwrite_gripper_config:  # before any work, not after every object is done
+        refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))
     if cluster is not None and cluster.enabled:
         sim_cfg = dataclasses.replace(sim_cfg, threads=cluster.threads_per_task)  # threads: not hashed
     work_dir = opts.grasp_dataset / WORK
@@ -264,7 +324,7 @@ def run_graspgen(
             units,
             work,
             names,
-            reader=KeptFiles(opts, cfg),
+            reader=KeptFiles(opts, cfg, gripper),
             cluster=cluster,
             source_root=source_root,
             graspgen_source=opts.graspgen_source,

@@ -138,7 +138,7 @@ def shard_rows(
         path = guesses_dir / f"{mesh_stem(record)}.npz"
         if not path.exists():
             raise InputError(f"{path}: missing guess file for object {record.key}; run the guess stage")
-        arrays, meta = read_guesses(path)
+        arrays, meta = read_guesses(path, record=record)
         gripper = parallel_jaw_from_record(meta["gripper"], where=str(path))
         mesh = load_object_mesh(objects_dir, record)
         stroke = gripper.max_opening - 2 * cfg.clearance

@@ -6,6 +6,7 @@ and says what is wrong, so a user with thousands of meshes can find and fix the 
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 from pathlib import Path
@@ -14,6 +15,7 @@ import numpy as np
 import trimesh
 
 from dexgen.errors import InputError
+from dexgen.hashing import sha256_bytes
 from dexgen.params.objects import MeshBounds
 from dexgen.records.objects import ObjectRecord
 
@@ -132,15 +134,33 @@ def volume_of(mesh: trimesh.Trimesh) -> float:
         return 0.0
 
 
-def load_object_mesh(shard_dir: str | Path, record: ObjectRecord) -> trimesh.Trimesh:
-    """The processed (scaled, metres) mesh of ``record`` from its shard folder (see :mod:`dexgen.records.objects`)."""
+def object_mesh_bytes(shard_dir: str | Path, record: ObjectRecord) -> bytes:
+    """The processed mesh file of ``record``, refused unless it hashes to the index's ``mesh_sha256``:
+    every downstream provenance cites that hash, so another mesh under this name would pass as this one."""
     path = Path(shard_dir) / record.mesh
     try:
-        mesh = trimesh.load(path, file_type="ply", process=False, force="mesh")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(
             f"{path}: processed mesh of {record.key!r} is missing; re-run the objects stage"
         ) from None
+    except OSError as exc:
+        raise InputError(f"{path}: processed mesh is unreadable ({exc.strerror or exc})") from None
+    if (actual := sha256_bytes(data)) != record.mesh_sha256:
+        raise InputError(
+            f"{path}: hashes to {actual[:12]}, but the object index records mesh_sha256 "
+            f"{record.mesh_sha256[:12]} for {record.key!r}; the mesh was replaced: re-run the objects stage"
+        )
+    return data
+
+
+def load_object_mesh(shard_dir: str | Path, record: ObjectRecord) -> trimesh.Trimesh:
+    """The processed (scaled, metres) mesh of ``record`` from its shard folder (see :mod:`dexgen.records.objects`),
+    checked against the index's hash (:func:`object_mesh_bytes`)."""
+    path = Path(shard_dir) / record.mesh
+    data = object_mesh_bytes(shard_dir, record)
+    try:
+        mesh = trimesh.load(io.BytesIO(data), file_type="ply", process=False, force="mesh")
     except Exception as exc:  # trimesh's parsers raise anything from IndexError to struct.error
         raise InputError(f"{path}: processed mesh is unreadable ({type(exc).__name__}: {exc})") from exc
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:

@@ -47,7 +47,14 @@ def gripper_from_record(record: Any, *, where: str) -> Gripper:
 
 
 def same_gripper(a: dict[str, Any], b: dict[str, Any], *, where_a: str, where_b: str) -> None:
-    """Refuse two blocks that describe different grippers, naming both files and both hashes."""
+    """Refuse two blocks that describe different grippers, naming both files and both hashes; a block
+    without a hash proves nothing, so two of them are not the same gripper either."""
+    for block, where in ((a, where_a), (b, where_b)):
+        if not isinstance(block, dict) or not block.get("sha256"):
+            raise InputError(
+                f"{where}: records no gripper hash, so it cannot be matched with "
+                f"{where_b if where == where_a else where_a}; re-run the stage that wrote it"
+            )
     if a.get("sha256") != b.get("sha256"):
         raise InputError(
             f"gripper mismatch: {where_a} was made with {a.get('name')} (sha256 {str(a.get('sha256'))[:12]}) "

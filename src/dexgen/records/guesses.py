@@ -31,7 +31,7 @@ from dexgen.params.guess import SAMPLER_NAMES
 from dexgen.provenance import provenance
 from dexgen.records import npz
 from dexgen.records.grippers import gripper_record
-from dexgen.records.objects import ObjectRecord
+from dexgen.records.objects import ObjectRecord, check_made_for
 
 FORMAT_VERSION = 3  # 2: the gripper block replaced the bare gripper name; 3: samplers.npy
 LABELS = ("collision_free", "colliding", "random")  # label codes stored as int8 indices
@@ -109,9 +109,15 @@ def read_meta(path: str | Path) -> dict[str, Any] | None:
     return npz.read_meta(path)
 
 
-def read_guesses(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """(arrays by name, meta) of a guess file."""
-    return npz.read(path, ARRAYS, kind="guess", format_version=FORMAT_VERSION)
+def read_guesses(
+    path: str | Path, *, record: ObjectRecord | None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays by name, meta) of a guess file, refused unless made for ``record``'s key and mesh hash
+    (None only where no object index is at hand, as for a file shown on its own)."""
+    arrays, meta = npz.read(path, ARRAYS, kind="guess", format_version=FORMAT_VERSION)
+    if record is not None:
+        check_made_for(meta, record, where=str(path))
+    return arrays, meta
 
 
 def rows_of(labels: np.ndarray, meta: dict[str, Any], name: str) -> np.ndarray:

@@ -85,3 +85,20 @@ def read_index(path: str | Path) -> list[ObjectRecord]:
 def mesh_stem(record: ObjectRecord) -> str:
     """The stem every per-object output of ``record`` is named by (``<stem>.npz``, ``<stem>.png``)."""
     return Path(record.mesh).stem
+
+
+def check_made_for(meta: dict[str, Any], record: ObjectRecord, *, where: str) -> None:
+    """Refuse a per-object file (``meta``: its meta.json) made for another object or another version of
+    its mesh: a file copied under another object's name would otherwise be used and labelled as it."""
+    made_for = meta.get("object")
+    if made_for != record.key:
+        raise InputError(
+            f"{where}: made for object {made_for!r}, but the object index gives this file name to "
+            f"{record.key!r} ({record.mesh}); re-run the stage that wrote it"
+        )
+    made_from = (meta.get("provenance") or {}).get("mesh_sha256")
+    if made_from != record.mesh_sha256:
+        raise InputError(
+            f"{where}: made from mesh sha256 {str(made_from)[:12]} of {record.key!r}, but the object index "
+            f"records {record.mesh_sha256[:12]} ({record.mesh}); re-run the stage that wrote it"
+        )

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from dexgen.records import npz
+from dexgen.records.objects import ObjectRecord, check_made_for
 
 FORMAT_VERSION = 2  # 2: the gripper block replaced the bare gripper name
 # Where a trial failed (int8 codes in outputs). "none" for held trials.
@@ -117,6 +118,12 @@ def read_meta(path: str | Path) -> dict[str, Any] | None:
     return npz.read_meta(path)
 
 
-def read_results(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """(arrays by name, meta) of a results file."""
-    return npz.read(path, ARRAYS, kind="simulation results", format_version=FORMAT_VERSION)
+def read_results(
+    path: str | Path, *, record: ObjectRecord | None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays by name, meta) of a results file, refused unless made for ``record``'s key and mesh hash
+    (None only where the record is looked up by the file's own key, as for a file shown on its own)."""
+    arrays, meta = npz.read(path, ARRAYS, kind="simulation results", format_version=FORMAT_VERSION)
+    if record is not None:
+        check_made_for(meta, record, where=str(path))
+    return arrays, meta

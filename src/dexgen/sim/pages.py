@@ -17,16 +17,17 @@ def results_page(
     from dexgen.objects.loading import load_object_mesh
     from dexgen.records.grippers import gripper_from_record
     from dexgen.records.guesses import read_guesses, rows_of
-    from dexgen.records.objects import read_index
+    from dexgen.records.objects import check_made_for, read_index
     from dexgen.records.trials import read_results
     from dexgen.viewer.page import ViewerObject, grasp_segments, write_page
 
-    arrays, meta = read_results(results)
+    arrays, meta = read_results(results, record=None)  # the record is found by the file's own key
     records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
     if not records:
         raise InputError(
             f"{objects_dir}: object {meta['object']!r} of {results} is not in this shard's index"
         )
+    check_made_for(meta, records[0], where=str(results))
     mesh = load_object_mesh(objects_dir, records[0])
     gripper = gripper_from_record(meta["gripper"], where=str(results))
     held = np.asarray(arrays["success"], dtype=bool)
@@ -34,9 +35,7 @@ def results_page(
     groups = ["held" if h else "failed" for h in held]
     scores = list(np.asarray(arrays["score"], dtype=np.float64))
     if guesses is not None:
-        guess_arrays, guess_meta = read_guesses(guesses)
-        if guess_meta.get("object") != meta["object"]:
-            raise InputError(f"{guesses}: guesses of {guess_meta.get('object')!r}, not of {meta['object']!r}")
+        guess_arrays, guess_meta = read_guesses(guesses, record=records[0])
         rows = rows_of(guess_arrays["labels"], guess_meta, "colliding")
         segments.append(grasp_segments(gripper, guess_arrays["poses"][rows], guess_arrays["openings"][rows]))
         groups += ["colliding"] * len(rows)

@@ -65,15 +65,16 @@ def render_results_file(
     from dexgen.errors import InputError
     from dexgen.objects.loading import load_object_mesh
     from dexgen.records.grippers import gripper_from_record
-    from dexgen.records.objects import read_index
+    from dexgen.records.objects import check_made_for, read_index
     from dexgen.records.trials import read_results
 
-    arrays, meta = read_results(results)
+    arrays, meta = read_results(results, record=None)  # the record is found by the file's own key
     records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
     if not records:
         raise InputError(
             f"{objects_dir}: object {meta['object']!r} of {results} is not in this shard's index"
         )
+    check_made_for(meta, records[0], where=str(results))
     mesh = load_object_mesh(objects_dir, records[0])
     held = arrays["success"]
     render_trials(

@@ -31,7 +31,7 @@ from dexgen.records import npz
 from dexgen.records.grippers import parallel_jaw_from_record, same_gripper
 from dexgen.records.guesses import read_guesses
 from dexgen.records.guesses import read_meta as read_guess_meta
-from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
+from dexgen.records.objects import ObjectRecord, check_made_for, mesh_stem, read_index
 from dexgen.records.trials import PHASES, REASONS, write_results
 from dexgen.runner import Unit, prune, run_units
 from dexgen.sim.backend import SimBackend
@@ -46,11 +46,13 @@ SUMMARY = "summary.json"
 PICTURES = "pictures"
 
 
-def guess_inputs(guess_path: Path) -> tuple[dict[str, Any], ParallelJawGripper]:
-    """(meta, gripper) of a guess file: the gripper is rebuilt from the block the file carries."""
+def guess_inputs(guess_path: Path, record: ObjectRecord) -> tuple[dict[str, Any], ParallelJawGripper]:
+    """(meta, gripper) of ``record``'s guess file, refused before any work if it was made for another
+    object or mesh; the gripper is rebuilt from the block the file carries."""
     meta = read_guess_meta(guess_path)
     if meta is None:
         raise InputError(f"{guess_path}: not a readable guess file; re-run the guess stage")
+    check_made_for(meta, record, where=str(guess_path))
     return meta, parallel_jaw_from_record(meta.get("gripper"), where=str(guess_path))
 
 
@@ -129,7 +131,7 @@ def simulate_object(
 
     ``prov`` is the provenance the file records (:func:`sim_provenance`, or the workflow's).
     """
-    guesses, gmeta = read_guesses(guess_path)
+    guesses, gmeta = read_guesses(guess_path, record=record)
     gripper = parallel_jaw_from_record(gmeta.get("gripper"), where=str(guess_path))
     mesh = load_object_mesh(objects_dir, record)
     obj = object_for_record(record.key, mesh, record.mesh_sha256, cfg, cache_dir=cache_dir)
@@ -257,7 +259,7 @@ def simulate_units(
         guess_path = guesses_dir / f"{stem}.npz"
         if not guess_path.exists():
             raise InputError(f"{guess_path}: guess file missing; run the guess stage first")
-        gmeta, gripper = guess_inputs(guess_path)
+        gmeta, gripper = guess_inputs(guess_path, record)
         if first is None:
             first = (gmeta["gripper"], guess_path)
         same_gripper(first[0], gmeta["gripper"], where_a=str(first[1]), where_b=str(guess_path))

@@ -133,7 +133,7 @@ class CompareWork:
 
     def __call__(self, unit: Unit) -> dict[str, Any]:
         shard, record, guess_path, shard_name = unit.args
-        guesses, gmeta = read_guesses(guess_path)
+        guesses, gmeta = read_guesses(guess_path, record=record)
         gripper = parallel_jaw_from_record(gmeta.get("gripper"), where=str(guess_path))
         mesh = load_object_mesh(shard, record)
         rng = rng_for(self.seed, "sim_compare", record.key)
