@@ -15,6 +15,77 @@ import math
 from typing import Literal
 
 
+@dataclasses.dataclass(frozen=True)
+class GripperBounds:
+    """Plausible ranges of a real gripper; a value outside them is almost always a unit slip
+    (millimetres written as metres: ``max_opening: 85``) or a typo, which would otherwise run to the
+    end and train on nonsense. Pass other bounds to :func:`dexgen.grippers.loader.load_gripper` for
+    an unusual hand."""
+
+    min_length: float = 0.001  # metres: no pad, finger or cup is thinner than a millimetre
+    max_length: float = 1.0  # metres: a hand that picks table-top objects spans well under a metre
+    min_force: float = 0.1  # newtons: below this nothing of a few grams is held
+    max_force: float = 10_000.0  # newtons: industrial grippers top out at a few kN
+    max_friction: float = 2.0  # coefficient: rubber on dry glass is about 1-2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_length < self.max_length and 0 < self.min_force < self.max_force:
+            raise ValueError(f"gripper bounds must satisfy 0 < min < max, got {self}")
+        if not self.max_friction > 0:
+            raise ValueError(f"gripper bounds max_friction must be positive, got {self.max_friction}")
+
+
+def check_bounds(gripper: Gripper, bounds: GripperBounds) -> None:
+    """Refuse a gripper with a length, force or friction outside ``bounds`` (a ``ValueError`` naming
+    the field, its value and the bound it breaks)."""
+    lengths, forces = _measures(gripper)
+    b = bounds
+    for name, value in lengths.items():
+        lo = 0.0 if name == "min_opening" else b.min_length  # fully closed pads touch: 0 is real
+        _within(name, value, lo, b.max_length, "m", "min_length" if value < lo else "max_length")
+    for name, value in forces.items():
+        _within(
+            name, value, b.min_force, b.max_force, "N", "min_force" if value < b.min_force else "max_force"
+        )
+    if isinstance(gripper, SuctionGripper):
+        _within("friction", gripper.friction, 0.0, b.max_friction, "", "max_friction")
+
+
+def _within(name: str, value: float, lo: float, hi: float, unit: str, bound: str) -> None:
+    if not lo <= value <= hi:
+        units = f" {unit}" if unit else ""
+        slip = "; a unit slip? lengths are metres, forces newtons" if unit else ""
+        raise ValueError(
+            f"{name} {value:g}{units} is outside the plausible [{lo:g}, {hi:g}]{units} "
+            f"(gripper bounds {bound}){slip}"
+        )
+
+
+def _measures(gripper: Gripper) -> tuple[dict[str, float], dict[str, float]]:
+    """({length field: metres}, {force field: newtons}) of ``gripper``, named as in its file."""
+    if isinstance(gripper, SuctionGripper):
+        lengths = {
+            "cup_radius": gripper.cup_radius,
+            "cup_height": gripper.cup_height,
+            "tube_radius": gripper.tube_radius,
+            "depth": gripper.depth,
+        }
+        return lengths, {"suction_force": gripper.suction_force}
+    f = gripper.finger
+    lengths = {
+        "max_opening": gripper.max_opening,
+        "min_opening": gripper.min_opening,
+        "fingertip_depth": gripper.fingertip_depth,
+        "tcp_depth": gripper.tcp_depth,
+        **{f"palm.size[{i}]": v for i, v in enumerate(gripper.palm.size)},
+        "finger.length": f.length,
+        "finger.thickness": f.thickness,
+        "finger.width": f.width,
+        "finger.pad_length": f.pad_length,
+    }
+    return lengths, {"closing_force": gripper.closing_force}
+
+
 def _positive(prefix: str, **values: float) -> None:
     for name, value in values.items():
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
