@@ -19,12 +19,13 @@ from dexgen.cli.main import main
 from dexgen.errors import ConfigError, InputError
 from dexgen.graspgen.inference_config import check_checkpoint
 from dexgen.grippers.loader import gripper_names, load_gripper, shipped_path
-from dexgen.grippers.spec import GripperBounds
 from dexgen.inference.predict import DepthRange, load_depth_image
 from dexgen.learn.checkpoint import build_model, load_checkpoint, model_from_checkpoint, save_checkpoint
 from dexgen.models.registry import model_config
 from dexgen.objects.loading import repair_mesh
+from dexgen.params.guess import GripperBounds, GuessConfig
 from dexgen.params.objects import MeshBounds
+from dexgen.params.tree import params_from_mapping
 
 # --- grippers -------------------------------------------------------------------------------------
 
@@ -55,6 +56,23 @@ def test_gripper_bounds_are_configurable(tmp_path):
     assert load_gripper(path, bounds=GripperBounds(max_length=20.0)).max_opening == pytest.approx(8.5)
     with pytest.raises(InputError, match=r"finger\.thickness 0\.0009 m .* \(gripper bounds min_length\)"):
         load_gripper(_scaled_gripper(tmp_path, 0.1))
+
+
+def test_guess_refuses_an_implausible_gripper_with_the_params_bounds(tmp_path):
+    from dexgen.guess.shard import parallel_jaw_gripper
+
+    path = str(_scaled_gripper(tmp_path, 100.0))
+    with pytest.raises(InputError, match=r"max_opening 8\.5 m is outside the plausible"):
+        parallel_jaw_gripper(GuessConfig(gripper=path))
+    wide = params_from_mapping(
+        {"guess": {"gripper": path, "gripper_bounds": {"max_length": 20.0}}}, where="p.yaml"
+    )
+    assert parallel_jaw_gripper(wide.guess).max_opening == pytest.approx(8.5)
+    assert wide.guess.output_hash() == GuessConfig(gripper=path).output_hash()  # bounds never change outputs
+    with pytest.raises(
+        ConfigError, match=r"^p\.yaml: guess\.gripper_bounds.*need 0 < min_length < max_length"
+    ):
+        params_from_mapping({"guess": {"gripper_bounds": {"min_length": 2.0}}}, where="p.yaml")
 
 
 def test_gripper_force_outside_bounds_is_refused(tmp_path):

@@ -14,25 +14,7 @@ import dataclasses
 import math
 from typing import Literal
 
-
-@dataclasses.dataclass(frozen=True)
-class GripperBounds:
-    """Plausible ranges of a real gripper; a value outside them is almost always a unit slip
-    (millimetres written as metres: ``max_opening: 85``) or a typo, which would otherwise run to the
-    end and train on nonsense. Pass other bounds to :func:`dexgen.grippers.loader.load_gripper` for
-    an unusual hand."""
-
-    min_length: float = 0.001  # metres: no pad, finger or cup is thinner than a millimetre
-    max_length: float = 1.0  # metres: a hand that picks table-top objects spans well under a metre
-    min_force: float = 0.1  # newtons: below this nothing of a few grams is held
-    max_force: float = 10_000.0  # newtons: industrial grippers top out at a few kN
-    max_friction: float = 2.0  # coefficient: rubber on dry glass is about 1-2
-
-    def __post_init__(self) -> None:
-        if not 0 < self.min_length < self.max_length and 0 < self.min_force < self.max_force:
-            raise ValueError(f"gripper bounds must satisfy 0 < min < max, got {self}")
-        if not self.max_friction > 0:
-            raise ValueError(f"gripper bounds max_friction must be positive, got {self.max_friction}")
+from dexgen.params.guess import GripperBounds  # declared with the params that configure it
 
 
 def check_bounds(gripper: Gripper, bounds: GripperBounds) -> None:
