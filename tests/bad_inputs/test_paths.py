@@ -206,3 +206,17 @@ def test_object_index_names_cannot_leave_the_output_folders(tmp_path, record, me
     with pytest.raises(InputError, match=rf"^{path}: {message}"):
         read_index(path)
     assert read_index(_index(tmp_path))[0].key == "box_000"
+
+
+def test_objects_cli_follows_symlinks_only_when_asked(tmp_path, dataset, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bottle.stl").write_bytes((dataset / "bottle.stl").read_bytes())
+    (dataset / "linked.stl").symlink_to(tmp_path / "bottle.stl")
+    (dataset / "scales.json").write_text(json.dumps({"linked.stl": 1.0}))
+    argv = ["objects", "--object_dataset", str(dataset), "--object_scales_json", str(dataset / "scales.json")]
+    argv += ["--out", "objs", "--cache", "cache", "--report", "report.json"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'linked.stl' resolves to" in err and not Path("objs").exists()
+    assert main([*argv, "--follow_symlinks"]) == 0
+    assert json.loads(Path("report.json").read_text())["count"] == 1
