@@ -46,7 +46,7 @@ def test_gripper_of_implausible_size_is_refused(tmp_path):
     path = _scaled_gripper(tmp_path, 100.0)
     with pytest.raises(
         InputError,
-        match=rf"^{path}: max_opening 8\.5 m is outside the plausible \[0\.001, 1\] m \(gripper bounds max_length\)",
+        match=rf"^{path}: max_opening 8\.5 m is outside the plausible \[0\.001, 1\] m \(guess\.gripper_bounds\.max_length\)",
     ):
         load_gripper(path)
 
@@ -54,7 +54,9 @@ def test_gripper_of_implausible_size_is_refused(tmp_path):
 def test_gripper_bounds_are_configurable(tmp_path):
     path = _scaled_gripper(tmp_path, 100.0)
     assert load_gripper(path, bounds=GripperBounds(max_length=20.0)).max_opening == pytest.approx(8.5)
-    with pytest.raises(InputError, match=r"finger\.thickness 0\.0009 m .* \(gripper bounds min_length\)"):
+    with pytest.raises(
+        InputError, match=r"finger\.thickness 0\.0009 m .* \(guess\.gripper_bounds\.min_length\)"
+    ):
         load_gripper(_scaled_gripper(tmp_path, 0.1))
 
 
