@@ -147,6 +147,14 @@ def test_predict_cli_refuses_an_implausible_depth_image_in_one_line(tmp_path, ca
     assert len(err.splitlines()) == 1 and f"{path}: depth values span" in err
 
 
+def test_predict_cli_depth_range_widens_the_check(tmp_path, capsys):
+    path = _npy(tmp_path, np.full((32, 32), 12.0, np.float32))
+    argv = ["predict", str(tmp_path / "none.pt"), "--image", str(path)]
+    assert main(argv) == 1 and "depth values span [12, 12] m" in capsys.readouterr().err
+    assert main([*argv, "--depth-range", "0", "20"]) == 1  # the image passes; the checkpoint is missing
+    assert "none.pt: checkpoint not found" in capsys.readouterr().err
+
+
 # --- checkpoints ----------------------------------------------------------------------------------
 
 
