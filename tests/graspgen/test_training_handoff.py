@@ -147,8 +147,16 @@ def _run(folder: Path, model: str, section: str, gripper: str = GRIPPER) -> Path
         config["diffusion"]["kappa"] = 3.42
     folder.mkdir(parents=True)
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    (folder / "last.pth").write_bytes(model.encode() * 10)
+    write_graspgen_checkpoint(folder / "last.pth", model)
     return folder
+
+
+def write_graspgen_checkpoint(path: Path, model: str) -> None:
+    """A small ``last.pth`` of GraspGen's shape (``{"epoch", "model", "optimizer"}``)."""
+    import torch
+
+    weights = {"head.weight": torch.full((2, 3), float(len(model)))}
+    torch.save({"epoch": 1, "model": weights, "optimizer": {"state": {}, "param_groups": []}}, path)
 
 
 def test_inference_config_merges_the_two_runs(tmp_path):

@@ -224,7 +224,7 @@ def test_gqcnn_on_a_large_image_says_convert_first(in_work, crops, capsys):
         (np.full((32, 32), np.nan, np.float32), "1024 NaN or infinite depth pixels"),
         (np.zeros((32, 32, 3), np.float32), r"shape \(H, W\) or \(H, W, 1\)"),
         (np.zeros(32, np.float32), r"shape \(H, W\) or \(H, W, 1\)"),
-        (np.array([["a"] * 32] * 32), "real numbers"),
+        (np.array([["a"] * 32] * 32), "dtype <U1 is not float metres"),
     ],
 )
 def test_bad_depth_images_are_refused(tmp_path, array, match):

@@ -103,6 +103,13 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dataset", nargs="?", help="Dex-Net tensors folder to score")
     p.add_argument("--image", help="depth image .npy, (H, W) or (H, W, 1) float metres, to score instead")
     p.add_argument(
+        "--depth-range",
+        type=float,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="--image: plausible depth in metres; pixels outside refuse the image (default 0.05 10)",
+    )
+    p.add_argument(
         "--pose",
         type=float,
         nargs="+",
@@ -145,6 +152,7 @@ def predict(args: argparse.Namespace) -> int:
     if args.image is None:
         image_only = (
             ("--pose", args.pose),
+            ("--depth-range", args.depth_range),
             ("--heatmap", args.heatmap),
             ("--stride", args.stride),
             ("--angles", args.angles),
@@ -168,7 +176,7 @@ def _predict_angles(args: argparse.Namespace) -> int:
     from dexgen.inference.angles import predict_angles, save_angles_png
     from dexgen.inference.predict import load_depth_image
 
-    depth = load_depth_image(args.image)
+    depth = load_depth_image(args.image, depth_range=_depth_range(args))
     result = predict_angles(
         args.checkpoint, depth, args.angles, pose=args.pose, stride=args.stride, device=args.device
     )
@@ -186,6 +194,13 @@ def _predict_angles(args: argparse.Namespace) -> int:
     return _write_image_outputs(
         args, summary, result.scores, lambda path: save_angles_png(path, depth, result)
     )
+
+
+def _depth_range(args: argparse.Namespace):
+    """``--depth-range`` as a DepthRange (the default range when not given)."""
+    from dexgen.inference.predict import DepthRange
+
+    return DepthRange() if args.depth_range is None else DepthRange(*args.depth_range)
 
 
 def _predict_dataset(args: argparse.Namespace) -> int:
@@ -215,7 +230,7 @@ def _predict_image(args: argparse.Namespace) -> int:
         save_heatmap_png,
     )
 
-    depth = load_depth_image(args.image)
+    depth = load_depth_image(args.image, depth_range=_depth_range(args))
     result = predict_image(
         args.checkpoint,
         depth,

@@ -17,6 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--object_scales_json", help='{"relative/path.obj": scale} JSON (GraspDataGen)')
     p.add_argument("--count", type=int, help="builtin: number of procedural objects")
     p.add_argument("--on_bad_mesh", choices=["error", "skip"])
+    p.add_argument(
+        "--follow_symlinks",
+        action="store_true",
+        default=None,
+        help="read meshes symlinked from outside --object_dataset (objects.follow_symlinks; refused by default)",
+    )
     p.add_argument("--out", default="data/objects", help="output folder (default: %(default)s)")
     p.add_argument("--report", default="metrics/objects.json", help="report JSON (default: %(default)s)")
     p.add_argument("--preview", default=None, help="contact sheet PNG")
@@ -39,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         object_scales_json=args.object_scales_json,
         count=args.count,
         on_bad_mesh=args.on_bad_mesh,
+        follow_symlinks=args.follow_symlinks,
     )
     report = build_object_set(
         cfg,

@@ -7,12 +7,15 @@ diffusion-discriminator`` and ``discriminator.checkpoint: dis.pth`` point at cop
 ``last.pth`` beside the config. GraspGen's ``load_grasp_cfg`` resolves the checkpoints against the
 config's folder and asserts ``data.gripper_name == diffusion.gripper_name == discriminator.gripper_name``;
 here a missing file or a gripper name that differs anywhere is refused before anything is written.
+So are runs given the wrong way round (``train.model_name``), a ``last.pth`` that is not a PyTorch
+checkpoint of a model, and a gripper name that is not a file name (it names the config file).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,12 @@ import yaml
 
 from dexgen.atomic import make_dir, write_text
 from dexgen.errors import InputError
+from dexgen.names import safe_name
 
 GEN_CHECKPOINT, DIS_CHECKPOINT = "gen.pth", "dis.pth"
+# train.model_name of each role, as GraspGen's runs/train_graspgen_*_{gen,dis}.sh set it
+MODEL_NAMES = {"generator": "diffusion", "discriminator": "discriminator"}
+FLAGS = {"generator": "--gen", "discriminator": "--dis"}
 
 
 def _config(log_dir: Path, role: str) -> dict[str, Any]:
@@ -40,7 +47,42 @@ def _config(log_dir: Path, role: str) -> dict[str, Any]:
         raise InputError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(config, dict):
         raise InputError(f"{path}: expected a mapping of config sections")
+    _check_role(config, role, path)
+    check_checkpoint(log_dir / "last.pth")
     return config
+
+
+def _check_role(config: dict[str, Any], role: str, path: Path) -> None:
+    """Refuse a run of the other role (``--gen`` and ``--dis`` swapped), naming its model."""
+    model = (config.get("train") or {}).get("model_name")
+    if model is None or model == MODEL_NAMES[role]:
+        return
+    other = next((r for r, m in MODEL_NAMES.items() if m == model), None)
+    hint = "; swap --gen and --dis" if other else f"; expected '{MODEL_NAMES[role]}'"
+    raise InputError(f"{path}: train.model_name is {model!r}, not the {role} run {FLAGS[role]} needs{hint}")
+
+
+def check_checkpoint(path: Path) -> None:
+    """Refuse a ``last.pth`` that is not a PyTorch checkpoint holding a ``model`` state dict.
+
+    GraspGen saves ``{"epoch", "model", "optimizer"[, "batch_idx"]}`` with ``torch.save`` (a zip);
+    ``mmap`` reads the pickle and leaves the tensors on disk, so a 900 MB generator costs little.
+    """
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{path}: not a PyTorch checkpoint (torch.save writes a zip archive)")
+    import torch
+
+    try:
+        record = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as exc:  # torch raises many types for a corrupt or foreign file
+        raise InputError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
+    model = record.get("model") if isinstance(record, dict) else None
+    if (
+        not isinstance(model, dict)
+        or not model
+        or not all(isinstance(v, torch.Tensor) for v in model.values())
+    ):
+        raise InputError(f"{path}: not a GraspGen checkpoint (no 'model' state dict of tensors)")
 
 
 def _gripper_names(config: dict[str, Any], sections: tuple[str, ...], where: Path) -> dict[str, Any]:
@@ -50,6 +92,7 @@ def _gripper_names(config: dict[str, Any], sections: tuple[str, ...], where: Pat
         if value is None:
             raise InputError(f"{where}: no {section}.gripper_name")
         names[f"{where}: {section}.gripper_name"] = value
+        safe_name(value, what=f"{section}.gripper_name", source=str(where))
     return names
 
 

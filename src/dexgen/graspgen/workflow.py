@@ -39,7 +39,7 @@ from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
-from dexgen.params.guess import GuessConfig
+from dexgen.params.guess import GripperBounds, GuessConfig
 from dexgen.params.objects import ObjectsConfig
 from dexgen.params.sim import SimConfig
 from dexgen.records.guesses import NO_SAMPLER, ObjectGuesses, guess_meta, guess_provenance, write_guesses
@@ -84,8 +84,8 @@ def _loaded_guesses(poses: np.ndarray, gripper: ParallelJawGripper) -> ObjectGue
     )
 
 
-def parallel_jaw(name_or_path: str) -> ParallelJawGripper:
-    gripper = load_gripper(name_or_path)
+def parallel_jaw(name_or_path: str, bounds: GripperBounds) -> ParallelJawGripper:
+    gripper = load_gripper(name_or_path, bounds=bounds)
     check_gripper_name(gripper.name)
     if not isinstance(gripper, ParallelJawGripper):
         raise ConfigError(
@@ -298,7 +298,7 @@ def run_graspgen(
     address each object's guess -> simulate -> export is one Ray task (physics on the task's CPUs)."""
     from dexgen.objects.build import build_object_set
 
-    gripper = parallel_jaw(guess_cfg.gripper)
+    gripper = parallel_jaw(guess_cfg.gripper, guess_cfg.gripper_bounds)
     opts = options
     if not opts.overwrite_gripper_config:  # before any work, not after every object is done
         refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))

@@ -17,12 +17,14 @@ import yaml
 
 from dexgen.config import from_mapping
 from dexgen.errors import ConfigError, InputError
-from dexgen.grippers.spec import KINDS, Gripper
+from dexgen.grippers.spec import KINDS, Gripper, GripperBounds, check_bounds
 from dexgen.hashing import sha256_bytes
+from dexgen.names import safe_name
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "robotiq_2f_85"
+PLAUSIBLE = GripperBounds()  # the bounds every load checks unless told otherwise
 _LOADER_FIELDS = ("source", "sha256", "document")  # filled in here, never written in a file
 
 
@@ -63,11 +65,15 @@ def _read(name_or_path: str | Path) -> tuple[str, str, bytes]:
     )
 
 
-def parse_gripper(data: bytes, *, where: str, source: str | None = None) -> Gripper:
+def parse_gripper(
+    data: bytes, *, where: str, source: str | None = None, bounds: GripperBounds | None = None
+) -> Gripper:
     """Validate the YAML bytes of a gripper file; ``where`` names the file in errors.
 
     ``source`` is recorded in the result (default ``where``); ``sha256`` and ``document`` are the
-    bytes' hash and text, so the gripper can travel inside the data it made.
+    bytes' hash and text, so the gripper can travel inside the data it made. ``bounds``: refuse
+    implausible sizes (None: only the geometric checks, for a gripper already accepted when its
+    data was made). The name becomes file names (GraspGen configs, scripts), so it must be one.
     """
     try:
         document = data.decode("utf-8")
@@ -89,18 +95,25 @@ def parse_gripper(data: bytes, *, where: str, source: str | None = None) -> Grip
         spec = from_mapping(KINDS[kind], raw, where=where)
     except ConfigError as exc:
         raise InputError(str(exc)) from None
+    safe_name(spec.name, what="gripper name", source=where)
+    if bounds is not None:
+        try:
+            check_bounds(spec, bounds)
+        except ValueError as exc:
+            raise InputError(f"{where}: {exc}") from None
     return dataclasses.replace(
         spec, source=where if source is None else source, sha256=sha256_bytes(data), document=document
     )
 
 
-def load_gripper(name_or_path: str | Path = DEFAULT) -> Gripper:
-    """The validated gripper ``name_or_path``: a shipped name (see :func:`gripper_names`) or a file path.
+def load_gripper(name_or_path: str | Path = DEFAULT, *, bounds: GripperBounds = PLAUSIBLE) -> Gripper:
+    """The validated gripper ``name_or_path``: a shipped name (see :func:`gripper_names`) or a file path,
+    refused when a size or force is outside ``bounds``.
 
     The result carries ``source`` (the file's name), ``sha256`` (hash of its bytes, for provenance)
     and ``document`` (its text, which outputs embed so later steps rebuild it without a lookup).
     """
     where, source, data = _read(name_or_path)
-    gripper = parse_gripper(data, where=where, source=source)
+    gripper = parse_gripper(data, where=where, source=source, bounds=bounds)
     log.debug("loaded gripper %s from %s", gripper.name, where)
     return gripper

@@ -5,7 +5,8 @@ All lengths are metres in the gripper **base frame** (GraspGen convention, see
 +x = closing axis, y completes a right-handed frame. A parallel-jaw gripper is a palm box plus two
 finger boxes whose inner (pad) faces sit at ``x = ±opening / 2``; the fingers translate along x.
 Ranges are checked in ``__post_init__`` (raising ``ValueError``), so a bad file is refused with the
-file name and the offending field (see :mod:`dexgen.grippers.loader`).
+file name and the offending field (see :mod:`dexgen.grippers.loader`); :func:`check_bounds` refuses
+a consistent but implausible one (an 8.5 m stroke) against configurable ``GripperBounds``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from typing import Literal
+
+from dexgen.params.guess import GripperBounds  # declared with the params that configure it
 
 
 def _positive(prefix: str, **values: float) -> None:
@@ -148,3 +151,54 @@ class SuctionGripper:
 
 Gripper = ParallelJawGripper | SuctionGripper
 KINDS: dict[str, type] = {"parallel_jaw": ParallelJawGripper, "suction": SuctionGripper}
+
+
+def check_bounds(gripper: Gripper, bounds: GripperBounds) -> None:
+    """Refuse a gripper with a length, force or friction outside ``bounds`` (a ``ValueError`` naming
+    the field, its value and the bound it breaks)."""
+    lengths, forces = _measures(gripper)
+    b = bounds
+    for name, value in lengths.items():
+        lo = 0.0 if name == "min_opening" else b.min_length  # fully closed pads touch: 0 is real
+        _within(name, value, lo, b.max_length, "m", "min_length" if value < lo else "max_length")
+    for name, value in forces.items():
+        _within(
+            name, value, b.min_force, b.max_force, "N", "min_force" if value < b.min_force else "max_force"
+        )
+    if isinstance(gripper, SuctionGripper):
+        _within("friction", gripper.friction, 0.0, b.max_friction, "", "max_friction")
+
+
+def _within(name: str, value: float, lo: float, hi: float, unit: str, bound: str) -> None:
+    if not lo <= value <= hi:
+        units = f" {unit}" if unit else ""
+        slip = "; a unit slip? lengths are metres, forces newtons" if unit else ""
+        raise ValueError(
+            f"{name} {value:g}{units} is outside the plausible [{lo:g}, {hi:g}]{units} "
+            f"(guess.gripper_bounds.{bound}){slip}"
+        )
+
+
+def _measures(gripper: Gripper) -> tuple[dict[str, float], dict[str, float]]:
+    """({length field: metres}, {force field: newtons}) of ``gripper``, named as in its file."""
+    if isinstance(gripper, SuctionGripper):
+        lengths = {
+            "cup_radius": gripper.cup_radius,
+            "cup_height": gripper.cup_height,
+            "tube_radius": gripper.tube_radius,
+            "depth": gripper.depth,
+        }
+        return lengths, {"suction_force": gripper.suction_force}
+    f = gripper.finger
+    lengths = {
+        "max_opening": gripper.max_opening,
+        "min_opening": gripper.min_opening,
+        "fingertip_depth": gripper.fingertip_depth,
+        "tcp_depth": gripper.tcp_depth,
+        **{f"palm.size[{i}]": v for i, v in enumerate(gripper.palm.size)},
+        "finger.length": f.length,
+        "finger.thickness": f.thickness,
+        "finger.width": f.width,
+        "finger.pad_length": f.pad_length,
+    }
+    return lengths, {"closing_force": gripper.closing_force}

@@ -37,7 +37,7 @@ PICTURES = "pictures"
 
 def parallel_jaw_gripper(cfg: GuessConfig) -> ParallelJawGripper:
     """The gripper ``cfg.gripper`` names, checked: every sampler places two fingers."""
-    gripper = load_gripper(cfg.gripper)
+    gripper = load_gripper(cfg.gripper, bounds=cfg.gripper_bounds)
     if not isinstance(gripper, ParallelJawGripper):
         raise ConfigError(
             f"guess.gripper: {gripper.name} ({cfg.gripper}) is a {gripper.kind} gripper; grasp "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +139,32 @@ class ImagePrediction:
         }
 
 
-def load_depth_image(path: str | Path) -> np.ndarray:
-    """A depth image (H, W) float32 in metres from a ``.npy`` file of shape (H, W) or (H, W, 1)."""
+@dataclasses.dataclass(frozen=True)
+class DepthRange:
+    """Plausible camera-to-surface distances of a depth image, metres. Outside them the image is in
+    other units (millimetres, a uint16 PNG's counts), holds holes as 0, or is not depth at all; the
+    network would still print a p(success) for it."""
+
+    min_m: float = 0.05  # closer than any depth camera focuses (RealSense D4xx minimum ~0.1-0.3 m)
+    max_m: float = 10.0  # past a structured-light or stereo camera's range for table-top grasping
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.min_m) and math.isfinite(self.max_m) and 0 <= self.min_m < self.max_m):
+            raise ConfigError(f"depth range must satisfy 0 <= min < max, got [{self.min_m}, {self.max_m}] m")
+
+
+NPY_MAGIC = b"\x93NUMPY"  # the first bytes of every .npy file (numpy.lib.format)
+
+
+def load_depth_image(path: str | Path, *, depth_range: DepthRange = DepthRange()) -> np.ndarray:
+    """A depth image (H, W) float32 in metres from a ``.npy`` file of shape (H, W) or (H, W, 1) of
+    float metres, every pixel finite and within ``depth_range``."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: depth image not found")
+    with path.open("rb") as f:
+        if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
+            raise InputError(f"{path}: not a .npy depth image (save it with numpy.save as float metres)")
     try:
         image = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as exc:
@@ -151,12 +173,27 @@ def load_depth_image(path: str | Path) -> np.ndarray:
         image = image[..., 0]
     if image.ndim != 2:
         raise InputError(f"{path}: depth image must have shape (H, W) or (H, W, 1), got {image.shape}")
-    if not np.issubdtype(image.dtype, np.number) or np.issubdtype(image.dtype, np.complexfloating):
-        raise InputError(f"{path}: depth image must be real numbers (metres), got dtype {image.dtype}")
+    check_depth_values(image, where=str(path), depth_range=depth_range)
+    return image.astype(np.float32)
+
+
+def check_depth_values(image: np.ndarray, *, where: str, depth_range: DepthRange) -> None:
+    """Refuse a depth image that is not float metres within ``depth_range``, naming ``where``."""
+    if not np.issubdtype(image.dtype, np.floating):
+        raise InputError(
+            f"{where}: depth image dtype {image.dtype} is not float metres; convert it (e.g. uint16 "
+            "millimetres / 1000.0) first"
+        )
     bad = int((~np.isfinite(image)).sum())
     if bad:
-        raise InputError(f"{path}: {bad} NaN or infinite depth pixels; fill the holes (inpaint) first")
-    return image.astype(np.float32)
+        raise InputError(f"{where}: {bad} NaN or infinite depth pixels; fill the holes (inpaint) first")
+    lo, hi = float(image.min()), float(image.max())
+    if lo < depth_range.min_m or hi > depth_range.max_m:
+        raise InputError(
+            f"{where}: depth values span [{lo:.4g}, {hi:.4g}] m, outside the plausible "
+            f"[{depth_range.min_m:g}, {depth_range.max_m:g}] m; depth is metres from the camera, holes "
+            "(0) must be inpainted (--depth-range widens it)"
+        )
 
 
 def crop_size(model: nn.Module) -> int:

@@ -12,6 +12,7 @@ Models never open files; this module does, and checks the architecture before lo
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,9 @@ def load_checkpoint(path: str | Path, *, expected_model: str | None = None) -> d
         raise InputError(f"{path}: not a readable checkpoint ({exc})") from None
     if not isinstance(record, dict) or "model_name" not in record or "state_dict" not in record:
         raise InputError(f"{path}: not a dexgen checkpoint (no model_name / state_dict)")
+    weights = record["state_dict"]
+    if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+        raise InputError(f"{path}: not a dexgen checkpoint (state_dict is not a mapping of tensors)")
     if record.get("format") != FORMAT_VERSION:
         raise InputError(
             f"{path}: checkpoint format {record.get('format')}, this code reads {FORMAT_VERSION}"
@@ -77,4 +81,29 @@ def model_from_checkpoint(record: dict, *, path: str | Path = "checkpoint") -> t
         raise InputError(
             f"{path}: weights do not fit a {name} with args {record['model_args']}: {exc}"
         ) from None
-    return model.eval(), NormStats.from_dict(record["stats"])
+    return model.eval(), checked_stats(record.get("stats"), where=str(path))
+
+
+def checked_stats(stats: Any, *, where: str) -> NormStats:
+    """The normalisation stats of a checkpoint, refused unless every mean is finite and every std
+    finite and positive: ``(x - mean) / 0`` turns every score into NaN without an error."""
+    if not isinstance(stats, dict) or any(
+        k not in stats for k in ("im_mean", "im_std", "pose_mean", "pose_std")
+    ):
+        raise InputError(f"{where}: stats must hold im_mean, im_std, pose_mean and pose_std")
+    means = {"im_mean": [stats["im_mean"]], "pose_mean": stats["pose_mean"]}
+    stds = {"im_std": [stats["im_std"]], "pose_std": stats["pose_std"]}
+    for key, values in (means | stds).items():
+        try:
+            numbers = [float(v) for v in values]
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: stats.{key} must be numbers, got {values!r}") from None
+        if not all(math.isfinite(v) for v in numbers):
+            raise InputError(f"{where}: stats.{key} is not finite ({numbers}); the checkpoint is corrupt")
+        if key in stds and any(v <= 0 for v in numbers):
+            raise InputError(
+                f"{where}: stats.{key} must be positive, got {numbers}; normalising divides by it"
+            )
+    if len(stats["pose_mean"]) != len(stats["pose_std"]):
+        raise InputError(f"{where}: stats.pose_mean and stats.pose_std differ in length")
+    return NormStats.from_dict(stats)

@@ -62,7 +62,7 @@ def resolve_jobs(cfg: ObjectsConfig, *, seed: int, cache_dir: Path) -> list[_Job
         root, scales_json = Path(cfg.object_dataset), Path(cfg.object_scales_json)
     else:
         root, scales_json = _fetch_archive(cfg, cache_dir)
-    scales = read_scales(scales_json, root)
+    scales = read_scales(scales_json, root, follow_symlinks=cfg.follow_symlinks)
     return [
         _Job(key=k, source=cfg.source, scale=s, source_sha256=sha256_file(root / k), path=root / k)
         for k, s in scales.items()
@@ -280,7 +280,7 @@ def content_config(cfg: ObjectsConfig) -> dict[str, Any]:
     Sources are identified by their keys and content hashes in the records instead of paths, so the
     same meshes give the same files on any machine.
     """
-    skip = {"workers", "preview_max", "object_dataset", "object_scales_json"}
+    skip = {"workers", "preview_max", "object_dataset", "object_scales_json", "follow_symlinks"}
     return {k: v for k, v in to_mapping(cfg).items() if k not in skip}
 
 

@@ -44,6 +44,8 @@ def read_mesh(path: str | Path) -> trimesh.Trimesh:
     """Read a mesh file as one triangle mesh: a multi-geometry file is merged in its scene frame."""
     path = Path(path)
     check_extension(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a mesh file")
     if not path.is_file():
         raise InputError(f"{path}: mesh file not found")
     if path.stat().st_size == 0:
@@ -83,6 +85,7 @@ def repair_mesh(
     faces = np.asarray(mesh.faces)
     if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
         raise InputError(f"{name}: face indices out of range")
+    _check_scaled_size(vertices[np.unique(faces)], scale=scale, bounds=bounds, name=name)
     out = trimesh.Trimesh(vertices * scale, faces.copy(), process=False)
     n_faces, n_vertices = len(out.faces), len(out.vertices)
     out.merge_vertices()
@@ -122,6 +125,20 @@ def repair_mesh(
         "input_faces": n_faces,
     }
     return out, repairs
+
+
+def _check_scaled_size(used: np.ndarray, *, scale: float, bounds: MeshBounds, name: str) -> None:
+    """Refuse a scale that makes the used vertices (n, 3) too big before repairs: with a scale of
+    1e308 the face areas overflow, and the repair would blame "degenerate faces" for it."""
+    if used.size == 0:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = float(np.ptp(used * scale, axis=0).max())
+    if not math.isfinite(largest) or largest > bounds.max_extent:
+        raise InputError(
+            f"{name}: scaled size {largest:.4g} m is outside [{bounds.min_extent}, {bounds.max_extent}] m "
+            f"(objects.bounds); check the scale (got {scale})"
+        )
 
 
 def volume_of(mesh: trimesh.Trimesh) -> float:

@@ -2,6 +2,8 @@
 
 Keys must stay inside the root: absolute paths and ``..`` escapes are refused, because keys are
 also written into datasets (GraspGen's ``object.file``) that other tools resolve against the root.
+A key whose file is a symlink out of the root is refused too, unless ``follow_symlinks``: the
+dataset would depend on a file its checksums and DVC deps do not cover.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from dexgen.errors import InputError
+from dexgen.names import inside
 from dexgen.objects.loading import check_extension, check_scale
 
 
@@ -29,8 +32,9 @@ def check_key(key: object, where: str) -> str:
     return posix.as_posix()
 
 
-def read_scales(path: str | Path, root: str | Path) -> dict[str, float]:
-    """Validated ``{key: scale}`` from ``path``; every key names an existing supported mesh in ``root``."""
+def read_scales(path: str | Path, root: str | Path, *, follow_symlinks: bool = False) -> dict[str, float]:
+    """Validated ``{key: scale}`` from ``path``; every key names an existing supported mesh in ``root``
+    (symlinks out of ``root`` only with ``follow_symlinks``)."""
     path, root = Path(path), Path(root)
     try:
         text = path.read_text()
@@ -59,9 +63,21 @@ def read_scales(path: str | Path, root: str | Path) -> dict[str, float]:
             check_extension(mesh_path)
         except InputError as exc:
             raise InputError(f"{path}: '{key}': {exc}") from None
-        if not mesh_path.is_file():
-            raise InputError(f"{path}: '{key}' does not exist under {root}")
+        _check_mesh_file(mesh_path, key, path, root, follow_symlinks)
         if key in scales:
             raise InputError(f"{path}: key '{key}' appears twice after normalisation")
         scales[key] = scale
     return dict(sorted(scales.items()))
+
+
+def _check_mesh_file(mesh_path: Path, key: str, path: Path, root: Path, follow_symlinks: bool) -> None:
+    """Refuse a key whose file is missing, a folder, or (without ``follow_symlinks``) a link out of ``root``."""
+    if mesh_path.is_dir():
+        raise InputError(f"{path}: '{key}' is a folder under {root}, not a mesh file")
+    if not mesh_path.is_file():
+        raise InputError(f"{path}: '{key}' does not exist under {root}")
+    if not follow_symlinks and not inside(root, mesh_path):
+        raise InputError(
+            f"{path}: '{key}' resolves to {mesh_path.resolve()}, outside the object dataset {root} "
+            "(a symlink); copy the mesh in or set objects.follow_symlinks: true"
+        )

@@ -16,7 +16,29 @@ DEFAULT_MIX = {"antipodal": 0.5, "finger_pad": 0.5, "acronym": 0.0}  # fractions
 # Fields that change how fast or what is drawn, never the per-object output bytes: left out of the
 # params hash so that changing them does not invalidate finished objects on resume. The gripper is
 # named here by file or name only; its content hash is in the provenance, so two paths to one file agree.
-_NOT_HASHED = ("gripper", "workers", "max_pictures", "picture_grasps", "worst_pictures")
+# Its bounds only accept or refuse it, never change what is made.
+_NOT_HASHED = ("gripper", "gripper_bounds", "workers", "max_pictures", "picture_grasps", "worst_pictures")
+
+
+@dataclasses.dataclass(frozen=True)
+class GripperBounds:
+    """Plausible ranges of a real gripper; a value outside them is almost always a unit slip
+    (millimetres written as metres: ``max_opening: 85``) or a typo, which would otherwise run to the
+    end and train on nonsense. ``guess.gripper_bounds`` widens them for an unusual hand; a gripper
+    rebuilt from the data it made is not checked again."""
+
+    min_length: float = 0.001  # metres: no pad, finger or cup is thinner than a millimetre
+    max_length: float = 1.0  # metres: a hand that picks table-top objects spans well under a metre
+    min_force: float = 0.1  # newtons: below this nothing of a few grams is held
+    max_force: float = 10_000.0  # newtons: industrial grippers top out at a few kN
+    max_friction: float = 2.0  # coefficient: rubber on dry glass is about 1-2
+
+    def __post_init__(self) -> None:
+        for lo, hi in (("min_length", "max_length"), ("min_force", "max_force")):
+            if not 0 < getattr(self, lo) < getattr(self, hi):
+                raise ValueError(f"need 0 < {lo} < {hi}, got {getattr(self, lo)} and {getattr(self, hi)}")
+        if not self.max_friction > 0:
+            raise ValueError(f"max_friction must be positive, got {self.max_friction}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +46,7 @@ class GuessConfig:
     """Grasp sampling and collision-check settings (lengths in metres)."""
 
     gripper: str = "robotiq_2f_85"  # shipped gripper name or path to a gripper YAML
+    gripper_bounds: GripperBounds = GripperBounds()  # a gripper outside them is refused on load
     num_collision_free_grasps: int = 64  # quota of collision-free guesses per object (GraspDataGen default)
     num_colliding_grasps: int = 16  # quota of colliding guesses per object (GraspDataGen default)
     num_random_poses: int = 16  # collision-free uniformly random poses (the simulator's negative control)

@@ -55,6 +55,9 @@ class ObjectsConfig:
     sha256: str | None = None
     archive_root: str = ""
     archive_scales_json: str = "object_scales.json"
+    # directory / url: a mesh whose real path (symlinks resolved) lies outside the object dataset is
+    # refused unless this is true; keys alone cannot leave it, a link inside it can.
+    follow_symlinks: bool = False
     bounds: MeshBounds = MeshBounds()
     # A bad mesh stops the stage ("error"), or is skipped and reported ("skip") while at most
     # ``max_skipped_fraction`` of the set is bad.

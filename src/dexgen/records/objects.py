@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dexgen.errors import InputError
+from dexgen.names import safe_name, safe_relpath
 
 INDEX = "index.json"
 FORMAT_VERSION = 1
@@ -79,7 +80,11 @@ def read_index(path: str | Path) -> list[ObjectRecord]:
         raise InputError(
             f"{path}: object index format {data.get('format_version')!r}, expected {FORMAT_VERSION}"
         )
-    return [ObjectRecord.from_json(r) for r in data["objects"]]
+    records = [ObjectRecord.from_json(r) for r in data["objects"]]
+    for r in records:  # both become paths: outputs are named by the mesh, exports placed by the key
+        safe_relpath(r.key, what="object key", source=str(path))
+        safe_name(r.mesh, what=f"mesh of {r.key!r}", source=str(path), leading_dot=True)
+    return records
 
 
 def mesh_stem(record: ObjectRecord) -> str:
