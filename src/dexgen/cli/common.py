@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,20 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0  # done
 EXIT_ERROR = 1  # a dexgen error: bad input or config, or a failed check (the message says which)
 EXIT_USAGE = 2  # argparse's own code for a bad command line
+DEBUG_ENV = "DEXGEN_DEBUG"  # set to 1: an error also prints its traceback (stage scripts, and the CLI)
+
+
+def debug_wanted(flag: bool = False) -> bool:
+    """Whether an error shows its traceback: ``--debug`` or ``DEXGEN_DEBUG=1`` (dvc runs stages with no flags)."""
+    return flag or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def report_error(name: str, exc: BaseException, *, debug: bool = False) -> int:
+    """Print a dexgen error as one line on stderr (its traceback first under ``debug``); the exit code."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"{name}: error: {exc}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def setup_logging(*, verbose: bool = False) -> None:
@@ -49,8 +66,10 @@ def print_json(value: Any) -> None:
 
 
 def existing_dir(text: str) -> Path:
-    """argparse type: a folder that exists."""
+    """argparse type: a folder that exists (a usage error, exit 2, names the path and what it is)."""
     path = Path(text)
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: not a folder")
-    return path
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise argparse.ArgumentTypeError(f"{text}: is a file, expected a folder")
+    raise argparse.ArgumentTypeError(f"{text}: folder not found")

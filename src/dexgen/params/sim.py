@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Mapping
 from typing import Literal
 
 from dexgen.config import to_mapping
+from dexgen.errors import ConfigError
 from dexgen.hashing import stable_hash
 from dexgen.params.isaaclab import IsaacLabConfig
+
+# The engines ``sim.backend`` may name: dexgen.sim.registry maps each to its class (a test keeps the two equal).
+# Typed here, not looked up in the registry, so a bad name fails when params load, before any stage runs.
+Backend = Literal["isaaclab", "mujoco"]
+BACKEND_NAMES: tuple[str, ...] = typing.get_args(Backend)
 
 # Fields that change speed, never the per-object output bytes: left out of the params hash so that
 # changing them does not invalidate finished objects on resume.
@@ -222,8 +229,8 @@ class SuccessConfig:
 class SimConfig:
     """Physics verification of grasp guesses (``params.yaml: sim``)."""
 
-    # a name in dexgen.sim.registry (unknown names list the valid ones)
-    backend: str = "mujoco"
+    # a name in dexgen.sim.registry (BACKEND_NAMES; unknown names list the valid ones)
+    backend: Backend = "mujoco"
     # guess labels to simulate; "colliding" guesses start inside the object and are left out by default
     labels: tuple[str, ...] = ("collision_free", "random")
     # cap per label and object (the first ones in file order); 0 = all
@@ -287,6 +294,10 @@ class SimConfig:
     max_pictures: int = 8
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKEND_NAMES:  # a loaded mapping is checked by type; this guards direct use
+            raise ConfigError(
+                f"sim.backend: unknown backend {self.backend!r}; valid backends are {list(BACKEND_NAMES)}"
+            )
         for name in ("density", "friction", "finger_kp", "hand_density"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
