@@ -7,6 +7,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dexgen.errors import ConfigError
@@ -90,3 +91,109 @@ def test_debug_flag_shows_the_traceback_the_default_hides(tmp_path, capsys, monk
     argv = ["--params", str(params), "--out", "o", "--cache", "c", "--report", "r", "--preview", "p"]
     assert _stage("objects")(argv) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def _guess_file(folder: Path, record, poses: np.ndarray) -> Path:
+    """A guess file for ``record`` holding ``poses`` (n, 4, 4), written as the guess stage writes one."""
+    from dexgen.grippers.loader import load_gripper
+    from dexgen.records.guesses import ObjectGuesses, guess_meta, guess_provenance, write_guesses
+
+    n = len(poses)
+    gripper = load_gripper("robotiq_2f_85")
+    guesses = ObjectGuesses(
+        poses=poses,
+        widths=np.full(n, 0.02),
+        openings=np.full(n, 0.05),
+        contacts=np.zeros((n, 2, 3)),
+        normals=np.zeros((n, 2, 3)),
+        labels=np.zeros(n, np.int8),
+        reasons=np.zeros(n, np.int8),
+        samplers=np.zeros(n, np.int8),
+        stats={},
+    )
+    prov = guess_provenance(record, gripper, seed=0, params={}, code="dexgen.guess.shard")
+    path = folder / f"{Path(record.mesh).stem}.npz"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_guesses(path, guesses, guess_meta(record, gripper, {}, prov=prov))
+    return path
+
+
+def test_nan_guess_pose_is_refused_naming_file_and_row_before_any_output(tmp_path, capsys):
+    import trimesh
+    from object_shards import write_shard
+
+    from dexgen.cli.main import main
+    from dexgen.records.objects import read_index
+
+    shard = write_shard(tmp_path / "shard-00", {"box": trimesh.creation.box((0.05, 0.05, 0.05))})
+    poses = np.repeat(np.eye(4)[None], 3, axis=0)
+    poses[2, 0, 3] = np.nan
+    guess = _guess_file(tmp_path / "guesses", read_index(shard)[0], poses)
+    out = tmp_path / "sim"
+    argv = ["simulate", "--objects", str(shard), "--guesses", str(guess.parent), "--out", str(out)]
+    assert main([*argv, "--cache", str(tmp_path / "cache")]) == 1
+    line = _one_line_error(capsys.readouterr().err)
+    assert str(guess) in line and "poses row 2 is not a finite rigid transform" in line
+    assert not out.exists()
+
+
+def test_predict_batch_size_zero_is_a_usage_error(tmp_path, capsys):
+    from dexgen.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(tmp_path / "model.pt"), str(tmp_path), "--batch-size", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--batch-size: must be >= 1, got 0" in err and "Traceback" not in err
+
+
+def test_guess_objects_given_a_file_says_it_expected_a_folder(tmp_path, capsys):
+    from dexgen.cli.main import main
+
+    mesh = tmp_path / "mug.obj"
+    mesh.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")  # not text: json would raise UnicodeDecodeError
+    assert main(["guess", "--objects", str(mesh), "--out", str(tmp_path / "guesses")]) == 1
+    line = _one_line_error(capsys.readouterr().err)
+    assert f"{mesh}: is a file, expected an object folder" in line
+    assert not (tmp_path / "guesses").exists()
+
+
+def test_yaml_to_json_on_a_binary_file_names_it(tmp_path, capsys):
+    from dexgen.cli.main import main
+
+    binary = tmp_path / "grasps.yaml"
+    binary.write_bytes(bytes(range(256)))
+    assert main(["yaml-to-json", str(binary)]) == 1
+    line = _one_line_error(capsys.readouterr().err)
+    assert f"{binary}: not UTF-8 text" in line
+    assert not binary.with_suffix(".json").exists()
+
+
+def test_non_utf8_params_file_is_a_one_line_config_error(tmp_path, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_bytes((REPO / "params.yaml").read_bytes().replace(b"seed: 42", b"seed: 42 # \xe9t\xe9", 1))
+    with pytest.raises(ConfigError, match=r"params.yaml: not UTF-8 text"):
+        load_params(params)
+    argv = ["--params", str(params), "--out", "o", "--cache", "c", "--report", "r", "--preview", "p"]
+    assert _stage("objects")(argv) == 1
+    assert "not UTF-8 text" in _one_line_error(capsys.readouterr().err)
+
+
+def test_non_utf8_scales_json_names_the_file(tmp_path):
+    from dexgen.errors import InputError
+    from dexgen.objects.scales import read_scales
+
+    scales = tmp_path / "object_scales.json"
+    scales.write_bytes(b'{"mug.obj": 1.0, "caf\xe9.obj": 1.0}')
+    with pytest.raises(InputError, match=r"object_scales.json: not UTF-8 text"):
+        read_scales(scales, tmp_path)
+
+
+def test_non_utf8_gripper_yaml_names_the_file(tmp_path):
+    from dexgen.errors import InputError
+    from dexgen.grippers.loader import load_gripper
+
+    gripper = tmp_path / "my_gripper.yaml"
+    gripper.write_bytes(b"kind: parallel_jaw\nname: m\xfcller\n")
+    with pytest.raises(InputError, match=r"my_gripper.yaml: not UTF-8 text"):
+        load_gripper(gripper)

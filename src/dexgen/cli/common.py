@@ -30,7 +30,9 @@ def report_error(name: str, exc: BaseException, *, debug: bool = False) -> int:
     """Print a dexgen error as one line on stderr (its traceback first under ``debug``); the exit code."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
-    print(f"{name}: error: {exc}", file=sys.stderr)
+    # a parser's message (YAML, JSON) may span lines with a caret under the column: keep it on one line
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    print(f"{name}: error: {text}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -63,6 +65,17 @@ def params_of(args: argparse.Namespace) -> Params:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a batch size or count of 0 would fail deep inside, or loop forever)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def existing_dir(text: str) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from dexgen import layout
-from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
+from dexgen.cli.common import EXIT_OK, add_params_option, params_of, positive_int, print_json
 from dexgen.dexnet.fields import TASKS
 
 
@@ -108,12 +108,12 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--heatmap", help="--image: write the heatmap over the depth image to this PNG")
     p.add_argument(
         "--stride",
-        type=int,
+        type=positive_int,
         help="--image: pixels between scored crops (FC-GQ-CNN: 1, 2 or 4, exact; default its pool stride 4)",
     )
     p.add_argument(
         "--angles",
-        type=int,
+        type=positive_int,
         help="--image: score N grasp angles over [0, pi), the image turned for each; --out gets (N, h, w)",
     )
     p.add_argument("--rows", choices=["all", "val"], default="all", help="all rows or the saved val split")
@@ -121,7 +121,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         "--out", help="write scores to this .npy: (n,) per dataset row, (h, w) heatmap, (1,) for a crop"
     )
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=1024)
+    p.add_argument("--batch-size", type=positive_int, default=1024)
     p.set_defaults(run=predict, parser=p)
 
 
@@ -244,8 +244,8 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", choices=["val", "all"], default="val", help="the saved val split or every row")
     add_params_option(p)
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=1024)
-    p.add_argument("--repeats", type=int, default=5, help="timed calls per batch size")
+    p.add_argument("--batch-size", type=positive_int, default=1024)
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed calls per batch size")
     p.set_defaults(run=analyze)
 
 

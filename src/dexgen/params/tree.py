@@ -73,6 +73,10 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         text = path.read_text()
     except FileNotFoundError:
         raise ConfigError(f"{path}: params file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, expected a params YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text, so not YAML ({exc.reason} at byte {exc.start})") from None
     try:
         # YAML 1.2, as DVC reads and `dvc exp run -S` rewrites it: PyYAML (YAML 1.1) would turn a
         # value such as `off` or `no`, unquoted by ruamel on rewrite, into a boolean.

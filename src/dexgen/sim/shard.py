@@ -51,6 +51,7 @@ def guess_inputs(guess_path: Path) -> tuple[dict[str, Any], ParallelJawGripper]:
     meta = read_guess_meta(guess_path)
     if meta is None:
         raise InputError(f"{guess_path}: not a readable guess file; re-run the guess stage")
+    read_guesses(guess_path)  # checks the poses here, before the output folder is made
     return meta, parallel_jaw_from_record(meta.get("gripper"), where=str(guess_path))
 
 
