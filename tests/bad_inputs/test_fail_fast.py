@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import socket
+import time
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +199,40 @@ def test_non_utf8_gripper_yaml_names_the_file(tmp_path):
     gripper.write_bytes(b"kind: parallel_jaw\nname: m\xfcller\n")
     with pytest.raises(InputError, match=r"my_gripper.yaml: not UTF-8 text"):
         load_gripper(gripper)
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_ray_address_fails_within_connect_timeout_naming_it(tmp_path, capsys):
+    import trimesh
+    from object_shards import write_shard
+
+    from dexgen.cli.main import main
+
+    shard = write_shard(tmp_path / "shard-00", {"box": trimesh.creation.box((0.05, 0.05, 0.05))})
+    params = _params_with(tmp_path, "  connect_timeout_s: 30.0", "  connect_timeout_s: 1.0")
+    address = f"127.0.0.1:{_closed_port()}"
+    argv = ["guess", "--params", str(params), "--objects", str(shard), "--out", str(tmp_path / "g")]
+    start = time.monotonic()
+    assert main([*argv, "--ray-address", address]) == 1
+    assert time.monotonic() - start < 15  # Ray alone retried for minutes
+    line = _one_line_error(capsys.readouterr().err)
+    assert f"cluster.address '{address}': nothing answers at {address}" in line
+    assert "cluster.connect_timeout_s = 1 s" in line
+    assert not (tmp_path / "g").exists()
+
+
+def test_ray_executor_gives_up_on_an_unreachable_address_within_its_timeout():
+    from dexgen.cluster.ray_executor import RayExecutor
+    from dexgen.params.cluster import ClusterConfig
+
+    address = f"127.0.0.1:{_closed_port()}"
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match=re.escape(f"cluster.address '{address}': nothing answers")):
+        RayExecutor(ClusterConfig(address=address, connect_timeout_s=0.5))
+    assert time.monotonic() - start < 10
