@@ -236,3 +236,31 @@ def test_ray_executor_gives_up_on_an_unreachable_address_within_its_timeout():
     with pytest.raises(ConfigError, match=re.escape(f"cluster.address '{address}': nothing answers")):
         RayExecutor(ClusterConfig(address=address, connect_timeout_s=0.5))
     assert time.monotonic() - start < 10
+
+
+def test_mesh_over_max_faces_is_refused_naming_file_and_face_count(tmp_path, capsys):
+    import trimesh
+
+    from dexgen.cli.main import main
+
+    dataset = tmp_path / "meshes"
+    dataset.mkdir()
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.05)  # 1,280 faces
+    (dataset / "scan.obj").write_text(sphere.export(file_type="obj"))
+    (dataset / "scales.json").write_text('{"scan.obj": 1.0}')
+    params = _params_with(tmp_path, "  max_faces: 200000", "  max_faces: 1000")
+    argv = ["objects", "--params", str(params), "--object_dataset", str(dataset)]
+    argv += ["--object_scales_json", str(dataset / "scales.json"), "--out", str(tmp_path / "objects")]
+    assert main([*argv, "--cache", str(tmp_path / "cache"), "--report", str(tmp_path / "r.json")]) == 1
+    line = _one_line_error(capsys.readouterr().err)
+    assert f"{dataset / 'scan.obj'}: 1,280 faces, over objects.max_faces = 1,000" in line
+    assert not (tmp_path / "objects").exists()
+
+
+def test_max_faces_leaves_the_builtin_set_and_its_index_unchanged():
+    from dexgen.objects.build import content_config
+    from dexgen.params.objects import ObjectsConfig
+
+    assert content_config(ObjectsConfig(max_faces=7)) == content_config(ObjectsConfig())
+    with pytest.raises(ValueError, match="max_faces must be >= 0"):
+        ObjectsConfig(max_faces=-1)
