@@ -264,3 +264,16 @@ def test_max_faces_leaves_the_builtin_set_and_its_index_unchanged():
     assert content_config(ObjectsConfig(max_faces=7)) == content_config(ObjectsConfig())
     with pytest.raises(ValueError, match="max_faces must be >= 0"):
         ObjectsConfig(max_faces=-1)
+
+
+@pytest.mark.parametrize(
+    ("old", "key"),
+    [
+        ("  gripper: src/dexgen/grippers/robotiq_2f_85.yaml #", "guess"),
+        ("      gripper: src/dexgen/grippers/suction_30mm.yaml", "dexnet.synth.suction"),
+    ],
+)
+def test_unknown_gripper_name_in_params_fails_at_load(tmp_path, old, key):
+    params = _params_with(tmp_path, old, old.replace("src/dexgen/grippers/", "").replace(".yaml", "_typo"))
+    with pytest.raises(ConfigError, match=rf"{re.escape(key)}: gripper '\w+_typo' is not a shipped gripper"):
+        load_params(params)
