@@ -277,3 +277,15 @@ def test_unknown_gripper_name_in_params_fails_at_load(tmp_path, old, key):
     params = _params_with(tmp_path, old, old.replace("src/dexgen/grippers/", "").replace(".yaml", "_typo"))
     with pytest.raises(ConfigError, match=rf"{re.escape(key)}: gripper '\w+_typo' is not a shipped gripper"):
         load_params(params)
+
+
+def test_unknown_sim_label_fails_at_load_not_after_guess(tmp_path):
+    from dexgen.params.sim import GUESS_LABELS
+    from dexgen.records.guesses import LABELS
+
+    assert GUESS_LABELS == LABELS
+    params = _params_with(
+        tmp_path, "  labels: [collision_free, random]", "  labels: [collision_free, randum]"
+    )
+    with pytest.raises(ConfigError, match=r"sim: labels \['randum'\] are not guess labels"):
+        load_params(params)

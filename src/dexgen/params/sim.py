@@ -22,6 +22,8 @@ from dexgen.params.isaaclab import IsaacLabConfig
 # Typed here, not looked up in the registry, so a bad name fails when params load, before any stage runs.
 Backend = Literal["isaaclab", "mujoco"]
 BACKEND_NAMES: tuple[str, ...] = typing.get_args(Backend)
+# The labels a guess file holds (dexgen.records.guesses.LABELS; a test keeps the two equal): sim.labels names them
+GUESS_LABELS = ("collision_free", "colliding", "random")
 
 # Fields that change speed, never the per-object output bytes: left out of the params hash so that
 # changing them does not invalidate finished objects on resume.
@@ -321,6 +323,9 @@ class SimConfig:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if not self.labels:
             raise ValueError("labels must name at least one guess label")
+        unknown = sorted(set(self.labels) - set(GUESS_LABELS))
+        if unknown:
+            raise ValueError(f"labels {unknown} are not guess labels; choose from {list(GUESS_LABELS)}")
 
     def output_params(self) -> dict:
         """The fields that decide the output bytes (hashed into provenance ``params_hash``): the Isaac Lab
