@@ -289,3 +289,14 @@ def test_unknown_sim_label_fails_at_load_not_after_guess(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"sim: labels \['randum'\] are not guess labels"):
         load_params(params)
+
+
+def test_ray_address_probe_passes_where_something_listens():
+    from dexgen.cluster.ray_executor import wait_for_address
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        wait_for_address(f"127.0.0.1:{port}", timeout=1.0)
+        wait_for_address(f"ray://127.0.0.1:{port}", timeout=1.0)
