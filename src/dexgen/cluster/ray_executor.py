@@ -62,18 +62,20 @@ def wait_for_address(address: str, *, timeout: float) -> None:
     host, port = _host_port(address)
     deadline = time.monotonic() + timeout
     while True:
-        left = deadline - time.monotonic()
         try:
-            with socket.create_connection((host, port), timeout=max(0.1, min(2.0, left))):
+            with socket.create_connection(
+                (host, port), timeout=min(2.0, max(0.1, deadline - time.monotonic()))
+            ):
                 return
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
-        if left <= 0.25:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise ConfigError(
                 f"cluster.address {address!r}: nothing answers at {host}:{port} ({reason}) within "
                 f"cluster.connect_timeout_s = {timeout:g} s; start the head (ray start --head) or fix the address"
             )
-        time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+        time.sleep(min(0.25, left))
 
 
 def probe(config: ClusterConfig) -> None:
