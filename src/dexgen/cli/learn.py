@@ -108,12 +108,12 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--heatmap", help="--image: write the heatmap over the depth image to this PNG")
     p.add_argument(
         "--stride",
-        type=positive_int,
+        type=int,
         help="--image: pixels between scored crops (FC-GQ-CNN: 1, 2 or 4, exact; default its pool stride 4)",
     )
     p.add_argument(
         "--angles",
-        type=positive_int,
+        type=int,
         help="--image: score N grasp angles over [0, pi), the image turned for each; --out gets (N, h, w)",
     )
     p.add_argument("--rows", choices=["all", "val"], default="all", help="all rows or the saved val split")
