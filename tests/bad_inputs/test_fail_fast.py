@@ -257,7 +257,7 @@ def test_mesh_over_max_faces_is_refused_naming_file_and_face_count(tmp_path, cap
     assert not (tmp_path / "objects").exists()
 
 
-def test_max_faces_leaves_the_builtin_set_and_its_index_unchanged():
+def test_max_faces_is_not_part_of_the_object_set_content():
     from dexgen.objects.build import content_config
     from dexgen.params.objects import ObjectsConfig
 
