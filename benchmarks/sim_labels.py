@@ -55,7 +55,7 @@ def load_set(
     for key, shard, record in sorted(found, key=lambda f: f[0])[::every]:
         stem = mesh_stem(record)
         guess_path = guesses / shard.name / f"{stem}.npz" if shard != objects else guesses / f"{stem}.npz"
-        g, meta = read_guesses(guess_path)
+        g, meta = read_guesses(guess_path, record=record)
         gripper = parallel_jaw_from_record(meta.get("gripper"), where=str(guess_path))
         mesh = load_object_mesh(shard, record)
         obj = object_for_record(key, mesh, record.mesh_sha256, cfg, cache_dir=cache)
@@ -65,7 +65,7 @@ def load_set(
             ref_path = (
                 reference / shard.name / f"{stem}.npz" if shard != objects else reference / f"{stem}.npz"
             )
-            arrays, _ = read_results(ref_path)
+            arrays, _ = read_results(ref_path, record=record)
             if not np.array_equal(arrays["guess_index"], rows):
                 raise SystemExit(f"{ref_path}: simulated other guesses than sim.labels selects")
             stored = arrays["success"]

@@ -11,7 +11,7 @@ import argparse
 
 from dexgen import layout
 from dexgen.atomic import check_apart, check_out_file
-from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
+from dexgen.cli.common import EXIT_OK, add_params_option, params_of, positive_int, print_json
 from dexgen.dexnet.fields import TASKS
 
 
@@ -137,7 +137,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         "--out", help="write scores to this .npy: (n,) per dataset row, (h, w) heatmap, (1,) for a crop"
     )
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=1024)
+    p.add_argument("--batch-size", type=positive_int, default=1024)
     p.set_defaults(run=predict, parser=p)
 
 
@@ -272,8 +272,8 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", choices=["val", "all"], default="val", help="the saved val split or every row")
     add_params_option(p)
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=1024)
-    p.add_argument("--repeats", type=int, default=5, help="timed calls per batch size")
+    p.add_argument("--batch-size", type=positive_int, default=1024)
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed calls per batch size")
     p.set_defaults(run=analyze)
 
 

@@ -13,7 +13,7 @@ import sys
 
 from dexgen import __version__
 from dexgen.cli import graspgen, guess, learn, objects, sim
-from dexgen.cli.common import EXIT_ERROR, EXIT_OK, setup_logging
+from dexgen.cli.common import EXIT_OK, debug_wanted, report_error, setup_logging
 from dexgen.errors import DexgenError
 
 GROUPS = (objects, guess, sim, graspgen, learn)
@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dexgen {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error (or DEXGEN_DEBUG=1)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in GROUPS:
         group.register(sub)
@@ -44,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except DexgenError as exc:
-        print(f"dexgen {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return report_error(f"dexgen {args.command}", exc, debug=debug_wanted(args.debug))
 
 
 if __name__ == "__main__":

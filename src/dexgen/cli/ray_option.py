@@ -20,5 +20,14 @@ def add_ray_address(p: argparse.ArgumentParser, *, graspdatagen_style: bool = Fa
 def cluster_of(
     params: Params, args: argparse.Namespace, command: str, *, flag: str = "--ray-address"
 ) -> ClusterConfig:
-    """``params.cluster`` with the flag applied (validated; an error names the command and the flag)."""
-    return override(params.cluster, where=f"dexgen {command} {flag}", address=args.ray_address)
+    """``params.cluster`` with the flag applied (validated; an error names the command and the flag).
+
+    A cluster address is probed here, before the command makes its output folder or does any work, so
+    an unreachable one fails within ``cluster.connect_timeout_s`` naming it.
+    """
+    cluster = override(params.cluster, where=f"dexgen {command} {flag}", address=args.ray_address)
+    if cluster.enabled:
+        from dexgen.cluster.ray_executor import probe  # imports Ray only when a cluster is asked for
+
+        probe(cluster)
+    return cluster

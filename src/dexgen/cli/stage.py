@@ -4,17 +4,18 @@ A stage script declares its paths (each a required ``--name PATH`` flag, spelled
 ``cmd``) and a ``run(args, params)`` that calls one library entry point with the sections it declares
 in dvc.yaml's ``params``; :func:`run_stage` does the rest the same way for every stage: argv, logging,
 ``--params`` (required to exist: a stage reads the pipeline's file), ``--no-progress``, and the exit
-code convention of :mod:`dexgen.cli`.
+code convention of :mod:`dexgen.cli`. A dexgen error is one line on stderr naming the stage, the file or
+key and the problem (``DEXGEN_DEBUG=1`` or ``--debug`` adds the traceback); any other exception is a bug
+and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dexgen.cli.common import EXIT_ERROR, EXIT_OK, setup_logging
+from dexgen.cli.common import EXIT_OK, debug_wanted, report_error, setup_logging
 from dexgen.errors import DexgenError
 from dexgen.params.synth import TASK_NAMES
 from dexgen.params.tree import Params, load_params
@@ -33,6 +34,9 @@ def stage_parser(doc: str, paths: Mapping[str, str]) -> argparse.ArgumentParser:
         "--params", default="params.yaml", help="the pipeline's params file (default: %(default)s)"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error (or DEXGEN_DEBUG=1)"
+    )
     return parser
 
 
@@ -60,6 +64,5 @@ def run_stage(
     try:
         run(args, load_params(args.params))
     except DexgenError as exc:
-        logging.getLogger(name).error("%s", exc)
-        return EXIT_ERROR
+        return report_error(name, exc, debug=debug_wanted(args.debug))
     return EXIT_OK

@@ -17,7 +17,9 @@ import contextlib
 import logging
 import math
 import os
+import socket
 import threading
+import time
 from concurrent.futures import Executor, Future, InvalidStateError
 from typing import Any
 
@@ -32,13 +34,68 @@ def _staged_task(work: Any, unit: Any, inputs: dict[str, bytes]) -> tuple[Any, d
     return run_staged(work, unit, inputs)
 
 
+def _host_port(address: str) -> tuple[str, int]:
+    """(host, port) of ``host:port`` or ``ray://host:port`` (an IPv6 host in brackets loses them)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _resolve(address: str) -> str:
+    """``auto`` as the address of the cluster ``ray start`` recorded on this machine; others unchanged."""
+    if address != "auto":
+        return address
+    from ray._private.services import canonicalize_bootstrap_address_or_die
+
+    try:
+        return canonicalize_bootstrap_address_or_die("auto")
+    except (ConnectionError, ValueError) as exc:
+        raise ConfigError(f"cluster.address 'auto': no Ray cluster on this machine ({exc})") from None
+
+
+def wait_for_address(address: str, *, timeout: float) -> None:
+    """Return once something accepts a TCP connection at ``address``, or raise ConfigError naming it.
+
+    Ray retries an address where nothing listens for minutes, logging every few seconds; this bounds
+    the wait. Refused connections are retried until ``timeout`` (s), so a head still starting is found.
+    An open port that is not a Ray head is not detected here (Ray's own errors follow).
+    """
+    host, port = _host_port(address)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(
+                (host, port), timeout=min(2.0, max(0.1, deadline - time.monotonic()))
+            ):
+                return
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ConfigError(
+                f"cluster.address {address!r}: nothing answers at {host}:{port} ({reason}) within "
+                f"cluster.connect_timeout_s = {timeout:g} s; start the head (ray start --head) or fix the address"
+            )
+        time.sleep(min(0.25, left))
+
+
+def probe(config: ClusterConfig) -> None:
+    """Fail now, naming the address, unless something answers at ``config.address`` (see :func:`connect`)."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    wait_for_address(_resolve(config.address), timeout=config.connect_timeout_s)
+
+
 def connect(config: ClusterConfig) -> bool:
-    """Join the cluster at ``config.address`` unless this process already is; returns whether we did."""
+    """Join the cluster at ``config.address`` unless this process already is; returns whether we did.
+
+    The address is probed first (:func:`wait_for_address`), so an unreachable one fails within
+    ``config.connect_timeout_s`` with the address named instead of hanging in Ray's retries.
+    """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 
     if ray.is_initialized():
         return False
+    probe(config)
     try:
         ray.init(address=config.address, logging_level=logging.WARNING, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:

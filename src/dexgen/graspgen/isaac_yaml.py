@@ -67,7 +67,7 @@ def _gripper_block(name: str, gripper_config: str | Path | None, where: str) -> 
         path = Path(gripper_config)
         try:
             cfg = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise InputError(f"{path}: cannot read gripper config ({exc})") from None
         if not isinstance(cfg, dict):
             raise InputError(f"{path}: expected a GraspGen gripper YAML mapping")
@@ -143,6 +143,12 @@ def convert_yaml_to_json(
         data = yaml.safe_load(yaml_path.read_text())
     except FileNotFoundError:
         raise InputError(f"{yaml_path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{yaml_path}: is a folder, expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{yaml_path}: not UTF-8 text, so not YAML ({exc.reason} at byte {exc.start})"
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{yaml_path}: not valid YAML ({exc})") from None
     doc = isaac_to_document(data, where=str(yaml_path), gripper_config=gripper_config, max_grasps=max_grasps)

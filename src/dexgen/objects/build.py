@@ -26,7 +26,7 @@ from dexgen.config import to_mapping
 from dexgen.errors import InputError
 from dexgen.hashing import sha256_bytes, sha256_file, stable_hash
 from dexgen.objects import procedural
-from dexgen.objects.loading import load_object_mesh, read_mesh, repair_mesh, volume_of
+from dexgen.objects.loading import check_faces, load_object_mesh, read_mesh, repair_mesh, volume_of
 from dexgen.objects.scales import read_scales
 from dexgen.objects.shards import shard_of
 from dexgen.params.objects import ObjectsConfig
@@ -90,7 +90,12 @@ def _cache_paths(job: _Job, cfg: ObjectsConfig, cache_dir: Path) -> tuple[Path, 
     """(record fields JSON, PLY) of ``job`` in the cache, named by a hash of everything that decides them."""
     code = code_hash(__name__)  # a changed mesh pipeline reprocesses, never reuses
     cache_key = stable_hash(
-        {"job": dataclasses.asdict(job) | {"path": None}, "bounds": cfg.bounds, "code": code}
+        {
+            "job": dataclasses.asdict(job) | {"path": None},
+            "bounds": cfg.bounds,
+            "max_faces": cfg.max_faces,  # a lower limit must not reuse a mesh it refuses
+            "code": code,
+        }
     )
     return cache_dir / "objects" / f"{cache_key}.json", cache_dir / "objects" / f"{cache_key}.ply"
 
@@ -131,6 +136,7 @@ def _process(job: _Job, cfg: ObjectsConfig, seed: int) -> tuple[dict[str, Any], 
     else:
         raw = read_mesh(job.path)
         name = str(job.path)
+    check_faces(raw, max_faces=cfg.max_faces, name=name)
     mesh, repairs = repair_mesh(raw, scale=job.scale, bounds=cfg.bounds, name=name)
     data = mesh.export(file_type="ply")
     # Report on the mesh as stored (float32 PLY), which is what every later stage reads.
@@ -280,7 +286,8 @@ def content_config(cfg: ObjectsConfig) -> dict[str, Any]:
     Sources are identified by their keys and content hashes in the records instead of paths, so the
     same meshes give the same files on any machine.
     """
-    skip = {"workers", "preview_max", "object_dataset", "object_scales_json", "follow_symlinks"}
+    # max_faces refuses a mesh or not: the set it accepts is the same whatever the limit
+    skip = {"workers", "preview_max", "object_dataset", "object_scales_json", "follow_symlinks", "max_faces"}
     return {k: v for k, v in to_mapping(cfg).items() if k not in skip}
 
 

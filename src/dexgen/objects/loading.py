@@ -68,6 +68,16 @@ def read_mesh(path: str | Path) -> trimesh.Trimesh:
     return mesh
 
 
+def check_faces(mesh: trimesh.Trimesh, *, max_faces: int, name: str) -> None:
+    """Refuse a mesh over ``max_faces`` (``objects.max_faces``, 0 = no limit) before any work on it: every
+    later step grows with faces, and a multi-million-face scan would hold gigabytes for many minutes."""
+    if max_faces and len(mesh.faces) > max_faces:
+        raise InputError(
+            f"{name}: {len(mesh.faces):,} faces, over objects.max_faces = {max_faces:,}; simplify the mesh "
+            "(quadric decimation to well under the limit) or raise objects.max_faces"
+        )
+
+
 def repair_mesh(
     mesh: trimesh.Trimesh, *, scale: float, bounds: MeshBounds, name: str
 ) -> tuple[trimesh.Trimesh, dict[str, int]]:

@@ -42,6 +42,8 @@ def read_scales(path: str | Path, root: str | Path, *, follow_symlinks: bool = F
         raise InputError(f"{path}: object scales JSON not found") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read object scales JSON ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text, so not JSON ({exc.reason} at byte {exc.start})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

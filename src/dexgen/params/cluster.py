@@ -30,6 +30,9 @@ class ClusterConfig:
     # tasks in flight per task slot of the cluster: enough to hide scheduling, few enough that inputs
     # (meshes, guesses) waiting in the object store stay small
     in_flight_per_slot: int = 2
+    # s to wait for something to answer at ``address`` before the stage fails naming it (Ray itself retries an
+    # unreachable address for minutes); long enough for a head that is still starting
+    connect_timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.address is not None and self.address != "auto" and not _HOST_PORT.match(self.address):
@@ -40,6 +43,8 @@ class ClusterConfig:
             raise ValueError(f"cpus_per_task must be > 0, got {self.cpus_per_task}")
         if self.gpus_per_task < 0:
             raise ValueError(f"gpus_per_task must be >= 0, got {self.gpus_per_task}")
+        if not self.connect_timeout_s > 0:
+            raise ValueError(f"connect_timeout_s must be > 0, got {self.connect_timeout_s}")
         for name in ("max_retries", "max_calls", "in_flight_per_slot"):
             if getattr(self, name) < (0 if name == "max_retries" else 1):
                 raise ValueError(f"{name} must be >= {0 if name == 'max_retries' else 1}")

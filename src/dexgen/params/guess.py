@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import math
+from pathlib import Path
 
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
@@ -87,6 +89,7 @@ class GuessConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         _check_mix(self.samplers)
+        check_gripper(self.gripper, "gripper")
         if self.pad_steps < 1 or not 0 < self.pad_tolerance < self.pad_step:
             raise ValueError(
                 f"pad_steps must be >= 1 and 0 < pad_tolerance < pad_step, got {self.pad_steps}, "
@@ -125,6 +128,22 @@ class GuessConfig:
 
     def output_hash(self) -> str:
         return stable_hash(self.output_params())
+
+
+def check_gripper(value: str, key: str) -> None:
+    """A gripper value is a shipped name or a path (a ``.yaml`` or an existing file); anything else fails at
+    load, so a typo stops ``dvc repro`` before the objects stage. Paths are read, and checked, where used."""
+    if not value.strip():
+        raise ValueError(f"{key} must name a shipped gripper or a gripper YAML file")
+    if Path(value).suffix in (".yaml", ".yml") or Path(value).exists():
+        return
+    names = sorted(  # the package's *.yaml files, as dexgen.grippers.loader.gripper_names lists them
+        p.name[: -len(".yaml")]
+        for p in importlib.resources.files("dexgen.grippers").iterdir()
+        if p.name.endswith(".yaml")
+    )
+    if value not in names:
+        raise ValueError(f"{key} {value!r} is not a shipped gripper {names} nor a path to a .yaml file")
 
 
 def _check_mix(mix: dict[str, float]) -> None:

@@ -63,6 +63,11 @@ class ObjectsConfig:
     # ``max_skipped_fraction`` of the set is bad.
     on_bad_mesh: Literal["error", "skip"] = "error"
     max_skipped_fraction: float = 0.05
+    # A mesh with more input faces is refused as a bad mesh, before any work on it; 0 = no limit. Sized for
+    # 2 cores: time and memory grow linearly with faces (a 328k-face sphere: 1.7 s to repair, 8.6 s for its
+    # hull and 2,000 distance queries, 0.5 GB; a 2.6 M-face mesh held 3 GB for over 300 s in dexgen graspgen).
+    # Builtin objects have at most ~5k. Simplifying instead needs fast-simplification, not installed here.
+    max_faces: int = 200_000
     workers: int = 0  # processes; 0 = every core
     preview_max: int = 24  # objects drawn in the contact sheet PNG
 
@@ -91,5 +96,7 @@ class ObjectsConfig:
                 raise ValueError(f"source 'url' needs sha256 as 64 lowercase hex digits, got {self.sha256!r}")
         if not 0.0 <= self.max_skipped_fraction <= 1.0:
             raise ValueError(f"max_skipped_fraction must be in [0, 1], got {self.max_skipped_fraction}")
+        if self.max_faces < 0:
+            raise ValueError(f"max_faces must be >= 0 (0 = no limit), got {self.max_faces}")
         if self.workers < 0 or self.preview_max < 0:
             raise ValueError("workers and preview_max must be >= 0")

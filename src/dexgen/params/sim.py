@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Mapping
 from typing import Literal
 
 from dexgen.config import to_mapping
+from dexgen.errors import ConfigError
 from dexgen.hashing import stable_hash
 from dexgen.params.isaaclab import IsaacLabConfig
+
+# The engines ``sim.backend`` may name: dexgen.sim.registry maps each to its class (a test keeps the two equal).
+# Typed here, not looked up in the registry, so a bad name fails when params load, before any stage runs.
+Backend = Literal["isaaclab", "mujoco"]
+BACKEND_NAMES: tuple[str, ...] = typing.get_args(Backend)
+# The labels a guess file holds (dexgen.records.guesses.LABELS; a test keeps the two equal): sim.labels names them
+GUESS_LABELS = ("collision_free", "colliding", "random")
 
 # Fields that change speed, never the per-object output bytes: left out of the params hash so that
 # changing them does not invalidate finished objects on resume.
@@ -222,8 +231,8 @@ class SuccessConfig:
 class SimConfig:
     """Physics verification of grasp guesses (``params.yaml: sim``)."""
 
-    # a name in dexgen.sim.registry (unknown names list the valid ones)
-    backend: str = "mujoco"
+    # a name in dexgen.sim.registry (BACKEND_NAMES; unknown names list the valid ones)
+    backend: Backend = "mujoco"
     # guess labels to simulate; "colliding" guesses start inside the object and are left out by default
     labels: tuple[str, ...] = ("collision_free", "random")
     # cap per label and object (the first ones in file order); 0 = all
@@ -287,6 +296,10 @@ class SimConfig:
     max_pictures: int = 8
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKEND_NAMES:  # a loaded mapping is checked by type; this guards direct use
+            raise ConfigError(
+                f"sim.backend: unknown backend {self.backend!r}; valid backends are {list(BACKEND_NAMES)}"
+            )
         for name in ("density", "friction", "finger_kp", "hand_density"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -310,6 +323,9 @@ class SimConfig:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if not self.labels:
             raise ValueError("labels must name at least one guess label")
+        unknown = sorted(set(self.labels) - set(GUESS_LABELS))
+        if unknown:
+            raise ValueError(f"labels {unknown} are not guess labels; choose from {list(GUESS_LABELS)}")
 
     def output_params(self) -> dict:
         """The fields that decide the output bytes (hashed into provenance ``params_hash``): the Isaac Lab

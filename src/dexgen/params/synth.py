@@ -14,6 +14,7 @@ from typing import Literal
 
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
+from dexgen.params.guess import check_gripper
 
 TASK_NAMES = ("parallel_jaw", "suction")
 
@@ -98,6 +99,7 @@ class ParallelJawConfig:
     fc_threshold: float = 0.002  # robust_ferrari_canny > this, reported next to the label (2.0's delta)
 
     def __post_init__(self) -> None:
+        check_gripper(self.gripper, "gripper")
         _check_positive(self, "grasps_per_pose", "friction_coef", "min_width", "approach_length")
         if not 0 <= self.antipodal_fraction <= 1:
             raise ValueError(f"antipodal_fraction must be in [0, 1], got {self.antipodal_fraction}")
@@ -144,6 +146,7 @@ class SuctionConfig:
     label_threshold: float = 0.2  # robust_suction_wrench_resistance > this (Dex-Net 3.0)
 
     def __post_init__(self) -> None:
+        check_gripper(self.gripper, "gripper")
         _check_positive(self, "points_per_pose", "max_stretch", "mass", "kappa", "num_perturbations")
         if self.num_vertices < 3:
             raise ValueError(f"num_vertices must be >= 3, got {self.num_vertices}")

@@ -16,6 +16,7 @@ without a params file behaves as the pipeline does. A command-line flag override
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +26,7 @@ from ruamel.yaml.error import YAMLError
 from dexgen.config import from_mapping
 from dexgen.errors import ConfigError
 from dexgen.params.cluster import ClusterConfig
-from dexgen.params.compare import SimCompareConfig
+from dexgen.params.compare import SimCompareConfig, engines
 from dexgen.params.dexnet import DexnetConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.guess import GuessConfig
@@ -35,6 +36,8 @@ from dexgen.params.sim import SimConfig
 
 DEFAULT_PATH = Path("params.yaml")
 T = TypeVar("T")
+# What dexgen.learn.device.resolve_device accepts, checked here without torch so a typo fails at load.
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +59,11 @@ class Params:
 
     def __post_init__(self) -> None:
         check_tasks(self.tasks)
+        if not _DEVICE.match(self.device):
+            raise ConfigError(f"device: {self.device!r} is not a device; use auto, cpu, cuda or cuda:<n>")
+        # the two engines of sim_compare are sim variants: resolve them now (errors name sim_compare.a / .b)
+        # so a bad engine stops every stage at load, not the sim_compare stage after simulate
+        engines(self.sim, self.sim_compare)
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -65,6 +73,10 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         text = path.read_text()
     except FileNotFoundError:
         raise ConfigError(f"{path}: params file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, expected a params YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text, so not YAML ({exc.reason} at byte {exc.start})") from None
     try:
         # YAML 1.2, as DVC reads and `dvc exp run -S` rewrites it: PyYAML (YAML 1.1) would turn a
         # value such as `off` or `no`, unquoted by ruamel on rewrite, into a boolean.

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from dexgen.errors import InputError
 from dexgen.grippers.spec import Gripper
 from dexgen.params.guess import SAMPLER_NAMES
 from dexgen.provenance import provenance
@@ -113,11 +114,35 @@ def read_guesses(
     path: str | Path, *, record: ObjectRecord | None
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """(arrays by name, meta) of a guess file, refused unless made for ``record``'s key and mesh hash
-    (None only where no object index is at hand, as for a file shown on its own)."""
+    (None only where no object index is at hand, as for a file shown on its own); its poses are
+    checked (:func:`check_poses`)."""
     arrays, meta = npz.read(path, ARRAYS, kind="guess", format_version=FORMAT_VERSION)
     if record is not None:
         check_made_for(meta, record, where=str(path))
+    check_poses(arrays["poses"], where=str(path))
     return arrays, meta
+
+
+# A pose's rotation may be this far from orthonormal (max abs error of R^T R - I): ours are exact to ~1e-15,
+# and GraspDataGen's YAML quaternions round to ~1e-7; past this the file is not a pose list.
+POSE_TOLERANCE = 1e-4
+
+
+def check_poses(poses: np.ndarray, *, where: str) -> None:
+    """Refuse poses that are not (n, 4, 4) finite rigid transforms, naming the first bad row: a NaN
+    or a sheared pose would otherwise fail deep in the simulator (a LinAlgError) or label nonsense."""
+    if poses.ndim != 3 or poses.shape[1:] != (4, 4):
+        raise InputError(f"{where}: poses have shape {poses.shape}, expected (n, 4, 4)")
+    rot = poses[:, :3, :3]
+    err = np.abs(np.einsum("nji,njk->nik", rot, rot) - np.eye(3)).max(axis=(1, 2), initial=0.0)
+    bad = ~np.isfinite(poses).all(axis=(1, 2)) | ~(err <= POSE_TOLERANCE)
+    bad |= np.abs(poses[:, 3] - (0.0, 0.0, 0.0, 1.0)).max(axis=1, initial=0.0) > 0
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{where}: poses row {row} is not a finite rigid transform ({int(bad.sum())} bad rows); "
+            "re-run the guess stage"
+        )
 
 
 def rows_of(labels: np.ndarray, meta: dict[str, Any], name: str) -> np.ndarray:

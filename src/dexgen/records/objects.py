@@ -70,16 +70,21 @@ def read_index(path: str | Path) -> list[ObjectRecord]:
     path = Path(path)
     if path.is_dir():
         path = path / INDEX
+    elif path.is_file() and path.name != INDEX:  # a mesh or params file given where a shard folder goes
+        raise InputError(f"{path}: is a file, expected an object folder (or its {INDEX})")
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise InputError(f"{path}: object index not found; run the 'objects' stage first") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: object index is not valid JSON ({exc})") from None
-    if data.get("format_version") != FORMAT_VERSION:
+    except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: object index format {data.get('format_version')!r}, expected {FORMAT_VERSION}"
-        )
+            f"{path}: object index is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    if version != FORMAT_VERSION:
+        raise InputError(f"{path}: object index format {version!r}, expected {FORMAT_VERSION}")
     records = [ObjectRecord.from_json(r) for r in data["objects"]]
     for r in records:  # both become paths: outputs are named by the mesh, exports placed by the key
         safe_relpath(r.key, what="object key", source=str(path))

@@ -2,7 +2,8 @@
 
 Entries are ``"module:Class"`` strings imported on use, so an optional engine that is not installed
 (MuJoCo Warp, Isaac Lab) fails only when chosen, with its own import error. Adding a backend is one
-module implementing :class:`~dexgen.sim.backend.SimBackend` plus one line here.
+module implementing :class:`~dexgen.sim.backend.SimBackend` plus one line here and its name in
+:data:`dexgen.params.sim.Backend`, so a bad name fails when params load (a test keeps the two equal).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from dexgen.records import npz
 from dexgen.records.grippers import parallel_jaw_from_record, same_gripper
 from dexgen.records.guesses import read_guesses
 from dexgen.records.guesses import read_meta as read_guess_meta
-from dexgen.records.objects import ObjectRecord, check_made_for, mesh_stem, read_index
+from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
 from dexgen.records.trials import PHASES, REASONS, write_results
 from dexgen.runner import Unit, prune, run_units
 from dexgen.sim.backend import SimBackend
@@ -52,7 +52,8 @@ def guess_inputs(guess_path: Path, record: ObjectRecord) -> tuple[dict[str, Any]
     meta = read_guess_meta(guess_path)
     if meta is None:
         raise InputError(f"{guess_path}: not a readable guess file; re-run the guess stage")
-    check_made_for(meta, record, where=str(guess_path))
+    # object, mesh hash and poses are checked here, before the output folder is made
+    read_guesses(guess_path, record=record)
     return meta, parallel_jaw_from_record(meta.get("gripper"), where=str(guess_path))
 
 
