@@ -85,6 +85,18 @@ def test_training_killed_mid_run_resumes_to_the_same_bytes(tiny_pj, tmp_path):
     _train(tiny_pj, tmp_path / "killed")  # `dvc repro` after the kill: the same command again
     for name in DECLARED:
         assert sha256_file(tmp_path / "whole" / name) == sha256_file(tmp_path / "killed" / name), name
+    for folder in ("model", "live"):  # every file train declares, not only the ones named above
+        whole = {
+            p.relative_to(tmp_path / "whole"): p.read_bytes()
+            for p in (tmp_path / "whole" / folder).rglob("*")
+            if p.is_file()
+        }
+        killed = {
+            p.relative_to(tmp_path / "killed"): p.read_bytes()
+            for p in (tmp_path / "killed" / folder).rglob("*")
+            if p.is_file()
+        }
+        assert whole == killed, folder
 
 
 def test_checkpoint_bytes_depend_on_values_not_string_sharing(tmp_path):
