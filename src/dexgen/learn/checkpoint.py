@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,37 @@ def build_model(name: str, args: Any, *, seed: int, key: str) -> nn.Module:
     return get_model(name, args)
 
 
+def canonical(value: Any) -> Any:
+    """``value`` rebuilt from fresh containers with every string interned.
+
+    Pickle writes an object it has seen before as a back-reference, so its bytes depend on which equal
+    strings happen to be one object: a history read back from a resume checkpoint shares its key
+    strings differently from one built in this process. With fresh containers and interned strings
+    the sharing, and so the bytes, depend on the values alone (resumed or not, ``test_resume_bytes``).
+    Tensors, numbers and other leaves are kept as they are.
+    """
+    if isinstance(value, dict):
+        out = {canonical(k): canonical(v) for k, v in value.items()}
+        if type(value) is not dict:  # an OrderedDict state_dict keeps its type and its _metadata
+            out = type(value)(out)
+            out.__dict__.update(canonical(vars(value)))
+        return out
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(canonical(v) for v in value)
+    if type(value) is str:
+        return sys.intern(value)
+    return value
+
+
 def save_checkpoint(path: str | Path, **fields: Any) -> None:
-    """Write a checkpoint atomically; ``fields`` as in the module docstring."""
+    """Write a checkpoint atomically; ``fields`` as in the module docstring. Equal fields give equal
+    bytes, however they were built (:func:`canonical`)."""
     record = {"format": FORMAT_VERSION, "code_version": __version__, **fields}
     record["model_args"] = to_mapping(record["model_args"])
     buffer = io.BytesIO()
-    torch.save(record, buffer)
+    torch.save(canonical(record), buffer)
     atomic.write_bytes(path, buffer.getvalue())
 
 

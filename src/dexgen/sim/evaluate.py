@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dexgen import portable
 from dexgen.params.sim import SuccessConfig
 from dexgen.records.trials import PHASES, REASONS
 
@@ -52,7 +53,7 @@ def quat_to_matrix(q: np.ndarray) -> np.ndarray:
 def rotation_angle(rel: np.ndarray) -> np.ndarray:
     """Angle in degrees of rotations (..., 3, 3)."""
     cos = (np.trace(rel, axis1=-2, axis2=-1) - 1) / 2
-    return np.rad2deg(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return np.rad2deg(portable.arccos(np.clip(cos, -1.0, 1.0)))  # numpy's arccos bits vary by CPU
 
 
 def drift(rel_pos: np.ndarray, rel_rot: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from mujoco import rollout
 from dexgen.executors import worker_count
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
+from dexgen.portable import matmul, rigid_inverse
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.evaluate import drift, drift_from, label_trials, relative_poses
@@ -52,7 +53,7 @@ def start_poses(poses: np.ndarray, orientation: str) -> tuple[np.ndarray, np.nda
         return poses.copy(), np.broadcast_to(np.eye(4), poses.shape).copy()
     hand = np.broadcast_to(np.eye(4), poses.shape).copy()
     hand[:, :3, :3] = TOP_DOWN
-    return hand, hand @ np.linalg.inv(poses)
+    return hand, matmul(hand, rigid_inverse(poses))  # not @ / inv: BLAS bits vary by CPU
 
 
 def _matrix_to_wxyz(rot: np.ndarray) -> np.ndarray:
@@ -211,7 +212,7 @@ class MujocoBackend(SimBackend):
             score=score,
             phase=phase,
             reason=reason,
-            final_poses=np.linalg.inv(hand_T_obj),  # gripper base in the object frame
+            final_poses=rigid_inverse(hand_T_obj),  # gripper base in the object frame
             translation_drift=d_t[:, last],
             rotation_drift=d_r[:, last],
             start_penetration=penetration,

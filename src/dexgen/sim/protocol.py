@@ -19,6 +19,7 @@ import dataclasses
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from dexgen import portable
 from dexgen.params.sim import ProtocolConfig
 from dexgen.records.trials import PHASES
 
@@ -83,7 +84,7 @@ def make_schedule(cfg: ProtocolConfig) -> Schedule:
     k = n_close + n_lift
     for spec, steps in zip(cfg.tugs, n_tugs):
         d = np.asarray(spec.direction, dtype=np.float64)
-        tug[k : k + steps] = cfg.tug_force_g * spec.scale * d / np.linalg.norm(d)
+        tug[k : k + steps] = cfg.tug_force_g * spec.scale * d / portable.norm(d)
         k += steps
 
     shake_pos = np.zeros((n, 3))
@@ -133,7 +134,7 @@ def hand_rotations(schedule: Schedule, world_T_hand0: np.ndarray) -> np.ndarray:
 
 def object_forces(schedule: Schedule, world_T_hand0: np.ndarray, mass: float) -> np.ndarray:
     """(b, nstep, 3) external force on the object's centre of mass, world frame, newtons."""
-    weight = mass * float(np.linalg.norm(GRAVITY))
+    weight = mass * float(portable.norm(GRAVITY))
     rot = hand_rotations(schedule, world_T_hand0)
     force = np.einsum("btij,tj->bti", rot, schedule.tug) * weight
     force += (schedule.cancel_gravity[:, None] * (-mass * GRAVITY))[None]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from dexgen import portable
 from dexgen.dexnet.fields import FieldSpec, task_spec
 from dexgen.dexnet.synth.camera import Intrinsics, sample_cameras
 from dexgen.dexnet.synth.crops import grasp_crops
@@ -27,6 +28,7 @@ from dexgen.dexnet.synth.render import intersector, render_depth
 from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.synth import SynthConfig
+from dexgen.portable import matmul, rigid_inverse
 
 EXTRA_FIELDS = {name: FieldSpec("float32", ()) for name in ("sim_success", "sim_score", "collision_free")}
 
@@ -81,7 +83,7 @@ def datapoints(
         per_pose.append((T, mesh_t, caster, grasps, frames, free, fc, rfc * free, closure))
 
     # one physics call per object: every collision-free grasp of every pose, gripper in the object frame
-    T_obj_base = np.concatenate([np.linalg.inv(p[0]) @ p[4][p[5]] for p in per_pose])
+    T_obj_base = np.concatenate([matmul(rigid_inverse(p[0]), p[4][p[5]]) for p in per_pose])
     success = np.zeros(len(T_obj_base), bool)
     score = np.zeros(len(T_obj_base))
     if len(T_obj_base):
@@ -104,7 +106,7 @@ def datapoints(
                 to_camera(np.concatenate([grasps.centres - half, grasps.centres + half]), T_cam)
             )
             d = ends[n:] - ends[:n]
-            angle = np.mod(np.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
+            angle = np.mod(portable.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
             z = to_camera(grasps.centres, T_cam)[:, 2]
             obj = object_centre_px(mesh_t, T_cam, intr)
             hand = np.column_stack(

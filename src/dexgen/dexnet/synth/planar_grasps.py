@@ -17,6 +17,7 @@ All geometry is in the table frame (z up, table top at z = 0, metres) unless a n
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import trimesh
@@ -72,7 +73,7 @@ def sample_grasps(
     """``cfg.grasps_per_pose`` planar grasps on ``mesh`` (resting, table frame); antipodal ones first."""
     want_anti = int(round(cfg.grasps_per_pose * cfg.antipodal_fraction))
     centres, axes = [], []
-    cone = np.arctan(cfg.friction_coef)
+    cone = math.atan(cfg.friction_coef)  # math, not numpy: numpy's arctan bits vary by CPU
     for _ in range(4):  # a few rounds of oversampling; thin or round objects may yield little
         need = want_anti - sum(len(c) for c in centres)
         if need <= 0:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
+from dexgen.portable import matmul, rigid_inverse
+
 
 def stable_poses(
     mesh: trimesh.Trimesh, *, count: int, min_probability: float, rng: np.random.Generator
@@ -38,7 +40,7 @@ def stable_poses(
         centre = trimesh.transform_points(mesh.vertices, out[i]).mean(axis=0)
         shift = np.eye(4)
         shift[:2, 3] = centre[:2]
-        out[i] = shift @ turn @ np.linalg.inv(shift) @ out[i]
+        out[i] = matmul(matmul(matmul(shift, turn), rigid_inverse(shift)), out[i])  # not @ / inv: CPU bits
         lowest = trimesh.transform_points(mesh.vertices, out[i])[:, 2].min()
         out[i, 2, 3] -= lowest  # exactly on the table (compute_stable_poses is within ~1e-9)
     return out, probs[keep]

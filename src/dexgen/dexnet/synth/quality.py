@@ -9,8 +9,12 @@ distance from the origin to the nearest hull facet (the scipy ``ConvexHull`` for
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
+
+from dexgen import portable
 
 _CONE_EDGES = 8
 _INSIDE_TOL = 1e-12  # a facet offset must be below -this for the origin to count as strictly inside
@@ -73,5 +77,7 @@ def force_closure(points: np.ndarray, normals_in: np.ndarray, *, mu: float) -> b
     if length < 1e-9:
         return False
     line = line / length
-    cos_max = np.cos(np.arctan(mu))
-    return bool(np.dot(normals_in[0], line) >= cos_max and np.dot(normals_in[1], -line) >= cos_max)
+    cos_max = np.cos(math.atan(mu))  # math, not numpy: numpy's arctan bits vary by CPU (dexgen.portable)
+    return bool(
+        portable.dot(normals_in[0], line) >= cos_max and portable.dot(normals_in[1], -line) >= cos_max
+    )

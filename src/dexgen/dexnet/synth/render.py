@@ -16,6 +16,7 @@ import trimesh
 
 from dexgen.dexnet.synth.camera import Intrinsics
 from dexgen.errors import DexgenError
+from dexgen.portable import matmul
 
 _BEYOND = 10.0  # m; depth of a ray that misses both object and table (the sky; never at Dex-Net's angles)
 
@@ -78,14 +79,14 @@ def render_depth(
     """
     R, eye = T_table_cam[:3, :3], T_table_cam[:3, 3]
     uu, vv, dirs_cam = _pixel_rays(intr)  # rays with z = 1: the ray parameter is the depth
-    dirs = dirs_cam @ R.T
+    dirs = matmul(dirs_cam, R.T)  # not @: BLAS bits vary by CPU (dexgen.portable)
     depth = np.full(len(dirs), _BEYOND)
     mask = np.zeros(len(dirs), dtype=bool)
     down = dirs[:, 2] < -1e-12
     depth[down] = -eye[2] / dirs[down, 2]  # table plane z = 0
 
     corners = np.array(np.meshgrid(*mesh_bounds.T)).reshape(3, -1).T  # (8, 3)
-    cam = (corners - eye) @ R
+    cam = matmul(corners - eye, R)
     if (cam[:, 2] > 1e-6).all():
         uv = intr.project(cam)
         lo = np.floor(uv.min(axis=0)).astype(int) - 1

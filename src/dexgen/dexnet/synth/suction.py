@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from dexgen import portable
 from dexgen.dexnet.fields import IMAGE_SIZE, task_spec
 from dexgen.dexnet.synth.camera import Intrinsics, sample_cameras
 from dexgen.dexnet.synth.crops import grasp_crops
@@ -23,6 +24,7 @@ from dexgen.dexnet.synth.suction_cup import CupModel, robust_wrench_resistance
 from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
 from dexgen.grippers.spec import SuctionGripper
 from dexgen.params.synth import SynthConfig
+from dexgen.portable import matmul
 
 log = logging.getLogger(__name__)
 SPEC = task_spec("suction")
@@ -70,7 +72,7 @@ def datapoints(
             if not len(rows):
                 continue
             pick = rng.choice(len(rows), size=3 * sc.points_per_pose, replace=True)
-            dirs = intr.rays(cols[pick], rows[pick]) @ T_cam[:3, :3].T
+            dirs = matmul(intr.rays(cols[pick], rows[pick]), T_cam[:3, :3].T)  # not BLAS: CPU bits
             eye = np.broadcast_to(T_cam[:3, 3], dirs.shape).copy()
             hit, dist, face = first_hits(caster, eye, dirs)
             p = eye + np.where(hit, dist, 0.0)[:, None] * dirs
@@ -79,7 +81,8 @@ def datapoints(
             a = a + np.cross(tilt, a)  # small rotation of the approach (first order), renormalised
             a /= np.linalg.norm(a, axis=1, keepdims=True)
             optical = T_cam[:3, 2]
-            keep = np.flatnonzero(hit & (a @ optical >= cos_max))[: sc.points_per_pose]
+            cos_approach = matmul(a, optical[:, None])[:, 0]
+            keep = np.flatnonzero(hit & (cos_approach >= cos_max))[: sc.points_per_pose]
             if not len(keep):
                 continue
             p, a = p[keep], a[keep]
@@ -87,9 +90,9 @@ def datapoints(
             uv = intr.project(to_camera(p, T_cam))
             tip = intr.project(to_camera(p + 0.01 * a, T_cam))
             d = tip - uv
-            phi = np.where(np.linalg.norm(d, axis=1) > 1e-9, np.arctan2(d[:, 1], d[:, 0]), np.pi / 2)
+            phi = np.where(np.linalg.norm(d, axis=1) > 1e-9, portable.arctan2(d[:, 1], d[:, 0]), np.pi / 2)
             angle = np.mod(phi - np.pi / 2, 2 * np.pi)  # the projected approach runs down the middle column
-            approach_angle = np.arccos(np.clip(a @ optical, -1.0, 1.0))
+            approach_angle = portable.arccos(np.clip(cos_approach[keep], -1.0, 1.0))
             obj = object_centre_px(mesh_t, T_cam, intr)
             n = len(p)
             z = to_camera(p, T_cam)[:, 2]

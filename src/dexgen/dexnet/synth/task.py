@@ -23,6 +23,7 @@ import trimesh
 from dexgen.dexnet.fields import FieldSpec, TaskSpec
 from dexgen.dexnet.synth.camera import Intrinsics
 from dexgen.params.synth import SynthConfig
+from dexgen.portable import matmul
 
 # simulate(T_obj_base (n, 4, 4), openings (n,)) -> (success (n,) bool, score (n,) float64)
 Simulate = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -63,7 +64,7 @@ def centre_of_mass(mesh: trimesh.Trimesh) -> np.ndarray:
 
 def to_camera(points: np.ndarray, T_table_cam: np.ndarray) -> np.ndarray:
     """(n, 3) points from the table frame into the camera frame, metres."""
-    return (points - T_table_cam[:3, 3]) @ T_table_cam[:3, :3]
+    return matmul(points - T_table_cam[:3, 3], T_table_cam[:3, :3])  # not @: BLAS bits vary by CPU
 
 
 def object_centre_px(mesh_t: trimesh.Trimesh, T_table_cam: np.ndarray, intr: Intrinsics) -> np.ndarray:
