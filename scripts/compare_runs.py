@@ -55,6 +55,11 @@ def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _made_for(meta: dict[str, Any]) -> tuple[Any, Any]:
+    """(object key, mesh sha256) a results file says it holds: files of one name pair only when equal."""
+    return meta.get("object"), (meta.get("provenance") or {}).get("mesh_sha256")
+
+
 def compare_sim(root_a: Path, root_b: Path, folder: str) -> dict[str, Any]:
     """Label agreement of every object results file found under ``folder`` in both runs."""
     files_a = {p.relative_to(root_a / folder) for p in (root_a / folder).rglob("*.npz")}
@@ -62,8 +67,13 @@ def compare_sim(root_a: Path, root_b: Path, folder: str) -> dict[str, Any]:
     shards: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     unpaired = sorted(str(p) for p in files_a ^ files_b)
     for rel in sorted(files_a & files_b):
-        a = read_results(root_a / folder / rel)[0]["success"]
-        b = read_results(root_b / folder / rel)[0]["success"]
+        (arrays_a, meta_a), (arrays_b, meta_b) = (
+            read_results(r / folder / rel, record=None) for r in (root_a, root_b)
+        )
+        a, b = arrays_a["success"], arrays_b["success"]
+        if _made_for(meta_a) != _made_for(meta_b):
+            unpaired.append(f"{rel} (of {_made_for(meta_a)} vs {_made_for(meta_b)})")
+            continue
         if len(a) != len(b):
             unpaired.append(f"{rel} ({len(a)} vs {len(b)} trials)")
             continue

@@ -149,7 +149,7 @@ def test_fill_grasps_keeps_existing_grasps_and_adds_new_ones(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("flag", "message"), [("robotiq_9000", "unknown gripper"), ("bad name.yaml", "gripper file")]
+    ("flag", "message"), [("robotiq_9000", "not a shipped gripper"), ("bad name.yaml", "gripper file")]
 )
 def test_unknown_gripper_is_refused(tmp_path, flag, message):
     with pytest.raises((InputError, ConfigError), match=message):
