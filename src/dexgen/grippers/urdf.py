@@ -46,9 +46,9 @@ def load(
             robot = yourdfpy.URDF.load(str(path), load_meshes=False, build_collision_scene_graph=False)
         except Exception as exc:  # yourdfpy raises bare ValueError/KeyError/lxml errors
             raise InputError(f"{path}: yourdfpy cannot read it ({type(exc).__name__}: {exc})") from None
-    joint = _driven(robot, path, driven_joint)
-    limits = _limits(path, joint)
-    meshes, files = _meshes(robot, path)
+        joint = _driven(robot, path, driven_joint)
+        limits = _limits(path, joint)
+        meshes, files = _meshes(robot, path)  # yourdfpy warns of each name it cannot resolve
     root = robot.base_link
 
     def link_poses(q: float) -> dict[str, np.ndarray]:
