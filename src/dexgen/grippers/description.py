@@ -94,6 +94,19 @@ def real_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
+def shipped() -> list[tuple[str, str, str]]:
+    """(name, kind, source) of every shipped gripper: the box YAMLs, then the real hands."""
+    rows = [(n, load_gripper(n).kind, f"grippers/{n}.yaml") for n in gripper_names()]
+    for name in real_names():
+        where = f"grippers/{REAL}/{name}.yaml"
+        raw = _yaml(
+            (importlib.resources.files("dexgen.grippers") / REAL / f"{name}.yaml").read_bytes(), where
+        )
+        origin = f"{raw['package']}:{raw['description']}" if raw.get("package") else raw["description"]
+        rows.append((name, "description", f"{where} -> {origin}"))
+    return rows
+
+
 def load_model(name_or_path: str | Path, *, openings: int | None = None) -> GripperModel:
     """The model of a shipped name, a box or pointer YAML, or a description file (by suffix).
 
