@@ -112,3 +112,12 @@ def test_load_model_of_a_box_name_is_model_from_box():
 def test_opening_outside_the_stroke_is_refused(real):
     with pytest.raises(ValueError, match="outside the stroke"):
         real.body_poses(real.stroke + 1e-3)
+
+
+def test_a_model_pickles_for_worker_processes(real):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(real))
+    assert back.exact is None and back.name == real.name
+    assert np.array_equal(back.body_poses(0.03), real.body_poses(0.03))
+    assert np.array_equal(back.mesh_at(0.03).vertices, real.mesh_at(0.03).vertices)

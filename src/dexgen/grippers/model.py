@@ -80,6 +80,13 @@ class GripperModel:
         steps = np.einsum("knji,knjl->knil", rot[:-1], rot[1:])  # R_k^T R_k+1, (m-1, n, 3, 3)
         rotvec = Rotation.from_matrix(steps.reshape(-1, 3, 3)).as_rotvec().reshape(m - 1, n, 3)
         object.__setattr__(self, "_s", s)
+        counts = [len(mesh.vertices) for mesh in self.meshes]
+        offsets = np.repeat(np.cumsum([0, *counts[:-1]]), [len(mesh.faces) for mesh in self.meshes])
+        object.__setattr__(self, "_vertices", np.concatenate([mesh.vertices for mesh in self.meshes]))
+        object.__setattr__(
+            self, "_faces", np.concatenate([mesh.faces for mesh in self.meshes]) + offsets[:, None]
+        )
+        object.__setattr__(self, "_owner", np.repeat(np.arange(n), counts))
         object.__setattr__(self, "_rotvec", rotvec)
         object.__setattr__(self, "_shift", CubicSpline(s, self.poses[:, :, :3, 3].reshape(m, -1), axis=0))
         # the opening -> s map is read off the interpolated poses on a fine grid, so the pads of
@@ -136,9 +143,13 @@ class GripperModel:
 
     def mesh_at(self, opening: float) -> trimesh.Trimesh:
         """Every body merged into one mesh in the base frame at ``opening``; faces keep body order."""
-        poses = self.body_poses(opening)
-        parts = [mesh.copy().apply_transform(pose) for mesh, pose in zip(self.meshes, poses)]
-        return trimesh.util.concatenate(parts)
+        poses = self.body_poses(opening)[self._owner]  # (v, 4, 4): each vertex's body pose
+        vertices = np.einsum("vij,vj->vi", poses[:, :3, :3], self._vertices) + poses[:, :3, 3]
+        return trimesh.Trimesh(vertices, self._faces, process=False)
+
+    def __getstate__(self) -> dict:
+        """Pickled without ``exact``: a source's live kinematics (a parsed URDF) stay in this process."""
+        return {**self.__dict__, "exact": None}
 
     def pad_poses(self, opening: float | None = None, *, poses: np.ndarray | None = None) -> tuple:
         """The two pad bodies' (4, 4) base poses at ``opening`` (or taken from body ``poses``)."""
