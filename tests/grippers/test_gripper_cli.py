@@ -15,8 +15,8 @@ from dexgen.cli.main import main
 def test_list_names_box_and_real_grippers(capsys):
     assert main(["gripper", "list"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^robotiq_2f_85\s+parallel_jaw\s+grippers/robotiq_2f_85.yaml$", out, re.M)
-    assert re.search(r"^robotiq_2f_85_real\s+description\s+.*airo_models:robotiq_2f_85$", out, re.M)
+    assert re.search(r"^robotiq_2f_85\s+parallel_jaw\s+yaml: grippers/robotiq_2f_85.yaml$", out, re.M)
+    assert re.search(r"^robotiq_2f_85_real\s+parallel_jaw\s+urdf: airo_models robotiq_2f_85 via ", out, re.M)
 
 
 def test_check_of_the_airo_models_urdf_prints_its_stroke_and_draws_it(tmp_path, capsys):

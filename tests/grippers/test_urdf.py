@@ -124,6 +124,7 @@ def test_a_pointer_yaml_names_fingers_the_file_does_not_imply(tmp_path):
         ({"fingers": ["left_finger", "thumb"]}, ["'thumb'", "collision geometry"]),
         ({"driven_joint": "wrist"}, ["'wrist'", "does not exist"]),
         ({"colour": "red"}, ["colour"]),
+        ({"bite": 0.2}, ["bite 0.2 m", "'left_finger'"]),
         ({"description": "nowhere.urdf"}, ["nowhere.urdf", "not found"]),
     ],
 )

@@ -62,6 +62,9 @@ def model_from_articulation(
         poses = at(q)
         return pad_gap(pads, (poses[index[0]], poses[index[1]]))
 
+    length = pads[0].size[0]
+    if bite is not None and not 0.0 <= bite <= length:
+        raise InputError(f"{art.source}: bite {bite:g} m is off the pad of {pair[0]!r} ({length:.4g} m long)")
     q_end = _stroke_end(art, pair, gap, q_open, q_closed)
     drive = q_open + np.linspace(0.0, 1.0, openings) * (q_end - q_open)
     poses = np.array([at(q) for q in drive])
@@ -84,7 +87,7 @@ def model_from_articulation(
         drive=drive,
         driven_joint=art.driven_joint,
         pads=pads,
-        bite=pads[0].size[0] / 2 if bite is None else float(bite),
+        bite=length / 2 if bite is None else float(bite),
         closing_force=art.closing_force if closing_force is None else float(closing_force),
         exact=lambda s: at(q_open + s * (q_end - q_open)),
     )

@@ -96,14 +96,14 @@ def real_names() -> list[str]:
 
 def shipped() -> list[tuple[str, str, str]]:
     """(name, kind, source) of every shipped gripper: the box YAMLs, then the real hands."""
-    rows = [(n, load_gripper(n).kind, f"grippers/{n}.yaml") for n in gripper_names()]
+    rows = [(n, load_gripper(n).kind, f"yaml: grippers/{n}.yaml") for n in gripper_names()]
     for name in real_names():
         where = f"grippers/{REAL}/{name}.yaml"
-        raw = _yaml(
-            (importlib.resources.files("dexgen.grippers") / REAL / f"{name}.yaml").read_bytes(), where
-        )
-        origin = f"{raw['package']}:{raw['description']}" if raw.get("package") else raw["description"]
-        rows.append((name, "description", f"{where} -> {origin}"))
+        res = importlib.resources.files("dexgen.grippers") / REAL / f"{name}.yaml"
+        ptr = _parse_pointer(res.read_bytes(), where)
+        target = _target(ptr, Path(str(res)), where)
+        origin = f"{ptr.package} {ptr.description}" if ptr.package else str(target)
+        rows.append((name, "parallel_jaw", f"{target.suffix[1:]}: {origin} via {where}"))
     return rows
 
 
@@ -154,10 +154,7 @@ def _yaml(data: bytes, where: str):
 
 def _pointer(path: Path, data: bytes, where: str, openings: int | None) -> GripperModel:
     """The model a pointer YAML (bytes ``data`` of ``path``, called ``where`` in messages) describes."""
-    try:
-        ptr = from_mapping(Pointer, _yaml(data, where), where=where)
-    except ConfigError as exc:
-        raise InputError(str(exc)) from None
+    ptr = _parse_pointer(data, where)
     name = safe_name(ptr.name or path.stem, what="gripper name", source=where)
     target = _target(ptr, path, where)
     suffix = target.suffix.lower()
@@ -178,6 +175,13 @@ def _pointer(path: Path, data: bytes, where: str, openings: int | None) -> Gripp
     )
     sha = sha256_bytes(data + model.sha256.encode())  # the pointer and everything it points at
     return dataclasses.replace(model, source=where, sha256=sha)
+
+
+def _parse_pointer(data: bytes, where: str) -> Pointer:
+    try:
+        return from_mapping(Pointer, _yaml(data, where), where=where)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _target(ptr: Pointer, path: Path, where: str) -> Path:

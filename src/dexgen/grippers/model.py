@@ -151,14 +151,19 @@ class GripperModel:
         """Pickled without ``exact``: a source's live kinematics (a parsed URDF) stay in this process."""
         return {**self.__dict__, "exact": None}
 
-    def pad_poses(self, opening: float | None = None, *, poses: np.ndarray | None = None) -> tuple:
-        """The two pad bodies' (4, 4) base poses at ``opening`` (or taken from body ``poses``)."""
-        poses = self.body_poses(opening) if poses is None else poses
-        return tuple(poses[self.bodies.index(pad.body)] for pad in self.pads)
+    @property
+    def pad_bodies(self) -> tuple[int, int]:
+        """Indices into ``bodies`` of the -x and +x pad bodies."""
+        return self.bodies.index(self.pads[0].body), self.bodies.index(self.pads[1].body)
+
+    def pad_poses(self, opening: float) -> tuple[np.ndarray, np.ndarray]:
+        """The two pad bodies' (4, 4) base poses at ``opening``."""
+        poses = self.body_poses(opening)
+        return poses[self.pad_bodies[0]], poses[self.pad_bodies[1]]
 
     def gap(self, poses: np.ndarray) -> float:
         """Metres between the pads with the bodies at ``poses`` (n, 4, 4)."""
-        return pad_gap(self.pads, self.pad_poses(poses=poses))
+        return pad_gap(self.pads, (poses[self.pad_bodies[0]], poses[self.pad_bodies[1]]))
 
     def bite_points(self, opening: float | None = None) -> np.ndarray:
         """(2, 3) float64 -- the contact points on the two pads, base frame (default fully open)."""
