@@ -107,6 +107,14 @@ def test_a_pointer_yaml_adds_what_the_description_lacks(tmp_path):
     assert model.sha256 != load_model(tmp_path / "desc" / "slide.urdf").sha256
 
 
+def test_a_frame_correction_turns_the_base(tmp_path):
+    model = load_model(_pointer(tmp_path, frame={"rpy": [0.0, 0.0, float(np.pi)]}))
+    palm = model.body_poses(0.05)[model.bodies.index("palm")]
+    assert np.allclose(palm[:3, :3], np.diag([-1.0, -1.0, 1.0]), atol=1e-9)
+    assert [p.body for p in model.pads] == ["right_finger", "left_finger"]  # the -x finger first
+    assert model.stroke == pytest.approx(SLIDE_OPEN, abs=1e-6)
+
+
 def test_a_pointer_yaml_names_fingers_the_file_does_not_imply(tmp_path):
     write_hand(tmp_path / "desc", one_finger=True)
     path = tmp_path / "hand.yaml"

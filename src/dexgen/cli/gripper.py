@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("--openings", type=positive_int, default=None, help="rows of the opening table")
     check.set_defaults(run=run_check)
+    p.set_defaults(run=lambda args: p.print_help() or EXIT_OK)  # no verb: say which there are
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -55,6 +55,8 @@ def model_from_articulation(
     def at(q: float) -> np.ndarray:
         return to_base @ root_poses(q)
 
+    if frame is not None and np.diff(_centres(art, pair, bodies, at(q_open))[:, 0])[0] < 0:
+        pair = (pair[1], pair[0])  # a given frame decides which finger is on -x
     pads = _pads(art, pair, bodies, at(q_open))
     index = (bodies.index(pair[0]), bodies.index(pair[1]))
 
