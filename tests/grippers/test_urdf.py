@@ -133,6 +133,8 @@ def test_a_pointer_yaml_names_fingers_the_file_does_not_imply(tmp_path):
         ({"driven_joint": "wrist"}, ["'wrist'", "does not exist"]),
         ({"colour": "red"}, ["colour"]),
         ({"bite": 0.2}, ["bite 0.2 m", "'left_finger'"]),
+        ({"bite": -0.01}, ["hand.yaml", "bite must be >= 0"]),
+        ({"openings": 1}, ["hand.yaml", "openings must be at least 2"]),
         ({"description": "nowhere.urdf"}, ["nowhere.urdf", "not found"]),
     ],
 )

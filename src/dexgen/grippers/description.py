@@ -37,12 +37,14 @@ from dexgen.grippers import urdf
 from dexgen.grippers.articulated import model_from_articulation
 from dexgen.grippers.articulation import Articulation
 from dexgen.grippers.loader import gripper_names, load_gripper
-from dexgen.grippers.model import DEFAULT_OPENINGS, GripperModel, model_from_box
+from dexgen.grippers.model import DEFAULT_OPENINGS, MIN_OPENINGS, GripperModel, model_from_box
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_bytes
 from dexgen.names import safe_name
 
-Importer = Callable[..., Articulation]  # (path, *, driven_joint=None) -> Articulation
+# an importer: load(path, *, driven_joint=None, fingers=None, closing_force=None) -> Articulation;
+# load_model passes driven_joint only (fingers, bite, force and frame are applied to the model)
+Importer = Callable[..., Articulation]
 # suffix -> importer: a new format is one module plus one line here
 IMPORTERS: dict[str, Importer] = {".urdf": urdf.load}
 REAL = "real"  # the package folder of shipped pointer YAMLs
@@ -86,6 +88,16 @@ class Pointer:
     closing_force: float | None = None
     frame: Frame | None = None
     openings: int = DEFAULT_OPENINGS
+
+    def __post_init__(self) -> None:
+        if self.openings < MIN_OPENINGS:
+            raise ValueError(f"openings must be at least {MIN_OPENINGS}, got {self.openings}")
+        if self.bite is not None and not (np.isfinite(self.bite) and self.bite >= 0):
+            raise ValueError(f"bite must be >= 0 metres, got {self.bite}")
+        if self.closing_force is not None and not (
+            np.isfinite(self.closing_force) and self.closing_force > 0
+        ):
+            raise ValueError(f"closing_force must be positive newtons, got {self.closing_force}")
 
 
 def real_names() -> list[str]:
