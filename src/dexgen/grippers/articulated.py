@@ -77,7 +77,7 @@ def model_from_articulation(
             f"{art.source}: joint {art.driven_joint!r}: the pads of {pair[0]!r} and {pair[1]!r} do not "
             f"close steadily over {q_open:g}..{q_end:g} (openings {np.round(table, 5).tolist()}); set open/closed"
         )
-    return GripperModel(
+    fields = dict(
         name=name or art.source.stem,
         kind=kind,
         source=str(art.source),
@@ -93,6 +93,10 @@ def model_from_articulation(
         closing_force=art.closing_force if closing_force is None else float(closing_force),
         exact=lambda s: at(q_open + s * (q_end - q_open)),
     )
+    try:
+        return GripperModel(**fields)
+    except ValueError as exc:  # the table's own checks: the message already starts with the source
+        raise InputError(str(exc)) from None
 
 
 def _fingers(art: Articulation, given: tuple[str, str] | None) -> tuple[str, str]:
