@@ -115,7 +115,7 @@ def shipped() -> list[tuple[str, str, str]]:
         ptr = _parse_pointer(res.read_bytes(), where)
         target = _target(ptr, Path(str(res)), where)
         origin = f"{ptr.package} {ptr.description}" if ptr.package else str(target)
-        rows.append((name, "parallel_jaw", f"{target.suffix[1:]}: {origin} via {where}"))
+        rows.append((name, "parallel_jaw", f"{_format(target.suffix)}: {origin} via {where}"))
     return rows
 
 
@@ -135,7 +135,7 @@ def load_model(name_or_path: str | Path, *, openings: int | None = None) -> Grip
     if suffix in IMPORTERS:
         art = IMPORTERS[suffix](path)
         count = DEFAULT_OPENINGS if openings is None else openings
-        return model_from_articulation(art, kind=suffix[1:], openings=count)
+        return model_from_articulation(art, kind=_format(suffix), openings=count)
     if suffix not in (".yaml", ".yml"):
         raise InputError(
             f"{text}: unknown gripper; give a shipped name ({gripper_names() + real_names()}), a "
@@ -149,6 +149,12 @@ def load_model(name_or_path: str | Path, *, openings: int | None = None) -> Grip
     if isinstance(raw, dict) and "description" in raw and "kind" not in raw:
         return _pointer(path, data, str(path), openings)
     return _box(load_gripper(path), openings)
+
+
+def _format(suffix: str) -> str:
+    """The format a suffix is read as: its importer's module name (urdf, mjcf, usd)."""
+    importer = IMPORTERS.get(suffix.lower())
+    return suffix.lower()[1:] if importer is None else importer.__module__.rsplit(".", 1)[-1]
 
 
 def _box(gripper, openings: int | None) -> GripperModel:
@@ -176,7 +182,7 @@ def _pointer(path: Path, data: bytes, where: str, openings: int | None) -> Gripp
     model = model_from_articulation(
         art,
         name=name,
-        kind=suffix[1:],
+        kind=_format(suffix),
         openings=ptr.openings if openings is None else openings,
         fingers=ptr.fingers,
         bite=ptr.bite,
