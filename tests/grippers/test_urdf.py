@@ -131,6 +131,7 @@ def test_a_pointer_yaml_names_fingers_the_file_does_not_imply(tmp_path):
     [
         ({"fingers": ["left_finger", "thumb"]}, ["'thumb'", "collision geometry"]),
         ({"driven_joint": "wrist"}, ["'wrist'", "does not exist"]),
+        ({"driven_joint": "left_joint"}, ["'left_joint'", "follows 'finger_joint'"]),
         ({"colour": "red"}, ["colour"]),
         ({"bite": 0.2}, ["bite 0.2 m", "'left_finger'"]),
         ({"bite": -0.01}, ["hand.yaml", "bite must be >= 0"]),

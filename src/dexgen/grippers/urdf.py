@@ -51,7 +51,7 @@ def load(
         meshes, files = _meshes(robot, path)  # yourdfpy warns of each name it cannot resolve
     root = robot.base_link
 
-    def link_poses(q: float) -> dict[str, np.ndarray]:
+    def link_poses(q: float) -> dict[str, np.ndarray]:  # poses the one parsed robot: not thread-safe
         robot.update_cfg({joint.name: float(q)})  # mimic joints follow inside yourdfpy
         return {link: robot.get_transform(link, root) for link in meshes}
 
@@ -93,6 +93,10 @@ def _driven(robot: yourdfpy.URDF, path: Path, name: str | None) -> yourdfpy.Join
     if name is not None:
         if name not in joints:
             raise InputError(f"{path}: driven joint {name!r} does not exist; joints: {sorted(joints)}")
+        if joints[name].mimic is not None:
+            raise InputError(
+                f"{path}: joint {name!r} follows {joints[name].mimic.joint!r} (mimic); name that one as driven_joint"
+            )
         return joints[name]
     actuated = robot.actuated_joint_names
     if len(actuated) != 1:
