@@ -56,7 +56,7 @@ def _body_polys(model: GripperModel, opening: float, across: int, depth: int):
 
 def render_png(path: str | Path, model: GripperModel) -> Path:
     """Write the PNG of side views at open, half and closed; returns ``path``."""
-    fig, axes = plt.subplots(len(VIEWS), 3, figsize=(11, 7.5), dpi=90)
+    fig, axes = plt.subplots(len(VIEWS), 3, figsize=(11, 6.2), dpi=90)
     reach = max(np.abs(model.mesh_at(model.stroke).bounds).max(), 0.01)
     for col, (label, opening) in enumerate(states(model)):
         bites = model.bite_points(opening)
@@ -74,7 +74,7 @@ def render_png(path: str | Path, model: GripperModel) -> Path:
             ax.tick_params(labelsize=7)
     fig.suptitle(
         f"{model.name} ({model.kind}): stroke {model.stroke * 1000:.1f} mm, TCP depth "
-        f"{model.tcp_depth() * 1000:.1f} mm; pads orange, bite points red, TCP +",
+        f"{model.tcp_depth() * 1000:.1f} mm; pad bodies orange, bite points red, TCP +",
         fontsize=10,
     )
     fig.tight_layout()
