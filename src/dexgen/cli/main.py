@@ -12,11 +12,11 @@ import argparse
 import sys
 
 from dexgen import __version__
-from dexgen.cli import graspgen, guess, learn, objects, sim
+from dexgen.cli import graspgen, gripper, guess, learn, objects, sim
 from dexgen.cli.common import EXIT_OK, debug_wanted, report_error, setup_logging
 from dexgen.errors import DexgenError
 
-GROUPS = (objects, guess, sim, graspgen, learn)
+GROUPS = (objects, guess, sim, graspgen, learn, gripper)
 
 
 def build_parser() -> argparse.ArgumentParser:
