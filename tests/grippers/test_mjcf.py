@@ -65,6 +65,8 @@ def test_overrides_name_the_driven_joint_fingers_and_force(tmp_path):
     path = _write(tmp_path, SLIDER.format(range='range="0 0.025"', actuator=""))
     hand = mjcf.load(path, driven_joint="left_slide", fingers=("left", "right"), closing_force=12.0)
     assert (hand.driven_joint, hand.fingers, hand.closing_force) == ("left_slide", ("left", "right"), 12.0)
+    other = mjcf.load(path, driven_joint="right_slide")  # the equality's dependent side, solved backwards
+    np.testing.assert_allclose(other.link_poses(0.02)["left"][:3, 3], [0.01, 0, 0.04], atol=1e-12)
     with pytest.raises(InputError, match=r"gripper\.xml: finger body 'thumb' has no collision geometry"):
         mjcf.load(path, driven_joint="left_slide", fingers=("left", "thumb"))
     with pytest.raises(InputError, match=r"gripper\.xml: driven joint 'elbow' is not a joint"):

@@ -237,8 +237,7 @@ class _Kinematics:
         for value in np.linspace(start, q, steps + 1)[1:]:
             qpos[self.joint_adr] = value
             self._apply_joint_equalities(qpos)
-            if self.loops:
-                self._close(qpos, value)
+            self._close(qpos, value)  # returns at once when every equality already holds
         self.data.qpos[:] = qpos
         mujoco.mj_kinematics(self.model, self.data)
         world_root = _pose(self.data, self.root)
@@ -246,19 +245,24 @@ class _Kinematics:
         return {name: inverse @ _pose(self.data, b) for name, b in self.bodies.items()}
 
     def _apply_joint_equalities(self, qpos: np.ndarray) -> None:
-        """q1 - q1_0 = poly(q2 - q2_0), MuJoCo's definition, in dependency order (chains allowed)."""
+        """q1 - q1_0 = poly(q2 - q2_0), MuJoCo's definition, in dependency order (chains allowed).
+
+        A rule that would move the driven joint itself is left to :meth:`_close`, which solves it
+        for the other joint instead.
+        """
         m = self.model
-        rules = [e for e in range(m.neq) if m.eq_active0[e] and m.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT]
+        rules = [
+            e
+            for e in range(m.neq)
+            if m.eq_active0[e]
+            and m.eq_type[e] == mujoco.mjtEq.mjEQ_JOINT
+            and m.jnt_qposadr[m.eq_obj1id[e]] != self.joint_adr
+        ]
         for _ in range(len(rules)):  # a chain of n rules settles in at most n passes
             for e in rules:
-                a1 = m.jnt_qposadr[m.eq_obj1id[e]]
-                dif = (
-                    qpos[m.jnt_qposadr[m.eq_obj2id[e]]] - m.qpos0[m.jnt_qposadr[m.eq_obj2id[e]]]
-                    if m.eq_obj2id[e] >= 0
-                    else 0.0
-                )
-                coef = m.eq_data[e, :5]
-                qpos[a1] = m.qpos0[a1] + sum(c * dif**k for k, c in enumerate(coef))
+                a1, j2 = m.jnt_qposadr[m.eq_obj1id[e]], m.eq_obj2id[e]
+                dif = qpos[m.jnt_qposadr[j2]] - m.qpos0[m.jnt_qposadr[j2]] if j2 >= 0 else 0.0
+                qpos[a1] = m.qpos0[a1] + sum(c * dif**k for k, c in enumerate(m.eq_data[e, :5]))
 
     def _close(self, qpos: np.ndarray, value: float) -> None:
         """Gauss-Newton on MuJoCo's equality residuals over the free joints, driven joint held."""
