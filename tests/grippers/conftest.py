@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import airo_models
 import pytest
+import yourdfpy
 from gripper_descriptions import DRIVEN, write_mjcf, write_usd
 
 
 @pytest.fixture(scope="session")
 def robotiq_urdf() -> Path:
-    airo_models = pytest.importorskip("airo_models")
     return Path(airo_models.get_urdf_path("robotiq_2f_85"))
 
 
 @pytest.fixture(scope="session")
 def robotiq_yourdfpy(robotiq_urdf):
-    yourdfpy = pytest.importorskip("yourdfpy")
     logging.getLogger("yourdfpy").setLevel(logging.ERROR)  # it warns about the URDF's drake: tags
     return yourdfpy.URDF.load(
         str(robotiq_urdf), build_collision_scene_graph=True, load_meshes=False, load_collision_meshes=True

@@ -59,12 +59,7 @@ def load(
         )
     edges = jointtree.tree(path, root, joints)
     driven = _driven(path, joints, edges, driven_joint)
-    meshes = {
-        name: m
-        for name, prim in links.items()
-        if name in edges or name == root
-        if (m := _link_mesh(prim, path, mpu))
-    }
+    meshes = {name: m for name in (root, *edges) if (m := _link_mesh(links[name], path, mpu)) is not None}
     for name in fingers or ():
         if name not in meshes:
             raise InputError(
