@@ -76,6 +76,10 @@ def write_hand(path, *, mimic_target="/hand/joints/left_slide", limits=(0.0, 2.5
     right = _slide(
         stage, "right_slide", "/hand/right", "/hand/palm", (0, 0, 0), TURN, (-3, 0, 4), Gf.Quatf(1.0)
     )
+    loop = UsdPhysics.FixedJoint.Define(stage, "/hand/joints/loop_closure")  # outside the articulation tree
+    loop.CreateBody0Rel().SetTargets(["/hand/left"])
+    loop.CreateBody1Rel().SetTargets(["/hand/right"])
+    loop.CreateExcludeFromArticulationAttr(True)
     if mimic:
         right.AddAppliedSchema("PhysxMimicJointAPI:rotX")
         right.CreateRelationship("physxMimicJoint:rotX:referenceJoint").SetTargets([mimic_target])

@@ -133,10 +133,15 @@ def _frame(position, rotation, scale, mpu: float) -> np.ndarray:
 
 
 def _joints(top: Usd.Prim, path: Path, links: dict[str, Usd.Prim], mpu: float) -> dict[str, jointtree.Joint]:
+    """The articulation's joints by name; disabled joints and loop closures PhysX keeps out of the
+    articulation (``excludeFromArticulation``) are skipped, as the reduced-coordinate tree skips them."""
     by_path = {prim.GetPath(): name for name, prim in links.items()}
     joints: dict[str, jointtree.Joint] = {}
     for prim in _subtree(top):
         if not prim.IsA(UsdPhysics.Joint):
+            continue
+        usd_joint = UsdPhysics.Joint(prim)
+        if usd_joint.GetJointEnabledAttr().Get() is False or usd_joint.GetExcludeFromArticulationAttr().Get():
             continue
         name = prim.GetName()
         if name in joints:
