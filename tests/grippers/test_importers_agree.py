@@ -106,3 +106,18 @@ def test_mjcf_and_usd_carry_the_urdf_effort_as_closing_force(hands, robotiq_your
     effort = robotiq_yourdfpy.joint_map[DRIVEN].limit.effort
     assert hands["mjcf"].closing_force == pytest.approx(effort)
     assert hands["usd"].closing_force == pytest.approx(effort)
+
+
+def test_the_mjcf_fixture_is_mujocos_own_reading_of_the_urdf(robotiq_urdf, robotiq_mjcf, robotiq_yourdfpy):
+    """MuJoCo's URDF compiler itself turns every <mimic> into a joint equality; the fixture keeps them."""
+    import mujoco
+
+    assert len(mujoco.MjSpec.from_file(str(robotiq_urdf)).equalities) == 5
+    model = mujoco.MjModel.from_xml_path(str(robotiq_mjcf))
+    mimics = {j.name: j.mimic for j in robotiq_yourdfpy.robot.joints if j.mimic is not None}
+    assert model.neq == len(mimics) == 5
+    for e in range(model.neq):
+        joint = mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, model.eq_obj1id[e])
+        assert mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, model.eq_obj2id[e]) == mimics[joint].joint
+        assert model.eq_data[e, 1] == mimics[joint].multiplier
+    assert model.nu == 1
