@@ -102,10 +102,14 @@ def test_same_collision_meshes(hands, a, b):
         np.testing.assert_allclose(mesh.bounds, other.bounds, atol=TOL, err_msg=link)
 
 
-def test_mjcf_and_usd_carry_the_urdf_effort_as_closing_force(hands, robotiq_yourdfpy):
-    effort = robotiq_yourdfpy.joint_map[DRIVEN].limit.effort
-    assert hands["mjcf"].closing_force == pytest.approx(effort)
-    assert hands["usd"].closing_force == pytest.approx(effort)
+def test_same_fingers_and_no_closing_force_from_a_torque_limit(hands):
+    """The pads are found from the description alone, and a revolute joint's effort (N m) is not
+    passed off as a closing force (N) by any importer."""
+    for name, hand in hands.items():
+        if isinstance(hand, types.SimpleNamespace):
+            continue  # yourdfpy itself, standing in for dexgen's URDF importer, has no such opinion
+        assert hand.fingers == ("left_inner_finger_pad", "right_inner_finger_pad"), name
+        assert hand.closing_force is None, name
 
 
 def test_the_mjcf_fixture_is_mujocos_own_reading_of_the_urdf(robotiq_urdf, robotiq_mjcf, robotiq_yourdfpy):

@@ -50,6 +50,7 @@ def test_a_hand_written_prismatic_gripper_with_a_joint_equality(tmp_path):
     assert hand.limits == (0.0, 0.025)
     assert hand.closing_force == pytest.approx(40.0)
     assert sorted(hand.meshes) == ["left", "palm", "right"]
+    assert hand.fingers == ("left", "right")  # the two moving bodies with geometry and nothing below
     # the visual-only geom (contype=conaffinity=0) is not a collider: the palm is one box
     np.testing.assert_allclose(
         hand.meshes["palm"].bounds, [[-0.04, -0.01, -0.02], [0.04, 0.01, 0.02]], atol=1e-12

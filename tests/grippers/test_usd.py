@@ -91,6 +91,7 @@ def write_hand(path, *, mimic_target="/hand/joints/left_slide", limits=(0.0, 2.5
 def test_a_hand_authored_gripper_in_centimetres(tmp_path):
     hand = usd.load(write_hand(tmp_path / "hand.usda"))
     assert (hand.root, hand.driven_joint, hand.closing_force) == ("palm", "left_slide", 40.0)
+    assert hand.fingers == ("left", "right")  # the two moving links with geometry and nothing below
     np.testing.assert_allclose(hand.limits, (0.0, 0.025), atol=1e-9)
     assert sorted(hand.meshes) == ["left", "palm", "right"]
     np.testing.assert_allclose(
@@ -169,7 +170,8 @@ def test_graspdatagen_config_as_a_json_file(robotiq_usd, tmp_path):
     }
     path.write_text(json.dumps(fields))
     hand, extras = from_graspdatagen_config(path)
-    assert (extras.open_value, extras.pinch_width_resolution, hand.fingers) == (0.3, 12, None)
+    assert (extras.open_value, extras.pinch_width_resolution) == (0.3, 12)
+    assert hand.fingers == ("left_inner_finger_pad", "right_inner_finger_pad")  # guessed: no finger_colliders
     np.testing.assert_allclose(hand.link_poses(0.4)["left_inner_finger"], np.eye(4), atol=1e-12)
     path.write_text(json.dumps({**fields, "open_configuration": {"left_inner_knuckle_joint": 0.3}}))
     with pytest.raises(

@@ -20,6 +20,7 @@ import trimesh
 
 from dexgen.errors import InputError
 from dexgen.grippers.articulation import Articulation
+from dexgen.grippers.fingers import guess_fingers
 
 _RESIDUAL = 1e-12  # constraint residual (m or rad) below which a closed loop counts as closed
 _MAX_ITER = 50  # Gauss-Newton steps per continuation step; a healthy linkage needs 2-4
@@ -37,8 +38,8 @@ def load(
     """Compile ``path`` with MuJoCo and describe the gripper it holds.
 
     ``driven_joint`` overrides the joint an actuator drives; ``fingers`` names the two finger (pad)
-    bodies, which MJCF does not mark; ``closing_force`` (N or N m) overrides the actuator's
-    force range. Meshes are the collision geoms (``contype`` or ``conaffinity`` set) of each body
+    bodies (default: :func:`~dexgen.grippers.fingers.guess_fingers`); ``closing_force`` (N) overrides
+    a slide joint's actuator force range. Meshes are the collision geoms (``contype`` or ``conaffinity`` set) of each body
     in the driven joint's top-level tree, in that body's frame, metres.
     """
     path = Path(path)
@@ -60,6 +61,15 @@ def load(
                 f"{path}: finger body {name!r} has no collision geometry; bodies with some: {sorted(meshes)}"
             )
     kinematics = _Kinematics(model, path, joint, root, {n: _body_id(model, n) for n in meshes})
+    if not fingers:
+        parents = {
+            _name(model, mujoco.mjtObj.mjOBJ_BODY, b): _name(
+                model, mujoco.mjtObj.mjOBJ_BODY, model.body_parentid[b]
+            )
+            for b in bodies
+            if b != root
+        }
+        fingers = guess_fingers(meshes, parents, kinematics, (lo, hi))
     return Articulation(
         source=path,
         sha256=_sha256(model, path),
@@ -122,7 +132,10 @@ def _limits(model: mujoco.MjModel, path: Path, joint: int) -> tuple[float, float
 
 
 def _force(model: mujoco.MjModel, joint: int) -> float | None:
-    """The largest joint force the description allows: actuator force range times gear, or the joint's."""
+    """The closing force (N) of a slide joint: its actuator's force range times gear, or the joint's own
+    limit; None for a hinge, whose limit is a torque, not the squeeze at the pads."""
+    if model.jnt_type[joint] != mujoco.mjtJoint.mjJNT_SLIDE:
+        return None
     limits = []
     for a in range(model.nu):
         on_joint = (

@@ -23,6 +23,7 @@ from pxr import Gf, Usd, UsdGeom, UsdPhysics
 from dexgen.errors import InputError
 from dexgen.grippers import jointtree
 from dexgen.grippers.articulation import Articulation
+from dexgen.grippers.fingers import guess_fingers
 
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 _MIMIC = re.compile(r"^physxMimicJoint:([A-Za-z]+):referenceJoint$")
@@ -40,7 +41,9 @@ def load(
 
     ``root`` names the link every pose refers to (GraspDataGen's ``base_frame``; default: the link
     the fixed ``root_joint`` holds); ``driven_joint`` the joint that moves the fingers (default: the
-    one moving joint that mimics no other); ``fingers`` two links (GraspDataGen's ``finger_colliders``).
+    one moving joint that mimics no other); ``fingers`` two links (GraspDataGen's ``finger_colliders``;
+    default :func:`~dexgen.grippers.fingers.guess_fingers`); ``closing_force`` (N) overrides a prismatic
+    drive's ``maxForce``.
     """
     path = Path(path)
     stage = _open(path)
@@ -68,6 +71,11 @@ def load(
     joint = joints[driven]
     if joint.limits is None:
         raise InputError(f"{path}: driven joint {driven!r} has no limits (physics:lowerLimit/upperLimit)")
+    kinematics = jointtree.Kinematics(path, root, edges, joints, driven, mpu, tuple(meshes))
+    if not fingers:
+        fingers = guess_fingers(
+            meshes, {link: parent for link, (parent, _, _) in edges.items()}, kinematics, joint.limits
+        )
     return Articulation(
         source=path,
         sha256=_sha256(stage),
@@ -75,10 +83,15 @@ def load(
         meshes=meshes,
         driven_joint=driven,
         limits=joint.limits,
-        link_poses=jointtree.Kinematics(path, root, edges, joints, driven, mpu, tuple(meshes)),
+        link_poses=kinematics,
         fingers=tuple(fingers) if fingers else None,
-        closing_force=closing_force if closing_force is not None else joint.max_force,
+        closing_force=closing_force if closing_force is not None else _force(joint),
     )
+
+
+def _force(joint: jointtree.Joint) -> float | None:
+    """A prismatic drive's force limit (N); None for a revolute one, whose limit is a torque."""
+    return joint.max_force if joint.kind == "prismatic" else None
 
 
 def _open(path: Path) -> Usd.Stage:
