@@ -43,7 +43,15 @@ def _slide(stage, name, body0, body1, pos0, rot0, pos1, rot1, limits=(0.0, 2.5))
     return joint.GetPrim()
 
 
-def write_hand(path, *, mimic_target="/hand/joints/left_slide", limits=(0.0, 2.5), mimic=True, cube=False):
+def write_hand(
+    path,
+    *,
+    mimic_target="/hand/joints/left_slide",
+    limits=(0.0, 2.5),
+    mimic=True,
+    cube=False,
+    instanced=False,
+):
     """Two sliding fingers in centimetres; the right one's joint lists the finger as body0 (reversed)
     and mimics the left one with gearing 1 (q_right = -q_left), so it closes as the left one does."""
     stage = Usd.Stage.CreateNew(str(path))
@@ -66,7 +74,16 @@ def write_hand(path, *, mimic_target="/hand/joints/left_slide", limits=(0.0, 2.5
     group.AddTranslateOp().Set(Gf.Vec3d(0, 0, 1))
     UsdPhysics.CollisionAPI.Apply(group.GetPrim())
     _box(stage, "/hand/left/collisions/box", (0, 0, 0), 0.5)
-    UsdPhysics.CollisionAPI.Apply(_box(stage, "/hand/right/box", (0, 0, 0), 0.5))
+    if (
+        instanced
+    ):  # as Isaac Sim assets do: the collider lives in a prototype behind an instanceable reference
+        UsdPhysics.CollisionAPI.Apply(_box(stage, "/prototypes/finger/box", (0, 0, 0), 0.5))
+        stage.GetPrimAtPath("/prototypes").SetSpecifier(Sdf.SpecifierClass)
+        holder = UsdGeom.Xform.Define(stage, "/hand/right/collisions").GetPrim()
+        holder.GetReferences().AddInternalReference("/prototypes/finger")
+        holder.SetInstanceable(True)
+    else:
+        UsdPhysics.CollisionAPI.Apply(_box(stage, "/hand/right/box", (0, 0, 0), 0.5))
     _box(stage, "/hand/right/visual", (0, 0, 5), 0.5)  # no collision: not part of the hand's mesh
     if cube:
         UsdPhysics.CollisionAPI.Apply(UsdGeom.Cube.Define(stage, "/hand/left/bumper").GetPrim())
@@ -107,6 +124,12 @@ def test_a_hand_authored_gripper_in_centimetres(tmp_path):
         np.testing.assert_allclose(poses["right"][:3, 3], [-0.03 + q, 0, 0.04], atol=1e-9)
         np.testing.assert_allclose(poses["right"][:3, :3], np.diag([-1.0, -1.0, 1.0]), atol=1e-7)
     assert IMPORTERS[".usda"] is usd.load
+
+
+def test_colliders_behind_an_instanceable_reference_are_read(tmp_path):
+    hand = usd.load(write_hand(tmp_path / "hand.usda", instanced=True))
+    assert len(hand.meshes["right"].faces) == 12
+    np.testing.assert_allclose(hand.meshes["right"].bounds, [[-0.005] * 3, [0.005] * 3], atol=1e-9)
 
 
 def test_refuses_a_stage_without_default_prim(tmp_path):
