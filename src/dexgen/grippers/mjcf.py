@@ -39,8 +39,9 @@ def load(
 
     ``driven_joint`` overrides the joint an actuator drives; ``fingers`` names the two finger (pad)
     bodies (default: :func:`~dexgen.grippers.fingers.guess_fingers`); ``closing_force`` (N) overrides
-    a slide joint's actuator force range. Meshes are the collision geoms (``contype`` or ``conaffinity`` set) of each body
-    in the driven joint's top-level tree, in that body's frame, metres.
+    a slide joint's actuator force range. Meshes are the collision geoms (``contype`` or
+    ``conaffinity`` set) of each body in the driven joint's top-level tree, in that body's frame,
+    metres. ``link_poses`` owns a private MjData: call it from one thread at a time.
     """
     path = Path(path)
     try:
@@ -51,24 +52,20 @@ def load(
     joint = _driven_joint(model, path, driven_joint)
     lo, hi = _limits(model, path, joint)
     root = _top_body(model, int(model.jnt_bodyid[joint]))
-    bodies = [b for b in range(model.nbody) if _top_body(model, b) == root]
-    meshes = {
-        _name(model, mujoco.mjtObj.mjOBJ_BODY, b): m for b in bodies if (m := _body_mesh(model, b, path))
+    names = {
+        b: _name(model, mujoco.mjtObj.mjOBJ_BODY, b)
+        for b in range(model.nbody)
+        if _top_body(model, b) == root
     }
+    meshes = {names[b]: m for b in names if (m := _body_mesh(model, b, path)) is not None}
     for name in fingers or ():
         if name not in meshes:
             raise InputError(
                 f"{path}: finger body {name!r} has no collision geometry; bodies with some: {sorted(meshes)}"
             )
-    kinematics = _Kinematics(model, path, joint, root, {n: _body_id(model, n) for n in meshes})
+    kinematics = _Kinematics(model, path, joint, root, {n: b for b, n in names.items() if n in meshes})
     if not fingers:
-        parents = {
-            _name(model, mujoco.mjtObj.mjOBJ_BODY, b): _name(
-                model, mujoco.mjtObj.mjOBJ_BODY, model.body_parentid[b]
-            )
-            for b in bodies
-            if b != root
-        }
+        parents = {n: names.get(int(model.body_parentid[b])) for b, n in names.items()}
         fingers = guess_fingers(meshes, parents, kinematics, (lo, hi))
     return Articulation(
         source=path,
@@ -87,11 +84,6 @@ def _name(model: mujoco.MjModel, kind: mujoco.mjtObj, index: int) -> str:
     """The element's name, or ``<kind><index>`` for an unnamed one (MJCF allows those)."""
     name = mujoco.mj_id2name(model, kind, index)
     return name if name else f"{kind.name[6:].lower()}{index}"
-
-
-def _body_id(model: mujoco.MjModel, name: str) -> int:
-    found = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, name)
-    return found if found >= 0 else int(name.removeprefix("body"))
 
 
 def _driven_joint(model: mujoco.MjModel, path: Path, override: str | None) -> int:
