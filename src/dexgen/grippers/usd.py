@@ -85,13 +85,16 @@ def load(
         limits=joint.limits,
         link_poses=kinematics,
         fingers=tuple(fingers) if fingers else None,
-        closing_force=closing_force if closing_force is not None else _force(joint),
+        closing_force=closing_force if closing_force is not None else _force(stage, joint),
     )
 
 
-def _force(joint: jointtree.Joint) -> float | None:
-    """A prismatic drive's force limit (N); None for a revolute one, whose limit is a torque."""
-    return joint.max_force if joint.kind == "prismatic" else None
+def _force(stage: Usd.Stage, joint: jointtree.Joint) -> float | None:
+    """A prismatic drive's force limit in N (USD forces are in stage mass x length units per s^2);
+    None for a revolute one, whose limit is a torque, not the squeeze at the pads."""
+    if joint.kind != "prismatic" or joint.max_force is None:
+        return None
+    return joint.max_force * UsdGeom.GetStageMetersPerUnit(stage) * UsdPhysics.GetStageKilogramsPerUnit(stage)
 
 
 def _open(path: Path) -> Usd.Stage:
