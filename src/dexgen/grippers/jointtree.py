@@ -58,6 +58,39 @@ def tree(path: Path, root: str, joints: dict[str, Joint]) -> dict[str, tuple[str
     return edges
 
 
+def root_link(path: Path, where: str, links, joints: dict[str, Joint]) -> str:
+    """The link held to the world by a fixed joint (GraspDataGen's ``root_joint``), else the only parentless one."""
+    anchored = {
+        j.body1 or j.body0
+        for j in joints.values()
+        if j.kind == "fixed" and (j.body0 is None) != (j.body1 is None)
+    }
+    if len(anchored) == 1:
+        return anchored.pop()
+    children = {j.body1 for j in joints.values() if j.body0 and j.body1}
+    parentless = sorted(set(links) - children)
+    if len(parentless) == 1:
+        return parentless[0]
+    raise InputError(
+        f"{path}: cannot tell the root link of {where} (candidates {parentless}); give root (base_frame)"
+    )
+
+
+def driven(path: Path, joints: dict[str, Joint], edges: dict, override: str | None) -> str:
+    """The driven joint: as given, else the one moving joint of the tree that mimics no other."""
+    in_tree = {joint for _, joint, _ in edges.values()}
+    if override is not None:
+        if override not in in_tree:
+            raise InputError(f"{path}: driven joint {override!r} is not a joint of the articulation tree")
+        return override
+    free = sorted(n for n in in_tree if joints[n].kind != "fixed" and joints[n].mimic is None)
+    if len(free) != 1:
+        raise InputError(
+            f"{path}: {len(free)} joints move independently {free}; name the driven one with driven_joint"
+        )
+    return free[0]
+
+
 class Kinematics:
     """``q -> {link: 4x4 pose in the root link frame}`` through the joint frames, mimic joints following."""
 

@@ -55,13 +55,13 @@ def load(
     mpu = UsdGeom.GetStageMetersPerUnit(stage)
     links = _links(top, path)
     joints = _joints(top, path, links, mpu)
-    root = root or _root_link(top, path, links, joints)
+    root = root or jointtree.root_link(path, str(top.GetPath()), links, joints)
     if root not in links:
         raise InputError(
             f"{path}: root link {root!r} is not a rigid body of {top.GetPath()}; links: {sorted(links)}"
         )
     edges = jointtree.tree(path, root, joints)
-    driven = _driven(path, joints, edges, driven_joint)
+    driven = jointtree.driven(path, joints, edges, driven_joint)
     meshes = {name: m for name in (root, *edges) if (m := _link_mesh(links[name], path, mpu)) is not None}
     for name in fingers or ():
         if name not in meshes:
@@ -241,41 +241,6 @@ def _mimic(prim: Usd.Prim, path: Path) -> tuple[str, float, float] | None:
     gearing = prim.GetAttribute(f"physxMimicJoint:{inst}:gearing").Get()
     offset = prim.GetAttribute(f"physxMimicJoint:{inst}:offset").Get()
     return ref.GetName(), 1.0 if gearing is None else float(gearing), 0.0 if offset is None else float(offset)
-
-
-def _root_link(
-    top: Usd.Prim, path: Path, links: dict[str, Usd.Prim], joints: dict[str, jointtree.Joint]
-) -> str:
-    """The link held to the world by a fixed joint (GraspDataGen's ``root_joint``), else the only parentless one."""
-    anchored = {
-        j.body1 or j.body0
-        for j in joints.values()
-        if j.kind == "fixed" and (j.body0 is None) != (j.body1 is None)
-    }
-    if len(anchored) == 1:
-        return anchored.pop()
-    children = {j.body1 for j in joints.values() if j.body0 and j.body1}
-    parentless = sorted(set(links) - children)
-    if len(parentless) == 1:
-        return parentless[0]
-    raise InputError(
-        f"{path}: cannot tell the root link of {top.GetPath()} (candidates {parentless}); give root (base_frame)"
-    )
-
-
-def _driven(path: Path, joints: dict[str, jointtree.Joint], edges: dict, override: str | None) -> str:
-    """The driven joint: as given, else the one moving joint of the tree that mimics no other."""
-    in_tree = {joint for _, joint, _ in edges.values()}
-    if override is not None:
-        if override not in in_tree:
-            raise InputError(f"{path}: driven joint {override!r} is not a joint of the articulation tree")
-        return override
-    free = sorted(n for n in in_tree if joints[n].kind != "fixed" and joints[n].mimic is None)
-    if len(free) != 1:
-        raise InputError(
-            f"{path}: {len(free)} joints move independently {free}; name the driven one with driven_joint"
-        )
-    return free[0]
 
 
 def _link_mesh(link: Usd.Prim, path: Path, mpu: float) -> trimesh.Trimesh | None:
