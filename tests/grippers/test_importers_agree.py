@@ -8,39 +8,22 @@ tabulated driven value, and each link's collision mesh must have the same vertic
 from __future__ import annotations
 
 import itertools
-import types
 
 import numpy as np
 import pytest
-from gripper_descriptions import DRIVEN, urdf_reference
+from gripper_descriptions import DRIVEN
 
-from dexgen.grippers import mjcf, usd
+from dexgen.grippers import mjcf, urdf, usd
+from dexgen.grippers.description import load_model
 
 TOL = 1e-6  # m, and unitless for rotation matrix entries: the issue's bar for "the same body poses"
 OPENINGS = 9  # driven values from open to closed, more than GraspDataGen's default 8
 
 
-def _urdf_importer(path, robot):
-    """dexgen's URDF importer once it exists (merged from its own branch); until then yourdfpy itself."""
-    try:
-        from dexgen.grippers import urdf
-    except ImportError:
-        link_poses, meshes = urdf_reference(robot, robot.base_link)
-        joint = robot.joint_map[DRIVEN]
-        return types.SimpleNamespace(
-            root=robot.base_link,
-            meshes=meshes,
-            driven_joint=DRIVEN,
-            limits=(joint.limit.lower, joint.limit.upper),
-            link_poses=link_poses,
-        )
-    return urdf.load(path)
-
-
 @pytest.fixture(scope="module")
-def hands(robotiq_urdf, robotiq_yourdfpy, robotiq_mjcf, robotiq_usd):
+def hands(robotiq_urdf, robotiq_mjcf, robotiq_usd):
     return {
-        "urdf": _urdf_importer(robotiq_urdf, robotiq_yourdfpy),
+        "urdf": urdf.load(robotiq_urdf),
         "mjcf": mjcf.load(robotiq_mjcf),
         "usd": usd.load(robotiq_usd),
     }
@@ -106,8 +89,6 @@ def test_same_fingers_and_no_closing_force_from_a_torque_limit(hands):
     """The pads are found from the description alone, and a revolute joint's effort (N m) is not
     passed off as a closing force (N) by any importer."""
     for name, hand in hands.items():
-        if isinstance(hand, types.SimpleNamespace):
-            continue  # yourdfpy itself, standing in for dexgen's URDF importer, has no such opinion
         assert hand.fingers == ("left_inner_finger_pad", "right_inner_finger_pad"), name
         assert hand.closing_force is None, name
 
@@ -125,3 +106,17 @@ def test_the_mjcf_fixture_is_mujocos_own_reading_of_the_urdf(robotiq_urdf, robot
         assert mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, model.eq_obj2id[e]) == mimics[joint].joint
         assert model.eq_data[e, 1] == mimics[joint].multiplier
     assert model.nu == 1
+
+
+def test_load_model_reads_every_format_as_the_same_hand(robotiq_urdf, robotiq_mjcf, robotiq_usd):
+    """The suffix registry sends each file to its importer, and the models built from them agree."""
+    models = {p.suffix: load_model(p) for p in (robotiq_urdf, robotiq_mjcf, robotiq_usd)}
+    assert {m.kind for m in models.values()} == {"urdf", "mjcf", "usd"}
+    ref = models[".urdf"]
+    assert abs(ref.stroke - 0.085) < 0.002
+    for model in models.values():
+        np.testing.assert_allclose(model.openings, ref.openings, atol=TOL)
+        half = dict(zip(model.bodies, model.body_poses(ref.stroke / 2), strict=True))
+        for body, pose in zip(ref.bodies, ref.body_poses(ref.stroke / 2), strict=True):
+            np.testing.assert_allclose(half[body], pose, atol=TOL, err_msg=f"{model.kind} {body}")
+        assert model.tcp_depth() == pytest.approx(ref.tcp_depth(), abs=TOL)

@@ -33,20 +33,14 @@ import yaml
 
 from dexgen.config import from_mapping
 from dexgen.errors import ConfigError, InputError
-from dexgen.grippers import urdf
 from dexgen.grippers.articulated import model_from_articulation
-from dexgen.grippers.articulation import Articulation
+from dexgen.grippers.importers import IMPORTERS
 from dexgen.grippers.loader import gripper_names, load_gripper
 from dexgen.grippers.model import DEFAULT_OPENINGS, MIN_OPENINGS, GripperModel, model_from_box
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_bytes
 from dexgen.names import safe_name
 
-# an importer: load(path, *, driven_joint=None, fingers=None, closing_force=None) -> Articulation;
-# load_model passes driven_joint only (fingers, bite, force and frame are applied to the model)
-Importer = Callable[..., Articulation]
-# suffix -> importer: a new format is one module plus one line here
-IMPORTERS: dict[str, Importer] = {".urdf": urdf.load}
 REAL = "real"  # the package folder of shipped pointer YAMLs
 
 
