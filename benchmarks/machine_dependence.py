@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=40, help="trials per object")
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS))
     parser.add_argument("--synth", action="store_true", help="the dexnet_synth tasks instead of simulate")
+    parser.add_argument("--out", type=Path, help="JSON of every setting's line (default metrics/bench/...)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -159,7 +160,7 @@ def main() -> None:
         else:
             child(args.kinds, args.trials, args.child)
         return
-    results = {}
+    results, lines = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.settings:
             env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_L2_SIZE"}
@@ -171,12 +172,13 @@ def main() -> None:
             with np.load(out) as z:
                 results[name] = dict(z)
             first = next(iter(results))
-            print(
-                json.dumps(
-                    {"setting": name, "vs": first, "differing": compare(results[first], results[name])}
-                )
-            )
-            sys.stdout.flush()
+            lines.append({"setting": name, "vs": first, "differing": compare(results[first], results[name])})
+            print(json.dumps(lines[-1]), flush=True)
+    out = args.out or Path("metrics/bench") / f"machine_dependence{'-synth' * args.synth}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = {"kinds": args.kinds, "trials": args.trials, "synth": args.synth, "settings": lines}
+    out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
