@@ -10,7 +10,12 @@ import torch
 import yaml
 
 from dexgen.errors import ConfigError, InputError
-from dexgen.graspgen.gripper_config import check_gripper_name, gripper_python, write_gripper_config
+from dexgen.graspgen.gripper_config import (
+    check_gripper_name,
+    gripper_python,
+    refuse_stale_config,
+    write_gripper_config,
+)
 from dexgen.graspgen.splits import make_splits, parse_split, write_splits
 from dexgen.grippers.geometry import bodies, body_mesh, gripper_mesh
 from dexgen.grippers.loader import gripper_names, load_gripper
@@ -109,3 +114,27 @@ def test_gripper_names_must_be_identifiers(bad):
 def test_generated_python_needs_no_dexgen():
     text = gripper_python(load_gripper("robotiq_2f_85"))
     assert "dexgen" not in "".join(line for line in text.splitlines() if line.startswith(("import", "from")))
+
+
+def test_a_graspgen_yaml_without_a_py_is_never_overwritten(tmp_path):
+    """GraspGen ships robotiq_2f_85.yaml alone (a URDFHand description, no .py): the export keeps it,
+    writes no .py beside it and stops saying why, unless asked to overwrite."""
+    gripper = load_gripper("robotiq_2f_85")
+    theirs = "name: robotiq_2f_85\nmaximum_aperture: 0.12\n"
+    (tmp_path / "robotiq_2f_85.yaml").write_text(theirs)
+    with pytest.raises(InputError, match=r"robotiq_2f_85.yaml: a robotiq_2f_85 config dexgen did not write"):
+        refuse_stale_config(gripper, tmp_path)  # before any work, in dexgen graspgen
+    with pytest.raises(InputError, match="--overwrite_gripper_config"):
+        write_gripper_config(gripper, tmp_path, overwrite=False)
+    assert (tmp_path / "robotiq_2f_85.yaml").read_text() == theirs
+    assert not (tmp_path / "robotiq_2f_85.py").exists()
+    assert write_gripper_config(gripper, tmp_path, overwrite=True) == "written"
+    assert (tmp_path / "robotiq_2f_85.py").is_file()
+
+
+def test_a_missing_half_of_our_own_config_is_written_again(tmp_path):
+    gripper = load_gripper("robotiq_2f_85")
+    assert write_gripper_config(gripper, tmp_path, overwrite=False) == "written"
+    (tmp_path / "robotiq_2f_85.py").unlink()
+    assert write_gripper_config(gripper, tmp_path, overwrite=False) == "written"
+    assert write_gripper_config(gripper, tmp_path, overwrite=False) == "unchanged"

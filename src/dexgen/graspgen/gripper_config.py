@@ -163,10 +163,16 @@ def refuse_stale_config(gripper: Gripper, config_dir: str | Path) -> None:
     """Refuse to keep a config dexgen wrote for another description of ``gripper``'s name (an edited
     shipped YAML): the grasps would be of one hand and the config of another. A config with no
     ``dexgen_sha256`` is the user's own and may be kept."""
-    yaml_path, py_path = (Path(config_dir) / f"{gripper.name}{ext}" for ext in (".yaml", ".py"))
-    if not (yaml_path.is_file() and py_path.is_file()):
-        return  # nothing to keep: both files are written
+    yaml_path = Path(config_dir) / f"{gripper.name}.yaml"
+    if not yaml_path.is_file():
+        return  # nothing to keep: the YAML is written
     recorded = recorded_sha256(yaml_path.read_text(errors="replace"))
+    if recorded is None and not yaml_path.with_suffix(".py").is_file():
+        raise InputError(
+            f"{yaml_path}: a {gripper.name} config dexgen did not write, with no .py beside it (GraspGen "
+            "ships some grippers so); it is kept, but GraspGen cannot train with it: pass "
+            "--overwrite_gripper_config to replace it with ours, or name the gripper differently"
+        )
     if recorded is not None and recorded != gripper.sha256:
         raise InputError(
             f"{yaml_path}: describes a {gripper.name} of sha256 {recorded[:12]}, but the grasps are made "
@@ -178,7 +184,10 @@ def refuse_stale_config(gripper: Gripper, config_dir: str | Path) -> None:
 def write_gripper_config(gripper: Gripper, config_dir: str | Path, *, overwrite: bool) -> str:
     """Write ``<config_dir>/<name>.yaml`` and ``.py``; returns "written", "unchanged" or "kept".
 
-    Existing files that differ are kept unless ``overwrite`` (GraspDataGen's ``--overwrite_gripper_config``).
+    If either file exists and differs from ours, both are left as they are unless ``overwrite``
+    (GraspDataGen's ``--overwrite_gripper_config``): GraspGen ships some grippers as a YAML alone
+    (its ``robotiq_2f_85.yaml``), and writing our ``.py`` or YAML beside it would change the hand
+    GraspGen's own configs load.
     """
     config_dir = Path(config_dir)
     wanted = {
@@ -188,13 +197,15 @@ def write_gripper_config(gripper: Gripper, config_dir: str | Path, *, overwrite:
     current = {p: p.read_text() if p.is_file() else None for p in wanted}
     if all(current[p] == text for p, text in wanted.items()):
         return "unchanged"
-    if all(v is not None for v in current.values()) and not overwrite:
+    differing = [p for p, text in wanted.items() if current[p] is not None and current[p] != text]
+    if differing and not overwrite:
         refuse_stale_config(gripper, config_dir)
         log.warning(
-            "%s: gripper config for %s differs from ours and is kept; pass --overwrite_gripper_config "
-            "to replace it",
-            config_dir,
+            "%s: differs from the gripper config dexgen would write for %s, so %s kept as it is (nothing "
+            "written beside it); pass --overwrite_gripper_config to replace it",
+            differing[0],
             gripper.name,
+            "both files are" if len(current) == sum(v is not None for v in current.values()) else "it is",
         )
         return "kept"
     for path, text in wanted.items():
