@@ -46,9 +46,8 @@ def child(kinds: list[str], trials: int, out: Path) -> None:
     from dexgen.params.guess import GuessConfig
     from dexgen.params.sim import SimConfig
     from dexgen.seeding import rng_for
-    from dexgen.sim.decomposition import cached_decomposition
     from dexgen.sim.mujoco_backend import start_poses
-    from dexgen.sim.objects import make_sim_object
+    from dexgen.sim.objects import object_for_record
     from dexgen.sim.registry import make_backend
 
     cfg = SimConfig()
@@ -58,16 +57,8 @@ def child(kinds: list[str], trials: int, out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, make_backend(cfg) as backend:
         for kind in kinds:
             mesh = make_object(kind, f"{kind}_hunt", seed=0, size_range=(0.05, 0.08))
-            dec = cached_decomposition(
-                mesh, sha256_bytes(mesh.vertices.tobytes()), cfg.decomposition, cache_dir=Path(tmp)
-            )
-            obj = make_sim_object(
-                kind,
-                mesh,
-                dec,
-                density=cfg.density,
-                friction=cfg.friction,
-                torsional_friction=cfg.torsional_friction,
+            obj = object_for_record(
+                kind, mesh, sha256_bytes(mesh.vertices.tobytes()), cfg, cache_dir=Path(tmp)
             )
             g = guess_object(mesh, gripper, GuessConfig(num_colliding_grasps=0), rng_for(0, "hunt", kind))
             keep = np.flatnonzero(g.labels != 1)[:trials]
@@ -91,8 +82,7 @@ def synth_child(kinds: list[str], out: Path) -> None:
     from dexgen.params.sim import SimConfig
     from dexgen.params.synth import CameraConfig, ParallelJawConfig, SuctionConfig, SynthConfig
     from dexgen.seeding import rng_for
-    from dexgen.sim.decomposition import cached_decomposition
-    from dexgen.sim.objects import make_sim_object
+    from dexgen.sim.objects import object_for_record
     from dexgen.sim.registry import make_backend
 
     cfg = SynthConfig(
@@ -104,16 +94,8 @@ def synth_child(kinds: list[str], out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, make_backend(sim) as backend:
         for kind in kinds:
             mesh = make_object(kind, f"{kind}_hunt", seed=0, size_range=(0.05, 0.08))
-            dec = cached_decomposition(
-                mesh, sha256_bytes(mesh.vertices.tobytes()), sim.decomposition, cache_dir=Path(tmp)
-            )
-            obj = make_sim_object(
-                kind,
-                mesh,
-                dec,
-                density=sim.density,
-                friction=sim.friction,
-                torsional_friction=sim.torsional_friction,
+            obj = object_for_record(
+                kind, mesh, sha256_bytes(mesh.vertices.tobytes()), sim, cache_dir=Path(tmp)
             )
             for name in cfg.tasks:
                 task = get_task(name)

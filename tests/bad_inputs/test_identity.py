@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import trimesh
 from object_shards import write_shard
+from tiny_stages import GUESS, SIM
 
 from dexgen import codebase
 from dexgen.cli.main import build_parser
@@ -25,23 +26,12 @@ from dexgen.graspgen.validate import check_dataset
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.shard import guess_shard
 from dexgen.params.graspgen import GraspgenConfig
-from dexgen.params.guess import GuessConfig
-from dexgen.params.sim import DecompositionConfig, ProtocolConfig, SimConfig
 from dexgen.records.grippers import gripper_record, same_gripper
 from dexgen.records.objects import read_index
 from dexgen.sim.shard import simulate_shard
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "src/dexgen/grippers/robotiq_2f_85.yaml"
-GUESS = GuessConfig(num_collision_free_grasps=4, num_colliding_grasps=2, num_random_poses=2, workers=1)
-SIM = SimConfig(
-    threads=1,
-    max_pictures=0,
-    decomposition=DecompositionConfig(method="hull"),
-    protocol=ProtocolConfig(
-        close_duration=0.2, close_ramp=0.1, lift_duration=0.1, tugs=(), shake_duration=0.0
-    ),
-)
 BOXES = {"box_a": (0.04, 0.05, 0.06), "box_b": (0.05, 0.03, 0.05)}
 
 

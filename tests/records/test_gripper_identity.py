@@ -14,27 +14,17 @@ import numpy as np
 import pytest
 import trimesh
 from object_shards import write_shard
+from tiny_stages import GUESS, SIM
 
 from dexgen.errors import InputError
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.shard import guess_shard
-from dexgen.params.guess import GuessConfig
-from dexgen.params.sim import DecompositionConfig, ProtocolConfig, SimConfig
 from dexgen.records.grippers import gripper_from_record, gripper_record, same_gripper
 from dexgen.records.guesses import read_guesses
 from dexgen.records.trials import read_results
 from dexgen.sim.shard import simulate_shard
 
 SHIPPED = Path(__file__).resolve().parents[2] / "src/dexgen/grippers/robotiq_2f_85.yaml"
-GUESS = GuessConfig(num_collision_free_grasps=4, num_colliding_grasps=2, num_random_poses=2, workers=1)
-SIM = SimConfig(
-    threads=1,
-    max_pictures=0,
-    decomposition=DecompositionConfig(method="hull"),
-    protocol=ProtocolConfig(
-        close_duration=0.2, close_ramp=0.1, lift_duration=0.1, tugs=(), shake_duration=0.0
-    ),
-)
 
 
 def my_gripper(folder: Path, *, name: str = "my_gripper", width: str = "0.022") -> Path:
