@@ -116,9 +116,15 @@ def shipped() -> list[tuple[str, str, str]]:
 def load_model(name_or_path: str | Path, *, openings: int | None = None) -> GripperModel:
     """The model of a shipped name, a box or pointer YAML, or a description file (by suffix).
 
-    ``openings`` overrides the table size (default the pointer's, else 8).
+    ``openings`` overrides the table size (default the pointer's, else 8). The model records how to
+    load it again (``description``: the shipped name, or the file's absolute path).
     """
     text = str(name_or_path)
+    again = text if text in gripper_names() or text in real_names() else str(Path(text).resolve())
+    return dataclasses.replace(_load_model(text, openings), description=again)
+
+
+def _load_model(text: str, openings: int | None) -> GripperModel:
     if text in gripper_names():
         return _box(load_gripper(text), openings)
     if text in real_names():

@@ -50,6 +50,8 @@ class GripperModel:
     pads : the pad on the -x finger, then the one on the +x finger.
     bite : metres back from the fingertip edge to the contact point (GraspDataGen's ``bite``).
     exact : where the source has exact kinematics, drive progress s -> poses (tests, fine tables).
+    description : what :func:`~dexgen.grippers.description.load_model` was given (a shipped name or an
+        absolute path), so a later stage rebuilds the same hand from a record; "" if not loaded so.
     """
 
     name: str
@@ -66,6 +68,7 @@ class GripperModel:
     bite: float
     closing_force: float | None
     exact: ExactPoses | None = None
+    description: str = ""
 
     def __post_init__(self) -> None:
         m, n = len(self.openings), len(self.bodies)

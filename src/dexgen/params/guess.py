@@ -47,7 +47,7 @@ class GripperBounds:
 class GuessConfig:
     """Grasp sampling and collision-check settings (lengths in metres)."""
 
-    gripper: str = "robotiq_2f_85"  # shipped gripper name or path to a gripper YAML
+    gripper: str = "robotiq_2f_85"  # shipped gripper name, or a gripper YAML or robot description path
     gripper_bounds: GripperBounds = GripperBounds()  # a gripper outside them is refused on load
     num_collision_free_grasps: int = 64  # quota of collision-free guesses per object (GraspDataGen default)
     num_colliding_grasps: int = 16  # quota of colliding guesses per object (GraspDataGen default)
@@ -130,9 +130,13 @@ class GuessConfig:
         return stable_hash(self.output_params())
 
 
+DESCRIPTIONS = (".urdf", ".xml", ".mjcf", ".usd", ".usda", ".usdc")  # dexgen.grippers.importers suffixes
+
+
 def check_gripper(value: str, key: str) -> None:
-    """A gripper value is a shipped name or a path (a ``.yaml`` or an existing file); anything else fails at
-    load, so a typo stops ``dvc repro`` before the objects stage. Paths are read, and checked, where used."""
+    """A gripper value is a shipped name (box or real hand) or a path (a ``.yaml`` or an existing file such
+    as a ``.urdf``); anything else fails at load, so a typo stops ``dvc repro`` before the objects
+    stage. Paths are read, and checked, where used."""
     if not value.strip():
         raise ValueError(f"{key} must name a shipped gripper or a gripper YAML file")
     if Path(value).suffix in (".yaml", ".yml") or Path(value).exists():
@@ -142,8 +146,16 @@ def check_gripper(value: str, key: str) -> None:
         for p in importlib.resources.files("dexgen.grippers").iterdir()
         if p.name.endswith(".yaml")
     )
-    if value not in names:
-        raise ValueError(f"{key} {value!r} is not a shipped gripper {names} nor a path to a .yaml file")
+    real = sorted(  # the shipped real hands, as dexgen.grippers.description.real_names lists them
+        p.name[: -len(".yaml")]
+        for p in (importlib.resources.files("dexgen.grippers") / "real").iterdir()
+        if p.name.endswith(".yaml")
+    )
+    if value not in names + real:
+        raise ValueError(
+            f"{key} {value!r} is not a shipped gripper {names + real} nor a path to a gripper YAML or "
+            f"an existing robot description ({', '.join(DESCRIPTIONS)})"
+        )
 
 
 def _check_mix(mix: dict[str, float]) -> None:

@@ -1,23 +1,35 @@
-"""The gripper block every output file carries: name, content hash, source name and the YAML text.
+"""The gripper block every output file carries: name, content hash, source name and how to rebuild it.
 
-A later step rebuilds the gripper from this block, never by looking its name up again, so a gripper
-given as a file anywhere (``guess.gripper: /data/my_gripper.yaml``) works through every stage, and
-a file edited between two stages is caught by its hash instead of silently mixing descriptions.
+A box gripper's block holds its YAML text: a later step rebuilds the gripper from the block, never by
+looking its name up again, so a gripper given as a file anywhere (``guess.gripper:
+/data/my_gripper.yaml``) works through every stage. A real hand's block names its description
+instead (``description``: a shipped name or an absolute path, and the opening table's ``openings``;
+its meshes are megabytes, too much to copy into every file), and the rebuilt model must hash to the
+recorded ``sha256``. Either way a file edited between two stages is caught by its hash instead of
+silently mixing descriptions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dexgen.errors import InputError
 from dexgen.grippers.loader import parse_gripper
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 
+if TYPE_CHECKING:
+    from dexgen.grippers.hand import Hand
+
 FIELDS = ("name", "sha256", "source", "yaml")
+MODEL_FIELDS = ("name", "sha256", "source", "format", "description", "openings")
 
 
-def gripper_record(gripper: Gripper) -> dict[str, str]:
-    """The block written into outputs made with ``gripper`` (a loaded gripper: it must carry its text)."""
+def gripper_record(gripper: Gripper | GripperModel) -> dict[str, Any]:
+    """The block written into outputs made with ``gripper`` (a loaded gripper: it must carry its text,
+    or for a real hand, what it was loaded from)."""
+    if isinstance(gripper, GripperModel):
+        return model_record(gripper)
     if not gripper.document or not gripper.sha256:
         raise ValueError(f"{gripper.name}: not a loaded gripper (no file text or hash to record)")
     return {
@@ -28,8 +40,42 @@ def gripper_record(gripper: Gripper) -> dict[str, str]:
     }
 
 
-def gripper_from_record(record: Any, *, where: str) -> Gripper:
+def model_record(model: GripperModel) -> dict[str, Any]:
+    """The block of a real hand: what to load again, and the hash the result must have."""
+    if not model.description or not model.sha256:
+        raise ValueError(f"{model.name}: not a loaded model (no description or hash to record)")
+    return {
+        "name": model.name,
+        "sha256": model.sha256,
+        "source": model.source,
+        "format": model.kind,
+        "description": model.description,
+        "openings": len(model.openings),
+    }
+
+
+def _model_from_record(record: dict[str, Any], *, where: str) -> GripperModel:
+    from dexgen.grippers.description import load_model
+
+    if any(k not in record for k in MODEL_FIELDS):
+        raise InputError(f"{where}: the real-hand gripper block lacks one of {list(MODEL_FIELDS)}")
+    try:
+        model = load_model(record["description"], openings=int(record["openings"]))
+    except InputError as exc:
+        raise InputError(f"{where}: cannot rebuild gripper {record['name']}: {exc}") from None
+    if model.sha256 != record["sha256"]:
+        raise InputError(
+            f"{where}: gripper {record['name']} ({record['description']}) now hashes to "
+            f"{model.sha256[:12]}, but the file was made with {record['sha256'][:12]}: the description "
+            "changed since; re-run the stage that wrote the file"
+        )
+    return model
+
+
+def gripper_from_record(record: Any, *, where: str) -> Gripper | GripperModel:
     """Rebuild the gripper a file was made with from its block; ``where`` names the file in errors."""
+    if isinstance(record, dict) and "description" in record and "yaml" not in record:
+        return _model_from_record(record, where=where)
     if not isinstance(record, dict) or any(k not in record for k in FIELDS):
         raise InputError(
             f"{where}: no gripper block (name, sha256, source, yaml); the file was made by an older "
@@ -63,9 +109,10 @@ def same_gripper(a: dict[str, Any], b: dict[str, Any], *, where_a: str, where_b:
         )
 
 
-def parallel_jaw_from_record(record: Any, *, where: str) -> ParallelJawGripper:
-    """:func:`gripper_from_record` for steps that need two fingers (simulation, GraspGen export)."""
+def parallel_jaw_from_record(record: Any, *, where: str) -> Hand:
+    """:func:`gripper_from_record` for steps that need two fingers (simulation, GraspGen export): a box
+    :class:`ParallelJawGripper` or a real hand's :class:`GripperModel`."""
     gripper = gripper_from_record(record, where=where)
-    if not isinstance(gripper, ParallelJawGripper):
+    if not isinstance(gripper, (ParallelJawGripper, GripperModel)):
         raise InputError(f"{where}: gripper {gripper.name} is {gripper.kind}; this step needs a parallel jaw")
     return gripper
