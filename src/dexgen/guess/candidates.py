@@ -14,6 +14,7 @@ import numpy as np
 import trimesh
 
 from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.guess.model_hand import HandLimits
 from dexgen.guess.pads import PadSettler
 from dexgen.guess.samplers.proposals import Proposals
 from dexgen.guess.samplers.registry import SAMPLERS
@@ -85,19 +86,26 @@ def place_pads(
 
 def sample_candidates(
     mesh: trimesh.Trimesh,
-    gripper: ParallelJawGripper,
+    gripper: ParallelJawGripper | HandLimits,
     count: int,
     rng: np.random.Generator,
     cfg: GuessConfig,
     settler: PadSettler,
 ) -> Candidates:
-    """Draw ``count`` surface samples across the samplers of ``cfg.mix()`` and return the candidates."""
+    """Draw ``count`` surface samples across the samplers of ``cfg.mix()`` and return the candidates.
+
+    A real hand comes as its :class:`HandLimits` with its own settler
+    (:class:`dexgen.guess.model_pads.ModelPadSettler`), which places the pads itself."""
     parts, rejected = [], {}
     for name, n in split(count, cfg.mix()):
         if n == 0:
             continue
         props = SAMPLERS[name](mesh, gripper, n, rng, cfg)
-        part = place_pads(props, settler, gripper, cfg.clearance, CODES[name])
+        part = (
+            place_pads(props, settler, gripper, cfg.clearance, CODES[name])
+            if isinstance(settler, PadSettler)
+            else settler.place(props, cfg.clearance, CODES[name])
+        )
         for reasons in (props.rejected, part.rejected):
             for key, value in reasons.items():
                 rejected[f"{name}.{key}"] = rejected.get(f"{name}.{key}", 0) + value

@@ -15,9 +15,13 @@ import numpy as np
 import trimesh
 
 from dexgen.errors import ConfigError
+from dexgen.grippers.hand import Hand
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.guess.candidates import CODES, sample_candidates, split
 from dexgen.guess.collision import GripperCollider
+from dexgen.guess.model_collision import ModelCollider
+from dexgen.guess.model_hand import HandLimits
+from dexgen.guess.model_pads import ModelPadSettler
 from dexgen.guess.pads import PadSettler
 from dexgen.guess.random_poses import collision_free_random_poses
 from dexgen.params.guess import GuessConfig
@@ -57,20 +61,33 @@ def _sampler_stats(cfg: GuessConfig) -> dict[str, dict[str, int]]:
     }
 
 
+def _tools(mesh: trimesh.Trimesh, gripper: Hand, cfg: GuessConfig):
+    """(collider, pad settler, what the samplers read) for ``gripper``: the box path's own for a box
+    gripper, the real-hand path's (:mod:`dexgen.guess.model_collision`, :mod:`dexgen.guess.model_pads`)
+    for a :class:`GripperModel`."""
+    if isinstance(gripper, ParallelJawGripper):
+        collider = GripperCollider(mesh, gripper, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
+        settler = PadSettler(
+            mesh,
+            collider.target,
+            gripper,
+            clearance=cfg.clearance,
+            step=cfg.pad_step,
+            steps=cfg.pad_steps,
+            tolerance=cfg.pad_tolerance,
+        )
+        return collider, settler, gripper
+    collider = ModelCollider(mesh, gripper, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
+    settler = ModelPadSettler(mesh, collider.target, gripper, tolerance=cfg.pad_tolerance)
+    return collider, settler, HandLimits.of(gripper)
+
+
 def guess_object(
-    mesh: trimesh.Trimesh, gripper: ParallelJawGripper, cfg: GuessConfig, rng: np.random.Generator
+    mesh: trimesh.Trimesh, gripper: Hand, cfg: GuessConfig, rng: np.random.Generator
 ) -> ObjectGuesses:
-    """Sampled guesses (and random poses) for ``mesh`` (metres, object frame) with ``gripper``."""
-    collider = GripperCollider(mesh, gripper, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
-    settler = PadSettler(
-        mesh,
-        collider.target,
-        gripper,
-        clearance=cfg.clearance,
-        step=cfg.pad_step,
-        steps=cfg.pad_steps,
-        tolerance=cfg.pad_tolerance,
-    )
+    """Sampled guesses (and random poses) for ``mesh`` (metres, object frame) with ``gripper`` (a box
+    gripper or a real hand)."""
+    collider, settler, hand = _tools(mesh, gripper, cfg)
     quotas = (cfg.num_collision_free_grasps, cfg.num_colliding_grasps)
     parts: list[list[dict]] = [[], []]  # per label: dicts of FIELDS
     found = [0, 0]
@@ -83,7 +100,7 @@ def guess_object(
         count = min(batch, cfg.max_attempts - attempts)
         for name, n in split(count, cfg.mix()):
             by_sampler[name]["attempts"] += n
-        cand = sample_candidates(mesh, gripper, count, rng, cfg, settler)
+        cand = sample_candidates(mesh, hand, count, rng, cfg, settler)
         attempts += count
         for key, value in cand.rejected.items():
             rejected[key] = rejected.get(key, 0) + value
@@ -114,7 +131,7 @@ def guess_object(
         missing = (quotas[0] - found[0], quotas[1] - found[1])
         batch = _next_batch(cfg, attempts, missing, tuple(found))
 
-    parts.append([_random_part(mesh, gripper, collider, cfg, rng)])
+    parts.append([_random_part(mesh, hand, collider, cfg, rng)])
     nr = len(parts[2][0]["poses"])
     fields = {f: np.concatenate([p[f] for label in parts for p in label]) for f in FIELDS}
     labels = np.concatenate(
@@ -149,8 +166,8 @@ def guess_object(
 
 def _random_part(
     mesh: trimesh.Trimesh,
-    gripper: ParallelJawGripper,
-    collider: GripperCollider,
+    gripper: ParallelJawGripper | HandLimits,
+    collider: GripperCollider | ModelCollider,
     cfg: GuessConfig,
     rng: np.random.Generator,
 ) -> dict:
