@@ -1,5 +1,9 @@
 """A PNG per object: the mesh with its guesses drawn as gripper glyphs (free green, colliding red).
 
+A box gripper is sketched as lines; a real hand (:class:`GripperModel`) is drawn as the edges of each
+body's convex hull posed at the grasp's opening (the real bodies' outline: the full meshes, thousands
+of faces per glyph, would bury the object).
+
 Matplotlib with the Agg backend (no display needed); two views side by side. Large meshes are
 drawn with every k-th face only, which is enough to see the shape.
 """
@@ -7,6 +11,7 @@ drawn with every k-th face only, which is enough to see the shape.
 from __future__ import annotations
 
 import io
+import weakref
 from pathlib import Path
 
 import matplotlib
@@ -19,18 +24,33 @@ from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
 
 from dexgen.atomic import write_bytes
 from dexgen.grippers.geometry import glyph
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper
 
 COLOURS = ("tab:green", "tab:red", "tab:grey")  # by label: collision_free, colliding, random
 MAX_FACES = 3000
+FEATURE_ANGLE = np.radians(35.0)  # hull edges drawn for a real hand: where faces meet at more than this
 _LIGHT = np.array([0.3, -0.4, 0.87])  # unit-ish light direction for flat shading
+_HULL_EDGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per hand: [(e, 2, 3) per body]
 
 
-def _segments(gripper: Gripper, poses: np.ndarray, openings: np.ndarray) -> np.ndarray:
+def model_glyph(model: GripperModel, opening: float) -> np.ndarray:
+    """(k, 2, 3) float64 -- the crease edges of every body's convex hull at ``opening``, base frame."""
+    if model not in _HULL_EDGES:
+        hulls = [mesh.convex_hull for mesh in model.meshes]
+        # only the creases (faces meeting at > FEATURE_ANGLE): the outline, not the tessellation
+        _HULL_EDGES[model] = [
+            h.vertices[h.face_adjacency_edges[h.face_adjacency_angles > FEATURE_ANGLE]] for h in hulls
+        ]
+    poses = model.body_poses(opening)
+    return np.concatenate([e @ p[:3, :3].T + p[:3, 3] for e, p in zip(_HULL_EDGES[model], poses)])
+
+
+def _segments(gripper: Gripper | GripperModel, poses: np.ndarray, openings: np.ndarray) -> np.ndarray:
     """(n * k, 2, 3) glyph segments of each pose at its opening, object frame."""
     out = []
     for pose, opening in zip(poses, openings):
-        seg = glyph(gripper, opening)
+        seg = model_glyph(gripper, opening) if isinstance(gripper, GripperModel) else glyph(gripper, opening)
         out.append(seg @ pose[:3, :3].T + pose[:3, 3])
     return np.concatenate(out) if out else np.zeros((0, 2, 3))
 
@@ -38,7 +58,7 @@ def _segments(gripper: Gripper, poses: np.ndarray, openings: np.ndarray) -> np.n
 def render_guesses(
     path: str | Path,
     mesh: trimesh.Trimesh,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     poses: np.ndarray,
     openings: np.ndarray,
     labels: np.ndarray,
@@ -75,6 +95,8 @@ def render_guesses(
     write_bytes(path, buf.getvalue())
 
 
-def gripper_reach(gripper: Gripper) -> float:
+def gripper_reach(gripper: Gripper | GripperModel) -> float:
     """Base-to-tip length, metres: how far glyphs stick out of the object."""
+    if isinstance(gripper, GripperModel):
+        return float(gripper.mesh_at(gripper.stroke).bounds[1, 2])
     return float(getattr(gripper, "fingertip_depth", getattr(gripper, "depth", 0.1)))

@@ -24,6 +24,7 @@ import numpy as np
 
 from dexgen.atomic import check_out_dir, make_dir, write_json
 from dexgen.errors import InputError
+from dexgen.grippers.model import GripperModel
 from dexgen.guess.coverage import (
     APPROACH_BINS,
     SURFACE_RADIUS,
@@ -133,15 +134,19 @@ def shard_rows(
     objects_dir: Path, guesses_dir: Path, cfg: GuessConfig, seed: int, pictures: Path | None
 ) -> list[dict[str, Any]]:
     """One coverage row per object of one shard; draws the shard's worst-covered objects to ``pictures``."""
-    rows, inputs = [], {}
+    rows, inputs, hands = [], {}, {}
     for record in sorted(read_index(objects_dir), key=lambda r: r.key):
         path = guesses_dir / f"{mesh_stem(record)}.npz"
         if not path.exists():
             raise InputError(f"{path}: missing guess file for object {record.key}; run the guess stage")
         arrays, meta = read_guesses(path, record=record)
-        gripper = parallel_jaw_from_record(meta["gripper"], where=str(path))
+        block = json.dumps(meta["gripper"], sort_keys=True)  # a real hand is rebuilt once per shard
+        if block not in hands:
+            hands[block] = parallel_jaw_from_record(meta["gripper"], where=str(path))
+        gripper = hands[block]
         mesh = load_object_mesh(objects_dir, record)
-        stroke = gripper.max_opening - 2 * cfg.clearance
+        widest = gripper.stroke if isinstance(gripper, GripperModel) else gripper.max_opening
+        stroke = widest - 2 * cfg.clearance
         rows.append(_object_row(record, arrays, meta, mesh, stroke, seed) | {"shard": objects_dir.name})
         inputs[record.key] = (mesh, gripper, arrays)
     for row in _worst(rows, cfg.worst_pictures if pictures is not None else 0):

@@ -17,9 +17,11 @@ from typing import Any
 
 from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.errors import ConfigError
+from dexgen.grippers.hand import Hand, is_box, load_hand
 from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.guess.guesses import check_config, guess_object
+from dexgen.guess.model_hand import check_model_config
 from dexgen.guess.pictures import render_guesses
 from dexgen.objects.loading import load_object_mesh
 from dexgen.params.cluster import ClusterConfig
@@ -35,8 +37,13 @@ SUMMARY = "summary.json"
 PICTURES = "pictures"
 
 
-def parallel_jaw_gripper(cfg: GuessConfig) -> ParallelJawGripper:
-    """The gripper ``cfg.gripper`` names, checked: every sampler places two fingers."""
+def parallel_jaw_gripper(cfg: GuessConfig) -> Hand:
+    """The hand ``cfg.gripper`` names, checked: a box gripper as before (every sampler places two
+    fingers), or a real hand (:class:`GripperModel`) from its description (:func:`load_hand`)."""
+    if not is_box(cfg.gripper):
+        model = load_hand(cfg.gripper, bounds=cfg.gripper_bounds, key="guess.gripper")
+        check_model_config(model, cfg)
+        return model
     gripper = load_gripper(cfg.gripper, bounds=cfg.gripper_bounds)
     if not isinstance(gripper, ParallelJawGripper):
         raise ConfigError(
@@ -57,7 +64,7 @@ class GuessWork:
 
     objects_dir: Path
     config: GuessConfig
-    gripper: ParallelJawGripper
+    gripper: Hand
     seed: int
 
     def __call__(self, unit: Unit) -> dict[str, Any]:
@@ -91,7 +98,7 @@ class GuessWork:
 
 
 def guess_units(
-    records: list[ObjectRecord], out_dir: Path, gripper: Gripper, *, config: GuessConfig, seed: int
+    records: list[ObjectRecord], out_dir: Path, gripper: Gripper | Hand, *, config: GuessConfig, seed: int
 ) -> list[Unit]:
     """One unit per object, in key order; the first ``max_pictures`` also draw a picture."""
     units = []
@@ -166,7 +173,7 @@ def guess_shard(
     return summary
 
 
-def summarise(metas: list[dict[str, Any]], *, gripper: Gripper, shard: str) -> dict[str, Any]:
+def summarise(metas: list[dict[str, Any]], *, gripper: Gripper | Hand, shard: str) -> dict[str, Any]:
     """Shard summary: per-object counts and shortfalls, totals (deterministic: no timings)."""
     objects = []
     totals: dict[str, int] = {}
