@@ -3,18 +3,24 @@
 A sampler proposes a closing line (a surface point ``p``, the closing axis, the roll, a contact
 depth offset) and where the far pad should meet the object. The hand is placed so that its bite
 points (:meth:`GripperModel.bite_points`) lie on that line at the proposed width, ``offset`` metres
-deeper than the bite point. Then it closes as the real hand does, along its opening table: the
-fingers' bodies (every moving body of one side, with the knuckles) are posed at a fine ladder of
-openings (each pad moving at most ``tolerance`` between two), and the widest opening at which each
-side first touches the object is found over that ladder (galloping out from the proposed width, then
-bisection), so a curling fingertip touches where it really
-touches, at its tip if that comes first. Like the box path (GraspDataGen §4 step 6) the grasp is
-then centred: the base is shifted along x so both sides touch at the same opening, re-placed at
-that opening's bite depth, and the touching opening of both sides found once more. That opening is the candidate's width; its contacts are the bite points there.
+deeper than the bite point (the bite depth itself depends on the opening for a linkage). Then it
+closes as the real hand does, along its opening table, posed at a fine ladder of openings (each pad
+moving at most ``tolerance`` between two rungs):
 
-Bisection assumes a side that touches at some opening touches at every narrower one, true for a
-finger closing on a solid; a side that already touches fully open (``pad_blocked``) or never
-touches (the line misses it) drops the proposal.
+1. a hand whose fingers (every moving body) already touch fully open is dropped (``pad_blocked``);
+2. each pad body alone finds the rung where it first touches, galloping out from a ray estimate
+   (rays from a grid on the pad, outward where it starts inside the object, inward otherwise), then
+   bisecting;
+3. the grasp is centred, as the box path (GraspDataGen §4 step 6): the base shifts along x so both
+   pads touch at their mean opening and is re-placed at that opening's bite depth;
+4. every finger body together finds the first touching rung again, so a curling fingertip or a
+   knuckle that meets the object before the pads decides, where it really touches.
+
+The last free rung before that touch (each pad within ``tolerance`` of it, as the box path's pads) is
+the candidate's width and its contacts are the bite points there: the opening simulation closes
+from, with the pose recorded as placed (the base, object frame), never re-derived from a fixed TCP
+depth. Bisection assumes a finger that touches at some opening touches at every narrower one, true
+for a finger closing on a solid; a side that never touches (the line misses it) drops the proposal.
 """
 
 from __future__ import annotations
@@ -200,8 +206,9 @@ class ModelPadSettler:
             if settled is None:
                 continue
             poses[i], level = settled
-            widths[i] = self.levels[level]
-            contacts[i] = self._bites[level] @ poses[i][:3, :3].T + poses[i][:3, 3]
+            free = level - 1  # the last rung before the touch: free, each pad within tolerance of it
+            widths[i] = self.levels[free]
+            contacts[i] = self._bites[free] @ poses[i][:3, :3].T + poses[i][:3, 3]
         placed = ~np.isnan(widths)
         with np.errstate(invalid="ignore"):
             fits = (
