@@ -150,3 +150,21 @@ def test_depth_offsets_off_the_pads_are_refused(hand):
     check_model_config(hand, dataclasses.replace(CFG, depth_offset_range=(0.0, length - hand.bite)))
     with pytest.raises(ConfigError, match=rf"guess\.depth_offset_range .* off the pads of {hand.name}"):
         check_model_config(hand, dataclasses.replace(CFG, depth_offset_range=(0.0, length)))
+
+
+def test_pre_grasp_opening_is_the_widest_free_rung(hand):
+    """A post in the +x finger fully open (just outside its pad): the fingers clear it only below some
+    rung, so the pre-grasp opening stops there (free), and the next rung up collides; a post inside
+    the palm is a palm hit."""
+    post = trimesh.creation.box(extents=(0.006, 0.006, 0.006))
+    post.apply_translation(hand.bite_points(hand.stroke)[1] + [0.005, 0.0, 0.0])
+    collider = ModelCollider(post, hand, clearance=0.0, opening_steps=CFG.opening_steps)
+    opening, reason = collider.check(np.eye(4)[None], np.array([hand.min_opening]))
+    assert reason[0] == NONE and opening[0] < hand.stroke
+    ladder = collider.openings
+    above = ladder[np.searchsorted(ladder, opening[0]) + 1]
+    assert not _collides(hand, post, np.eye(4), opening[0])
+    assert _collides(hand, post, np.eye(4), above)
+    palm = trimesh.creation.box(extents=(0.006, 0.006, 0.006))  # inside the palm body, at its centre
+    palm.apply_translation(hand.meshes[0].bounds.mean(axis=0) + hand.poses[0, 0, :3, 3])
+    assert ModelCollider(palm, hand, clearance=0.0, opening_steps=8).check_open(np.eye(4)[None])[0] == PALM
