@@ -158,18 +158,26 @@ class ModelPadSettler:
         opening = self.levels[start] + np.where(inside > 0, 2 * inside, -2 * front)
         return np.clip(np.round((self._top - opening) / self._step), 0, len(self.levels) - 1).astype(np.int64)
 
-    def _settle_one(self, rot: np.ndarray, centre: np.ndarray, start: int, offset: float, pads: np.ndarray):
-        """(pose (4, 4), fine rung of first touch) of one proposal placed at rung ``start`` whose pads
-        first touch at rungs ``pads`` (2,); None where the fingers cannot settle."""
-        self._place(rot, centre, offset, start)
-        if self._touches(0):  # a finger already touches fully open: it can never settle
-            return None
+    def _settle_one(self, rot: np.ndarray, centre: np.ndarray, offset: float, pads: np.ndarray):
+        """(pose (4, 4), fine rung of first touch) of one proposal whose pads first touch at rungs
+        ``pads`` (2,); None where the fingers never touch."""
         o_neg, o_pos = self.levels[pads[0]], self.levels[pads[1]]
         shifted = centre + rot[:, 0] * (o_pos - o_neg) / 4  # both pads now touch at their mean opening
         guess = self._level((o_neg + o_pos) / 2)
         pose = self._place(rot, shifted, offset, guess)
         level = self._search(guess)
         return None if level < 0 else (pose, level)
+
+    def _open(
+        self, rot: np.ndarray, centres: np.ndarray, offsets: np.ndarray, starts: np.ndarray
+    ) -> np.ndarray:
+        """(n,) bool -- proposals whose fingers are free fully open, placed at rungs ``starts``; the
+        others can never settle, so no ray is cast for them."""
+        free = np.zeros(len(rot), dtype=bool)
+        for i in range(len(rot)):
+            self._place(rot[i], centres[i], offsets[i], int(starts[i]))
+            free[i] = not self._touches(0)
+        return free
 
     def place(self, props: Proposals, clearance: float, code: int) -> Candidates:
         """Candidates from ``props``: pads settled (or, without ``props.settle``, placed at the proposed
@@ -181,24 +189,23 @@ class ModelPadSettler:
         offsets = self.limits.tcp_depth - props.depths
         centres = props.points + props.rotations[:, :, 0] * props.far[:, None] / 2
         starts = np.array([self._level(f) for f in props.far], dtype=np.int64)
-        if props.settle and n:
-            first = self._first_poses(props.rotations, centres, offsets, starts)
-            pads = np.stack([self._estimate(first, starts, pad) for pad in (0, 1)], axis=1)
-        for i in range(n):
-            rot = props.rotations[i]
-            centre = centres[i]
-            if not props.settle:
-                level = self._level(props.far[i])
-                poses[i], widths[i] = self._place(rot, centre, offsets[i], level), props.far[i]
-                contacts[i] = props.points[i] + np.outer([0.0, props.far[i]], rot[:, 0])
-                continue
-            settled = self._settle_one(rot, centre, int(starts[i]), offsets[i], pads[i])
-            if settled is None:
-                continue
-            poses[i], level = settled
-            free = level - 1  # the last rung before the touch: free, each pad within tolerance of it
-            widths[i] = self.levels[free]
-            contacts[i] = self._bites[free] @ poses[i][:3, :3].T + poses[i][:3, 3]
+        if not props.settle:
+            for i in range(n):
+                poses[i] = self._place(props.rotations[i], centres[i], offsets[i], int(starts[i]))
+                contacts[i] = props.points[i] + np.outer([0.0, props.far[i]], props.rotations[i][:, 0])
+            widths = props.far.copy()
+        else:
+            ok = np.flatnonzero(self._open(props.rotations, centres, offsets, starts))
+            first = self._first_poses(props.rotations[ok], centres[ok], offsets[ok], starts[ok])
+            pads = np.stack([self._estimate(first, starts[ok], pad) for pad in (0, 1)], axis=1)
+            for i, touch in zip(ok, pads):
+                settled = self._settle_one(props.rotations[i], centres[i], offsets[i], touch)
+                if settled is None:
+                    continue
+                poses[i], level = settled
+                free = level - 1  # the last rung before the touch: free, each pad within tolerance of it
+                widths[i] = self.levels[free]
+                contacts[i] = self._bites[free] @ poses[i][:3, :3].T + poses[i][:3, 3]
         placed = ~np.isnan(widths)
         with np.errstate(invalid="ignore"):
             fits = (
