@@ -1,7 +1,10 @@
 """Guess-stage throughput on one core: candidates/s on a ~10k-face mesh (the default sampler mix and
 each sampler alone), s/object at default quotas, and collision checks/s of the collider (per-body
-fcl boxes) against the gripper as one BVH, measured in the same run. Prints figures and ratios, writes
-metrics/bench/guess.json; never asserts on time.
+fcl boxes) against the gripper as one BVH, measured in the same run. The same for the real Robotiq
+2F-85 (``robotiq_2f_85_real``, every body's mesh) on the same objects, with its ratio to the box
+2F-85, and its collider (fcl BVHs) against an embree mesh-vs-mesh test (every edge of each mesh cast
+against the other). Prints figures and ratios, writes metrics/bench/guess.json (the real hand under
+``real_hand``); never asserts on time.
 
     PYTHONPATH=src python benchmarks/guess.py
 """
@@ -20,16 +23,22 @@ import trimesh
 
 from dexgen.atomic import write_json
 from dexgen.grippers.geometry import bodies, body_mesh
+from dexgen.grippers.hand import load_hand
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.candidates import sample_candidates
 from dexgen.guess.collision import GripperCollider, bvh
 from dexgen.guess.guesses import guess_object
+from dexgen.guess.model_collision import ModelCollider
+from dexgen.guess.model_hand import HandLimits
+from dexgen.guess.model_pads import ModelPadSettler
 from dexgen.guess.pads import PadSettler
 from dexgen.objects.procedural import KINDS, make_object
 from dexgen.params.guess import GuessConfig
 from dexgen.seeding import rng_for
 
 OUT = Path("metrics/bench/guess.json")
+REAL = "robotiq_2f_85_real"
+EMBREE_POSES = 200  # the embree test is slow: a subset of the poses
 
 
 def one_bvh_baseline(mesh: trimesh.Trimesh, gripper, poses: np.ndarray, opening: float, margin: float) -> int:
@@ -123,6 +132,92 @@ def seconds_per_object(gripper, cfg: GuessConfig) -> dict[str, dict[str, Any]]:
     return per_object
 
 
+def _edge_hits(target: trimesh.Trimesh, starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Does any segment (starts (k, 3) -> ends (k, 3)) cross ``target``'s surface (embree rays)?"""
+    vec = ends - starts
+    length = np.linalg.norm(vec, axis=1)
+    _, ray, hit = target.ray.intersects_id(
+        starts, vec / length[:, None], multiple_hits=False, return_locations=True
+    )
+    return bool((np.linalg.norm(hit - starts[ray], axis=1) <= length[ray]).any())
+
+
+def embree_baseline(mesh: trimesh.Trimesh, model, poses: np.ndarray) -> int:
+    """The real hand fully open against the object by embree alone: every hand edge cast against the
+    object and every object edge against the hand, per pose (surfaces only, like fcl's test)."""
+    hand = model.mesh_at(model.stroke)
+    hand_edges, obj_edges = hand.vertices[hand.edges_unique], mesh.vertices[mesh.edges_unique]
+    hits = 0
+    for pose in poses:
+        inv = np.linalg.inv(pose)
+        h = hand_edges @ pose[:3, :3].T + pose[:3, 3]  # hand edges, object frame
+        o = obj_edges @ inv[:3, :3].T + inv[:3, 3]  # object edges, hand frame
+        hits += _edge_hits(mesh, h[:, 0], h[:, 1]) or _edge_hits(hand, o[:, 0], o[:, 1])
+    return hits
+
+
+def model_collision_rates(mesh: trimesh.Trimesh, model, cfg: GuessConfig) -> dict[str, Any]:
+    """The real-hand collider (fcl BVH per body group, no clearance) against embree edge casting, the
+    fingers fully open, on sampled grasp poses (a subset of :data:`EMBREE_POSES` for both)."""
+    col = ModelCollider(mesh, model, clearance=0.0, opening_steps=cfg.opening_steps)
+    settler = ModelPadSettler(mesh, col.target, model, tolerance=cfg.pad_tolerance)
+    cand = sample_candidates(mesh, HandLimits.of(model), 4000, rng_for(1, "bench"), cfg, settler)
+    poses = cand.poses[:EMBREE_POSES]
+    col.check_open(poses[:8])  # builds the cached BVHs
+    t = time.perf_counter()
+    ours = int((col.check_open(poses) != 0).sum())
+    fcl_rate = len(poses) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    theirs = embree_baseline(mesh, model, poses)
+    embree_rate = len(poses) / (time.perf_counter() - t)
+    return {
+        "poses": len(poses),
+        "checks_per_s_fcl": round(fcl_rate, 1),
+        "checks_per_s_embree_edges": round(embree_rate, 1),
+        "fcl_vs_embree_ratio": round(fcl_rate / embree_rate, 2),
+        "hits": [ours, theirs],
+    }
+
+
+def real_hand(mesh: trimesh.Trimesh, cfg: GuessConfig, box_rate: float) -> dict[str, Any]:
+    """The real 2F-85's figures on the same mesh and objects, and its ratio to the box 2F-85."""
+    model = load_hand(REAL)
+    rates = sampler_rates(mesh, model, cfg)
+    per_object = seconds_per_object(model, cfg)
+    secs = [v["seconds"] for v in per_object.values()]
+    rate = rates["default_mix"]["candidates_per_s"]
+    return {
+        "gripper": model.name,
+        "faces": sum(model.faces().values()),
+        "candidates_per_s_per_core": rate,
+        "real_vs_box_candidates_ratio": round(rate / box_rate, 3),
+        "by_sampler": rates,
+        "collision_checks": model_collision_rates(mesh, model, cfg),
+        "seconds_per_object_default_quotas_median": round(float(np.median(secs)), 4),
+        "seconds_per_object_default_quotas_max": round(float(np.max(secs)), 4),
+        "per_object": per_object,
+    }
+
+
+def report_real(real: dict[str, Any], box_rate: float) -> None:
+    c = real["collision_checks"]
+    print(
+        f"real hand {real['gripper']} ({real['faces']} faces): {real['candidates_per_s_per_core']:,.0f} "
+        f"candidates/s per core vs box {box_rate:,.0f}/s -> {real['real_vs_box_candidates_ratio']:.2f}x; "
+        f"target 1,500/s -> {real['candidates_per_s_per_core'] / 1500:.2f}x"
+    )
+    print(
+        f"  collision checks, fully open: fcl {c['checks_per_s_fcl']:,.0f}/s vs embree edges "
+        f"{c['checks_per_s_embree_edges']:,.0f}/s -> {c['fcl_vs_embree_ratio']:.1f}x (hits {c['hits']})"
+    )
+    print(
+        f"  default quotas: median {real['seconds_per_object_default_quotas_median']:.3f} s/object, "
+        f"max {real['seconds_per_object_default_quotas_max']:.3f} s"
+    )
+    for name, r in real["by_sampler"].items():
+        print(f"  {name:12s} {r['candidates_per_s']:9,.0f} candidates/s")
+
+
 def report(mesh: trimesh.Trimesh, gripper, rates, collisions, per_object) -> None:
     cand_rate = rates["default_mix"]["candidates_per_s"]
     sample_rate = rates["default_mix"]["surface_samples_per_s"]
@@ -171,9 +266,12 @@ def main() -> None:
         "seconds_per_object_default_quotas_max": round(float(np.max(secs)), 4),
         "per_object": per_object,
     }
+    metrics["real_hand"] = real_hand(mesh, cfg, rates["default_mix"]["candidates_per_s"])
     report(mesh, gripper, rates, collisions, per_object)
+    report_real(metrics["real_hand"], rates["default_mix"]["candidates_per_s"])
     write_json(OUT, metrics)
-    print(json.dumps({k: v for k, v in metrics.items() if k != "per_object"}))
+    print(json.dumps({k: v for k, v in metrics.items() if k not in ("per_object", "real_hand")}))
+    print(json.dumps({k: v for k, v in metrics["real_hand"].items() if k != "per_object"}))
 
 
 if __name__ == "__main__":

@@ -168,3 +168,21 @@ def test_pre_grasp_opening_is_the_widest_free_rung(hand):
     palm = trimesh.creation.box(extents=(0.006, 0.006, 0.006))  # inside the palm body, at its centre
     palm.apply_translation(hand.meshes[0].bounds.mean(axis=0) + hand.poses[0, 0, :3, 3])
     assert ModelCollider(palm, hand, clearance=0.0, opening_steps=8).check_open(np.eye(4)[None])[0] == PALM
+
+
+def test_a_hand_blocked_everywhere_yields_no_candidates(hand):
+    """Every proposal inside a solid block: no finger is ever free fully open, nothing is placed."""
+    block = trimesh.creation.box(extents=(0.5, 0.5, 0.5))
+    collider = ModelCollider(block, hand, clearance=0.0, opening_steps=8)
+    settler = ModelPadSettler(block, collider.target, hand, tolerance=TOL)
+    props = Proposals(
+        points=np.zeros((3, 3)),
+        rotations=np.repeat(np.eye(3)[None], 3, axis=0),
+        depths=np.full(3, HandLimits.of(hand).tcp_depth),
+        far=np.full(3, 0.02),
+        normals=np.zeros((3, 2, 3)),
+        settle=True,
+        rejected={},
+    )
+    cand = settler.place(props, 0.0, 0)
+    assert len(cand) == 0 and cand.rejected == {"pad_blocked": 3, "stroke": 0}

@@ -197,7 +197,9 @@ class ModelPadSettler:
         else:
             ok = np.flatnonzero(self._open(props.rotations, centres, offsets, starts))
             first = self._first_poses(props.rotations[ok], centres[ok], offsets[ok], starts[ok])
-            pads = np.stack([self._estimate(first, starts[ok], pad) for pad in (0, 1)], axis=1)
+            pads = np.zeros((len(ok), 2), dtype=np.int64)
+            if len(ok):  # embree refuses an empty batch
+                pads = np.stack([self._estimate(first, starts[ok], pad) for pad in (0, 1)], axis=1)
             for i, touch in zip(ok, pads):
                 settled = self._settle_one(props.rotations[i], centres[i], offsets[i], touch)
                 if settled is None:
