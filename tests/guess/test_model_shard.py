@@ -3,12 +3,14 @@ builtin object: files written, their gripper block rebuilds the same model, same
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 from object_shards import write_shard
 
 from dexgen.grippers.model import GripperModel
+from dexgen.guess.report import shard_rows
 from dexgen.guess.shard import guess_shard, parallel_jaw_gripper
 from dexgen.objects.procedural import make_object
 from dexgen.params.guess import GuessConfig
@@ -53,3 +55,8 @@ def test_guess_stage_with_the_real_2f85(tmp_path):
     free = arrays["labels"] == FREE
     assert (arrays["widths"][free] < arrays["openings"][free]).all()
     assert np.all(arrays["openings"] <= model.stroke + 1e-12)
+    # the coverage report rebuilds the hand from the block and draws it
+    cfg = dataclasses.replace(CFG, worst_pictures=1)
+    (row,) = shard_rows(shard, tmp_path / "a", cfg, 5, tmp_path / "report")
+    assert row["fits_stroke"] and row["found"]["collision_free"] == 6
+    assert (tmp_path / "report" / "shard-00-box_000.png").stat().st_size > 10_000
