@@ -16,7 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_params_option(p)
     p.add_argument("--objects", required=True, help="object shard folder, e.g. data/objects/shard-00")
     p.add_argument("--out", required=True, help="output folder, e.g. data/guesses/shard-00")
-    p.add_argument("--gripper", help="override guess.gripper: a shipped name or a gripper YAML path")
+    p.add_argument(
+        "--gripper",
+        help="override guess.gripper: a shipped name (box or real, e.g. robotiq_2f_85_real), a gripper "
+        "YAML or a robot description (.urdf, .xml, .usd)",
+    )
     p.add_argument(
         "--samplers",
         help="override guess.samplers: NAME=FRACTION,... summing to 1, e.g. finger_pad=0.7,antipodal=0.3",
