@@ -15,7 +15,7 @@ from dexgen.errors import ConfigError
 from dexgen.grippers.hand import load_hand
 from dexgen.guess.guesses import guess_object
 from dexgen.guess.model_collision import ModelCollider
-from dexgen.guess.model_hand import HandLimits, check_model_config, moving
+from dexgen.guess.model_hand import MAX_STRETCH, HandLimits, check_model_config, inflate, moving
 from dexgen.guess.model_pads import ModelPadSettler
 from dexgen.guess.samplers.proposals import Proposals
 from dexgen.params.guess import GuessConfig
@@ -186,3 +186,18 @@ def test_a_hand_blocked_everywhere_yields_no_candidates(hand):
     )
     cand = settler.place(props, 0.0, 0)
     assert len(cand) == 0 and cand.rejected == {"pad_blocked": 3, "stroke": 0}
+
+
+def test_inflate_moves_every_face_out_by_the_margin():
+    box = trimesh.creation.box(extents=(0.02, 0.03, 0.04))
+    grown = inflate(box, 0.002)
+    # every face plane moved out by at least the margin: the grown box contains the margin-grown box
+    assert np.all(grown.bounds[0] <= box.bounds[0] - 0.002 + 1e-12)
+    assert np.all(grown.bounds[1] >= box.bounds[1] + 0.002 - 1e-12)
+    assert np.all(np.abs(grown.vertices - box.vertices) <= 0.002 * MAX_STRETCH + 1e-12)
+    assert inflate(box, 0.0) is box
+
+
+def test_palm_stays_and_fingers_move(hand):
+    still = ~moving(hand)
+    assert list(np.array(hand.bodies)[still]) == ["palm"]

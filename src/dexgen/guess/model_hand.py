@@ -2,8 +2,8 @@
 
 The samplers ask a hand three numbers (stroke, end of stroke, TCP depth); :class:`HandLimits` gives
 them for a model, so the samplers serve both hand types unchanged. The rest sorts bodies into the
-palm (bodies that never move: reason PALM) and the two fingers (bodies that move: reason FINGER, on
-the -x or +x side), inflates meshes by the clearance and merges posed bodies into one fcl BVH.
+palm (bodies that never move: reason PALM) and the fingers (bodies that move: reason FINGER),
+inflates meshes by the clearance and merges posed bodies into one fcl BVH.
 """
 
 from __future__ import annotations
@@ -55,21 +55,6 @@ def check_model_config(model: GripperModel, cfg: GuessConfig) -> None:
 def moving(model: GripperModel) -> np.ndarray:
     """(n,) bool -- bodies whose pose changes over the stroke (the fingers and their linkage)."""
     return np.abs(model.poses[0] - model.poses[-1]).max(axis=(1, 2)) > MOVE_TOL
-
-
-def sides(model: GripperModel) -> np.ndarray:
-    """(n,) int -- -1 for bodies of the -x finger, +1 for the +x finger, 0 for the palm.
-
-    A moving body belongs to the side its mesh centre lies on, fully open.
-    """
-    out = np.zeros(len(model.bodies), dtype=np.int64)
-    for i in np.flatnonzero(moving(model)):
-        pose = model.poses[0, i]
-        centre = pose[:3, :3] @ model.meshes[i].bounds.mean(axis=0) + pose[:3, 3]
-        out[i] = 1 if centre[0] > 0 else -1
-    for side, body in zip((-1, 1), model.pad_bodies):
-        out[body] = side  # the pads decide their own side, whatever their centre
-    return out
 
 
 def inflate(mesh: trimesh.Trimesh, margin: float) -> trimesh.Trimesh:
