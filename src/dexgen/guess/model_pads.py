@@ -5,7 +5,7 @@ depth offset) and where the far pad should meet the object. The hand is placed s
 points (:meth:`GripperModel.bite_points`) lie on that line at the proposed width, ``offset`` metres
 deeper than the bite point (the bite depth itself depends on the opening for a linkage). Then it
 closes as the real hand does, along its opening table, posed at a fine ladder of openings (each pad
-moving at most ``tolerance`` between two rungs):
+moving at most ``tolerance`` between two rungs), its bare meshes (the clearance is the collider's):
 
 1. a hand whose fingers (every moving body) already touch fully open is dropped (``pad_blocked``);
 2. where each pad first touches is estimated with rays from a grid on the pad along its normal
