@@ -3,9 +3,9 @@
 Every body's triangle mesh, grown by the clearance (:func:`~dexgen.guess.model_hand.inflate`), is
 tested as an fcl BVH. fcl, not embree: embree casts rays, so a mesh-vs-mesh test is every edge of
 one mesh cast against the other both ways; on the 2F-85 (4,606 faces, fully open) against the
-10k-face benchmark torus at 200 sampled grasp poses that measured 159 poses/s against fcl's 43,936/s
-(276x; same hits; ``benchmarks/guess.py``, ``real_hand.collision_checks``), and rays miss a body
-wholly inside the object just as fcl does.
+10k-face benchmark torus at 200 sampled grasp poses that measured 160-200 poses/s against fcl's
+44,000-48,000/s in two runs (over 200x; the same hits; ``benchmarks/guess.py``,
+``real_hand.collision_checks``), and rays miss a body wholly inside the object just as fcl does.
 
 The palm (bodies that never move) is one BVH, tested first (reason PALM). The fingers (every moving
 body, merged) are posed at each rung of the pre-grasp ladder (``opening_steps`` openings between the
