@@ -1,5 +1,6 @@
 """The guess stage with the real Robotiq 2F-85 (``guess.gripper: robotiq_2f_85_real``) on one small
-builtin object: files written, their gripper block rebuilds the same model, same bytes twice."""
+builtin object: files written, their gripper block rebuilds the same model, same bytes twice (one
+worker, then two: the hand travels pickled)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_guess_stage_with_the_real_2f85(tmp_path):
     model = parallel_jaw_gripper(CFG)
     assert isinstance(model, GripperModel)
     summary = guess_shard(shard, tmp_path / "a", config=CFG, seed=5, progress=False)
-    guess_shard(shard, tmp_path / "b", config=CFG, seed=5, progress=False)
+    guess_shard(shard, tmp_path / "b", config=dataclasses.replace(CFG, workers=2), seed=5, progress=False)
     files = sorted(
         p.relative_to(tmp_path / "a").as_posix() for p in (tmp_path / "a").rglob("*") if p.is_file()
     )
