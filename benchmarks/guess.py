@@ -172,6 +172,10 @@ def model_collision_rates(mesh: trimesh.Trimesh, model, cfg: GuessConfig) -> dic
     embree_rate = len(poses) / (time.perf_counter() - t)
     return {
         "poses": len(poses),
+        "rung_motion_m": round(
+            ModelCollider(mesh, model, clearance=cfg.clearance, opening_steps=cfg.opening_steps).rung_motion,
+            6,
+        ),
         "checks_per_s_fcl": round(fcl_rate, 1),
         "checks_per_s_embree_edges": round(embree_rate, 1),
         "fcl_vs_embree_ratio": round(fcl_rate / embree_rate, 2),
@@ -208,7 +212,8 @@ def report_real(real: dict[str, Any], box_rate: float) -> None:
     )
     print(
         f"  collision checks, fully open: fcl {c['checks_per_s_fcl']:,.0f}/s vs embree edges "
-        f"{c['checks_per_s_embree_edges']:,.0f}/s -> {c['fcl_vs_embree_ratio']:.1f}x (hits {c['hits']})"
+        f"{c['checks_per_s_embree_edges']:,.0f}/s -> {c['fcl_vs_embree_ratio']:.1f}x (hits {c['hits']}); "
+        f"finger motion between rungs at most {1000 * c['rung_motion_m']:.2f} mm"
     )
     print(
         f"  default quotas: median {real['seconds_per_object_default_quotas_median']:.3f} s/object, "

@@ -201,3 +201,12 @@ def test_inflate_moves_every_face_out_by_the_margin():
 def test_palm_stays_and_fingers_move(hand):
     still = ~moving(hand)
     assert list(np.array(hand.bodies)[still]) == ["palm"]
+
+
+def test_rung_motion_of_a_slide_hand_is_half_a_rung(tmp_path):
+    """Sliding fingers each move half the opening change: the bound is exactly half a ladder step."""
+    slide = load_hand(write_hand(tmp_path, kind="slide"))
+    collider = ModelCollider(
+        trimesh.creation.box(extents=(0.01, 0.01, 0.01)), slide, clearance=0.0, opening_steps=9
+    )
+    assert collider.rung_motion == pytest.approx((slide.stroke - slide.min_opening) / 8 / 2, rel=1e-6)

@@ -16,9 +16,9 @@ the widest rung reached without a hit (GraspDataGen's widest contiguous free ope
 rungs no vertex moves farther than :attr:`ModelCollider.rung_motion` (measured on the 2F-85's meshes:
 1.98 mm at the default 32 rungs, 4.0 mm at 16, 0.98 mm at 64), so a finger between two free rungs,
 each point within about half that of one of them (plus the arc's sagitta, 0.01 mm there), keeps
-about ``clearance - rung_motion / 2`` from the object: 1 mm with the default 2 mm clearance.
-Rungs are also merged in aligned blocks of :data:`BLOCK` (one BVH
-per block), so a free scan costs a quarter of the tests; a hit block is resolved rung by rung.
+about ``clearance - rung_motion / 2`` from the object: 1 mm with the default 2 mm clearance. Rungs
+are also merged in aligned blocks of :data:`BLOCK` (one BVH per block), so a free scan costs a
+quarter of the tests; a hit block is resolved rung by rung.
 
 The object is moved into the hand's frame (one transform per pose) and the hand's BVHs stay put, so
 the merged BVHs are built once per hand and process (:data:`_SHARED`), whatever the object.
@@ -28,6 +28,7 @@ the object wholly inside a body (one object vertex inside a body's mesh).
 
 from __future__ import annotations
 
+import functools
 import weakref
 
 import fcl
@@ -67,10 +68,11 @@ class ModelCollider:
         self._parts = _SHARED.setdefault(model, {}).setdefault((clearance, *self.openings.tolist()), {})
         self._request = fcl.CollisionRequest()
         self.checks = 0
-        self.rung_motion = self._rung_motion()
 
-    def _rung_motion(self) -> float:
-        """Metres: the farthest any finger vertex moves between two neighbouring rungs."""
+    @functools.cached_property
+    def rung_motion(self) -> float:
+        """Metres: the farthest any finger vertex moves between two neighbouring rungs (the bound on
+        what the rung sampling can miss; reported by ``benchmarks/guess.py``)."""
         worst = 0.0
         for b in np.flatnonzero(self._moving):
             v = self.model.meshes[b].vertices
