@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import trimesh
@@ -21,6 +22,9 @@ from dexgen.guess.samplers.registry import SAMPLERS
 from dexgen.guess.sampling import poses_at
 from dexgen.params.guess import GuessConfig
 from dexgen.records.guesses import SAMPLERS as CODE_ORDER
+
+if TYPE_CHECKING:
+    from dexgen.guess.model_pads import ModelPadSettler
 
 CODES = {name: i for i, name in enumerate(CODE_ORDER)}  # int8 sampler codes stored in guess files
 
@@ -90,7 +94,7 @@ def sample_candidates(
     count: int,
     rng: np.random.Generator,
     cfg: GuessConfig,
-    settler: PadSettler,
+    settler: PadSettler | ModelPadSettler,
 ) -> Candidates:
     """Draw ``count`` surface samples across the samplers of ``cfg.mix()`` and return the candidates.
 

@@ -4,7 +4,9 @@ Sampling runs in batches; each batch's size adapts to the yield so far (GraspDat
 is under-filled quotas; we oversample instead) until both quotas are met or ``max_attempts``
 surface samples are spent. Candidates are checked in sampling order in small chunks and the first
 ones of each label are kept, so the result depends only on the seed. A shortfall is recorded in
-``stats``, never raised.
+``stats``, never raised. A box gripper runs the box path (:mod:`dexgen.guess.collision`,
+:mod:`dexgen.guess.pads`), a real hand its own (:mod:`dexgen.guess.model_collision`,
+:mod:`dexgen.guess.model_pads`); the loop and the quotas are the same.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def _sampler_stats(cfg: GuessConfig) -> dict[str, dict[str, int]]:
     }
 
 
-def _tools(mesh: trimesh.Trimesh, gripper: Hand, cfg: GuessConfig):
+def _tools(
+    mesh: trimesh.Trimesh, gripper: Hand, cfg: GuessConfig
+) -> tuple[GripperCollider | ModelCollider, PadSettler | ModelPadSettler, ParallelJawGripper | HandLimits]:
     """(collider, pad settler, what the samplers read) for ``gripper``: the box path's own for a box
     gripper, the real-hand path's (:mod:`dexgen.guess.model_collision`, :mod:`dexgen.guess.model_pads`)
     for a :class:`GripperModel`."""
