@@ -210,3 +210,32 @@ def test_rung_motion_of_a_slide_hand_is_half_a_rung(tmp_path):
         trimesh.creation.box(extents=(0.01, 0.01, 0.01)), slide, clearance=0.0, opening_steps=9
     )
     assert collider.rung_motion == pytest.approx((slide.stroke - slide.min_opening) / 8 / 2, rel=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["mjcf", "usd"])
+def test_a_curl_hand_from_mjcf_or_usd_guesses_like_its_urdf(fmt, tmp_path):
+    """The unseen curl hand written as MJCF (MuJoCo's compiler) or USD (pxr) from its URDF: labels
+    re-check with its own mesh, and it settles on the same widths as the URDF to a fine rung."""
+    import logging
+
+    import yourdfpy
+    from gripper_descriptions import write_mjcf, write_usd
+
+    urdf = write_hand(tmp_path, kind="curl")
+    logging.getLogger("yourdfpy").setLevel(logging.ERROR)
+    robot = yourdfpy.URDF.load(
+        str(urdf), build_collision_scene_graph=True, load_meshes=False, load_collision_meshes=True
+    )
+    path = (
+        write_mjcf(urdf, robot, tmp_path / "curl.xml")
+        if fmt == "mjcf"
+        else write_usd(robot, "finger_joint", tmp_path / "curl.usda")
+    )
+    hand, reference = load_hand(path), load_hand(urdf)
+    assert hand.kind == fmt
+    obj = trimesh.creation.box(extents=(0.02, 0.03, 0.04))
+    res, ref = _guess(hand, obj), _guess(reference, obj)
+    assert res.stats["found"] == ref.stats["found"]
+    assert np.allclose(res.widths, ref.widths, atol=2 * TOL + 1e-9, equal_nan=True)
+    for pose, opening, label in zip(res.poses, res.openings, res.labels):
+        assert _collides(hand, obj, pose, opening) == (label == 1)
