@@ -27,6 +27,7 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
+from dexgen.errors import ConfigError
 from dexgen.grippers.model import GripperModel
 from dexgen.params.sim import SimConfig
 from dexgen.sim.decomposition import cached_decomposition, decompose
@@ -133,7 +134,9 @@ def build_hand_scene(obj: SimObject, hand: SimHand, cfg: SimConfig) -> HandScene
     spec.compiler.degree = False  # hinge ranges in radians, as the table's joint values
     force = hand.model.closing_force if cfg.closing_force is None else cfg.closing_force
     if force is None:
-        raise ValueError(f"{hand.model.source}: no closing force; set sim.closing_force")
+        raise ConfigError(
+            f"sim.closing_force: null, and {hand.model.source} states no closing force; set one (N)"
+        )
     spec.worldbody.add_body(name="target", mocap=True)
     names = _add_bodies(spec, hand, cfg)
     scale = hand.lever**2 / 2  # box servo gains per finger slide -> the leader's
