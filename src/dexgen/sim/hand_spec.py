@@ -36,7 +36,9 @@ from dexgen.sim.mujoco_scene import _geom_common, add_object, add_weld, new_spec
 from dexgen.sim.objects import SimObject
 
 HAND_CONTYPE, HAND_CONAFFINITY = 2, 1  # collides with the object (contype 1), never with itself
-LIMIT_SOLIMP = [0.99, 0.9999, 0.001, 0.5, 2.0]  # a stop that takes nearly all of the servo's push
+# A light linkage's stops and couplings: MuJoCo's soft constraints give way in proportion to force over
+# mass, so with links of grams they must take nearly all of the load (impedance to 0.9999) to stay put.
+STIFF_SOLIMP = [0.99, 0.9999, 0.001, 0.5, 2.0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +177,7 @@ def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig) -> list[str]
                 joint.range = sorted([0.0, tree.leader_end])
                 # a light linkage: a stop stiff per unit mass (the box's -1e5 N/m) would hold grams only
                 joint.solref_limit = [2 * cfg.protocol.timestep, 1.0]
-                joint.solimp_limit = LIMIT_SOLIMP
+                joint.solimp_limit = STIFF_SOLIMP
         for p, (verts, faces) in enumerate(hand.parts[j.body]):
             mesh = spec.add_mesh(
                 name=f"{name}_part{p}", uservert=verts.ravel().tolist(), userface=faces.ravel().tolist()
@@ -206,8 +208,9 @@ def _add_joint_drive(
             name1=names[k],
             name2=leader,
             objtype=mujoco.mjtObj.mjOBJ_JOINT,
-            solref=list(cfg.finger_solref),
+            solref=[2 * cfg.protocol.timestep, 1.0],
         )
+        couple.solimp = STIFF_SOLIMP
         couple.data = np.concatenate([tree.joints[k].poly, np.zeros(7)])  # 5 coefficients, 12 slots
     act = spec.add_actuator(name=f"{leader}_servo", target=leader, trntype=mujoco.mjtTrn.mjTRN_JOINT)
     act.set_to_position(kp=kp, kv=cfg.finger_kv * hand.lever**2 / 2)
