@@ -211,3 +211,43 @@ def test_a_hand_without_closing_force_asks_for_one(tiny, sim):
         ConfigError, match=r"^sim.closing_force: null, and .*curl.urdf states no closing force"
     ):
         build_hand_scene(obj, sim_hand(tiny["curl"], cfg, cache_dir=None), cfg)
+
+
+@pytest.fixture(scope="module")
+def formats(tmp_path_factory):
+    """The 2F-85 read from its URDF, the MJCF MuJoCo compiles of it and the USD authored from it."""
+    import logging
+
+    import airo_models
+    import yourdfpy
+    from gripper_descriptions import DRIVEN, write_mjcf, write_usd
+
+    urdf = Path(airo_models.get_urdf_path("robotiq_2f_85"))
+    logging.getLogger("yourdfpy").setLevel(logging.ERROR)
+    robot = yourdfpy.URDF.load(
+        str(urdf), build_collision_scene_graph=True, load_meshes=False, load_collision_meshes=True
+    )
+    folder = tmp_path_factory.mktemp("formats")
+    paths = {
+        "urdf": urdf,
+        "mjcf": write_mjcf(urdf, robot, folder / "robotiq_2f_85.xml"),
+        "usd": write_usd(robot, DRIVEN, folder / "robotiq_2f_85.usda"),
+    }
+    return {kind: load_model(path) for kind, path in paths.items()}
+
+
+def test_urdf_mjcf_and_usd_hands_simulate_alike(formats, sim):
+    cfg = _config(sim)
+    obj = sim.sim_object(OBJECTS["box_000"], cfg)
+    outcomes = {}
+    for kind, model in formats.items():
+        tree = hand_tree(model)
+        assert sorted(j.kind for j in tree.joints) == sorted(
+            j.kind for j in hand_tree(formats["urdf"]).joints
+        )
+        poses, openings = good_and_miss(model, OBJECTS["box_000"].extents / 2)
+        with MujocoBackend(cfg) as backend:
+            trials = backend.run(obj, model, poses, openings)
+        outcomes[kind] = (trials.success.tolist(), round(float(trials.final_opening[0]), 3))
+    assert outcomes["mjcf"] == outcomes["urdf"] == outcomes["usd"]
+    assert outcomes["urdf"][0] == [True, False]
