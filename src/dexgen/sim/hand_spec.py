@@ -86,6 +86,11 @@ def sim_hand(model: GripperModel, cfg: SimConfig, *, cache_dir: str | Path | Non
     return SimHand(model, tree, tuple(parts), tuple(methods))
 
 
+def body_name(link: str) -> str:
+    """The scene's name of a hand body: prefixed, so a link called ``object`` or ``target`` cannot clash."""
+    return f"gripper:{link}"
+
+
 def _moving_bodies(tree: HandTree, n: int) -> list[bool]:
     """Per body: does any joint between it and the base move?"""
     out = [False] * n
@@ -160,7 +165,7 @@ def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig) -> list[str]
     names = []
     scale = hand.lever**2 / 2
     for k, j in enumerate(tree.joints):
-        name = model.bodies[j.body]
+        name = body_name(model.bodies[j.body])
         quat = np.empty(4)
         mujoco.mju_mat2Quat(quat, np.ascontiguousarray(j.rest[:3, :3]).ravel())
         body = bodies[j.parent].add_body(
@@ -222,8 +227,8 @@ def _add_joint_drive(
 def _hand_scene(model, spec, hand: SimHand, names: list[str], target: float) -> HandScene:
     geom_body = model.geom_bodyid
     object_body = model.body("object").id
-    pads = tuple(model.body(hand.model.bodies[i]).id for i in hand.model.pad_bodies)
-    hand_bodies = [model.body("hand").id, *(model.body(b).id for b in hand.model.bodies)]
+    pads = tuple(model.body(body_name(hand.model.bodies[i])).id for i in hand.model.pad_bodies)
+    hand_bodies = [model.body("hand").id, *(model.body(body_name(b)).id for b in hand.model.bodies)]
     return HandScene(
         model=model,
         spec=spec,
