@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from pathlib import Path
 
 import mujoco
@@ -13,7 +14,7 @@ from object_shards import write_shard
 from real_hand_guesses import good_and_miss, write_real_hand_guesses
 from tiny_hands import SLIDE_FORCE, write_hand
 
-from dexgen.errors import ConfigError
+from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.description import load_model
 from dexgen.params.compare import SimCompareConfig
 from dexgen.params.sim import DecompositionConfig, SimConfig
@@ -251,3 +252,22 @@ def test_urdf_mjcf_and_usd_hands_simulate_alike(formats, sim):
         outcomes[kind] = (trials.success.tolist(), round(float(trials.final_opening[0]), 3))
     assert outcomes["mjcf"] == outcomes["urdf"] == outcomes["usd"]
     assert outcomes["urdf"][0] == [True, False]
+
+
+def test_a_body_that_is_not_one_joint_from_its_parent_is_refused(real):
+    parents = list(real.parents)
+    parents[real.bodies.index("left_inner_finger")] = -1  # on the base it sweeps an arc without turning
+    broken = dataclasses.replace(real, parents=tuple(parents))
+    with pytest.raises(
+        InputError, match=r"body 'left_inner_finger' slides off a straight line relative to its parent"
+    ):
+        hand_tree(broken)
+    with pytest.raises(InputError, match=r"has no body tree"):
+        hand_tree(dataclasses.replace(real, parents=None))
+
+
+def test_the_tree_survives_pickling(real):
+    again = pickle.loads(pickle.dumps(real))  # models travel to worker processes
+    assert again.parents == real.parents
+    tree = hand_tree(again)
+    assert tree.joints[tree.leader].values == pytest.approx(real.drive - real.drive[0], abs=1e-12)
