@@ -271,3 +271,13 @@ def test_the_tree_survives_pickling(real):
     assert again.parents == real.parents
     tree = hand_tree(again)
     assert tree.joints[tree.leader].values == pytest.approx(real.drive - real.drive[0], abs=1e-12)
+
+
+def test_the_isaaclab_backend_itself_refuses_a_real_hand(real, sim):
+    from dexgen.sim.isaaclab.backend import IsaacLabBackend
+
+    cfg = _config(sim, backend="isaaclab")
+    obj = sim.sim_object(OBJECTS["box_000"], cfg)
+    poses, openings = good_and_miss(real, OBJECTS["box_000"].extents / 2)
+    with IsaacLabBackend(cfg) as backend, pytest.raises(ConfigError, match=r"^sim.backend: isaaclab cannot"):
+        backend.run(obj, real, poses, openings)
