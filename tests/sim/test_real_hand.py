@@ -281,3 +281,23 @@ def test_the_isaaclab_backend_itself_refuses_a_real_hand(real, sim):
     poses, openings = good_and_miss(real, OBJECTS["box_000"].extents / 2)
     with IsaacLabBackend(cfg) as backend, pytest.raises(ConfigError, match=r"^sim.backend: isaaclab cannot"):
         backend.run(obj, real, poses, openings)
+
+
+def test_a_hinge_away_from_the_body_origin_gets_its_pivot(real, sim):
+    """A body frame 30 mm off its joint (as USD and MJCF allow): the hinge is found through the joint."""
+    b = real.bodies.index("left_inner_knuckle")
+    offset = np.eye(4)
+    offset[:3, 3] = (0.01, 0.0, 0.03)
+    poses = real.poses.copy()
+    poses[:, b] = poses[:, b] @ offset
+    meshes = list(real.meshes)
+    meshes[b] = meshes[b].copy().apply_transform(np.linalg.inv(offset))
+    moved = dataclasses.replace(real, poses=poses, meshes=tuple(meshes))
+    joint = next(j for j in hand_tree(moved).joints if j.body == b)
+    assert joint.kind == "hinge"
+    assert joint.pivot == pytest.approx([0.0, 0.0, -0.03], abs=1e-9)  # the joint, normal to the x axis
+    cfg = _config(sim)
+    obj = sim.sim_object(OBJECTS["box_000"], cfg)
+    with MujocoBackend(cfg) as backend:
+        trials = backend.run(obj, moved, *good_and_miss(moved, OBJECTS["box_000"].extents / 2))
+    assert trials.success.tolist() == [True, False]

@@ -15,12 +15,14 @@ the pads meet. Joint values are 0 at the open row, where every body's spec pose 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
 from dexgen.errors import InputError
 from dexgen.grippers.model import GripperModel
+from dexgen.portable import dot, matmul, norm, rigid_inverse
 
 FIXED_TOL = 1e-9  # metres / radians: a relative motion this small over the stroke is a fixed attachment
 JOINT_TOL = 1e-6  # metres: a motion farther than this from one axis is not a single joint
@@ -121,14 +123,14 @@ def _relative(model: GripperModel, joint_body: int, parent: int, poses: np.ndarr
     child = poses[:, joint_body]
     if parent < 0:
         return child
-    return np.linalg.inv(poses[:, parent]) @ child
+    return matmul(rigid_inverse(poses[:, parent]), child)
 
 
 def _fit(model: GripperModel, body: int) -> HandJoint:
     """The one joint that carries ``body`` on its parent over the table rows."""
     parent = model.parents[body]
     rel = _relative(model, body, parent, model.poses)
-    motion = np.linalg.inv(rel[0]) @ rel  # (m, 4, 4) in the body's open frame
+    motion = matmul(np.broadcast_to(rigid_inverse(rel[0]), rel.shape), rel)  # (m, 4, 4), open body frame
     turn = Rotation.from_matrix(motion[:, :3, :3]).as_rotvec()
     shift = motion[:, :3, 3]
     name = model.bodies[body]
@@ -136,22 +138,25 @@ def _fit(model: GripperModel, body: int) -> HandJoint:
     if np.abs(turn).max() < FIXED_TOL and np.abs(shift).max() < FIXED_TOL:
         return HandJoint(body, parent, rel[0], "fixed", np.array([0.0, 0.0, 1.0]), zero, np.zeros(len(rel)))
     if np.abs(turn).max() < FIXED_TOL:
-        far = shift[np.argmax(np.linalg.norm(shift, axis=1))]
-        axis = far / np.linalg.norm(far)
-        values = shift @ axis
+        far = shift[np.argmax(norm(shift))]
+        axis = far / norm(far)
+        values = dot(shift, axis)
         if np.abs(shift - values[:, None] * axis).max() > JOINT_TOL:
             raise _not_one_joint(model, name, "slides off a straight line")
         return HandJoint(body, parent, rel[0], "slide", axis, zero, values)
-    far = turn[np.argmax(np.linalg.norm(turn, axis=1))]
-    axis = far / np.linalg.norm(far)
-    values = turn @ axis
+    k = int(np.argmax(norm(turn)))
+    axis = turn[k] / norm(turn[k])
+    values = dot(turn, axis)
     if np.abs(turn - values[:, None] * axis).max() > JOINT_TOL:
         raise _not_one_joint(model, name, "turns about a moving axis")
-    # a turn about ``axis`` through p: shift = (I - R) p for every row (p along the axis is free)
-    lhs = np.concatenate([np.eye(3) - r for r in motion[:, :3, :3]])
-    pivot = np.linalg.lstsq(lhs, shift.reshape(-1), rcond=None)[0]
-    pivot -= (pivot @ axis) * axis
-    if np.abs(lhs @ pivot - shift.reshape(-1)).max() > JOINT_TOL:
+    # a turn by angle v about ``axis`` through p (p normal to the axis): shift = (I - R) p, whose inverse
+    # is p = (shift + cot(v / 2) axis x shift) / 2; read off the widest turn, checked on every row
+    half = 0.5 * values[k]
+    pivot = 0.5 * (shift[k] + (math.cos(half) / math.sin(half)) * np.cross(axis, shift[k]))
+    moved = (
+        pivot[None] - matmul(motion[:, :3, :3], np.broadcast_to(pivot[:, None], (len(motion), 3, 1)))[..., 0]
+    )
+    if np.abs(moved - shift).max() > JOINT_TOL:
         raise _not_one_joint(model, name, "turns about a moving pivot")
     return HandJoint(body, parent, rel[0], "hinge", axis, pivot, values)
 
@@ -206,7 +211,7 @@ def _poly(model: GripperModel, joint: HandJoint, lead: np.ndarray) -> np.ndarray
 def _fit_values(model: GripperModel, joint: HandJoint, poses: np.ndarray) -> np.ndarray:
     """(k,) ``joint``'s value at each of ``poses`` (k, n, 4, 4)."""
     rel = _relative(model, joint.body, joint.parent, poses)
-    motion = np.linalg.inv(joint.rest) @ rel
+    motion = matmul(np.broadcast_to(rigid_inverse(joint.rest), rel.shape), rel)
     if joint.kind == "slide":
-        return motion[:, :3, 3] @ joint.axis
-    return Rotation.from_matrix(motion[:, :3, :3]).as_rotvec() @ joint.axis
+        return dot(motion[:, :3, 3], joint.axis)
+    return dot(Rotation.from_matrix(motion[:, :3, :3]).as_rotvec(), joint.axis)
