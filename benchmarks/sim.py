@@ -6,7 +6,9 @@ trial with 1 thread, 2 threads and every core. Prints trials/s, trials/s per cor
 and ratios against the 1-thread run of the same object in the same run, then the resident memory growth over ``--memory-trials`` trials, and
 writes metrics/bench/sim.json. ``--fast`` runs the opt-in
 :data:`dexgen.params.sim.FAST_TRIAL` instead; ``benchmarks/sim_labels.py`` compares the two in one run
-on a whole object set, with label agreement. Never fails on time.
+on a whole object set, with label agreement. ``--real`` (default ``robotiq_2f_85_real``; "" skips it)
+runs a real hand on the same objects and poses beside the box gripper (``real_*`` columns and
+``real_vs_box_<t>``: its trials/s over the box's, target >= 0.5). Never fails on time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from dexgen import atomic
+from dexgen.grippers.description import load_model
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_bytes
@@ -69,6 +72,17 @@ def rate(
         return repeat * len(poses) / (time.perf_counter() - start), trials.success
 
 
+def real_row(cfg: SimConfig, threads, real, obj, poses, openings, labels, box_row: dict, repeat: int) -> dict:
+    """The real hand on the box gripper's poses and openings (clipped to its stroke) of one object."""
+    row = {"real_gripper": real.name}
+    for t in threads:
+        speed, success = rate(cfg, t, real, obj, poses, openings, repeat)
+        row[f"real_trials_per_s_{t}_threads"] = round(speed, 1)
+        row[f"real_vs_box_{t}"] = round(speed / box_row[f"trials_per_s_{t}_threads"], 2)
+    row["real_held_collision_free"] = f"{int(success[labels == 0].sum())}/{int((labels == 0).sum())}"
+    return row
+
+
 def memory(cfg: SimConfig, objects: list, total: int) -> dict:
     """RSS after a warm-up round over every object, and after ``total`` more trials."""
     with make_backend(cfg) as backend:
@@ -97,11 +111,13 @@ def main() -> None:
     parser.add_argument(
         "--fast", action="store_true", help="the opt-in FAST_TRIAL settings (labels move slightly)"
     )
+    parser.add_argument("--real", default="robotiq_2f_85_real", help='a real hand beside the box ("": none)')
     parser.add_argument("--out", default="metrics/bench/sim.json")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     cfg = dataclasses.replace(SimConfig(), **FAST_TRIAL) if args.fast else SimConfig()
     threads = sorted({1, 2, cores})
+    real = load_model(args.real) if args.real else None
     rows, objects = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.kinds:
@@ -131,6 +147,8 @@ def main() -> None:
                 row[f"trials_per_s_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"], 1)
             row["held_collision_free"] = f"{int(held[labels == 0].sum())}/{int((labels == 0).sum())}"
             row["held_random"] = f"{int(held[labels == 2].sum())}/{int((labels == 2).sum())}"
+            if real is not None:
+                row.update(real_row(cfg, threads, real, obj, poses, openings, labels, row, args.repeat))
             rows.append(row)
             print(json.dumps(row))
     mem = memory(cfg, objects, args.memory_trials)
@@ -162,6 +180,16 @@ def main() -> None:
         },
         "memory": mem,
     }
+    if real is not None:  # trials/s over all objects, real hand against box, per thread count
+        real_total = {
+            t: sum(r["trials"] for r in rows)
+            / sum(r["trials"] / r[f"real_trials_per_s_{t}_threads"] for r in rows)
+            for t in threads
+        }
+        result["all_objects"].update(
+            {f"real_trials_per_s_{t}_threads": round(v, 1) for t, v in real_total.items()}
+            | {f"real_vs_box_{t}": round(real_total[t] / total[t], 2) for t in threads}
+        )
     print(json.dumps({k: v for k, v in result.items() if k != "objects"}, indent=2))
     atomic.write_json(args.out, result)
 

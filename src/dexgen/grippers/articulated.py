@@ -92,6 +92,7 @@ def model_from_articulation(
         bite=length / 2 if bite is None else float(bite),
         closing_force=art.closing_force if closing_force is None else float(closing_force),
         exact=lambda s: at(q_open + s * (q_end - q_open)),
+        parents=_parents(art, bodies),
     )
     try:
         return GripperModel(**fields)
@@ -207,3 +208,17 @@ def _stroke_end(art, pair, gap, q_open: float, q_closed: float) -> float:
         mid = (a + b) / 2
         a, b = (mid, b) if gap(mid) > 0 else (a, mid)
     return float(b)
+
+
+def _parents(art: Articulation, bodies: tuple[str, ...]) -> tuple[int, ...] | None:
+    """Per body the index of its nearest ancestor that is a body (-1: none, the base frame)."""
+    if art.parents is None:
+        return None
+    out = []
+    for body in bodies:
+        link, seen = art.parents.get(body), {body}
+        while link is not None and link not in bodies and link not in seen:
+            seen.add(link)
+            link = art.parents.get(link)
+        out.append(-1 if link is None or link in seen else bodies.index(link))
+    return tuple(out)

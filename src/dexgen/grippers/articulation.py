@@ -34,6 +34,8 @@ class Articulation:
     link_poses: LinkPoses  # exact forward kinematics of every link in ``meshes`` at a driven value
     fingers: tuple[str, str] | None = None  # two finger (pad) links, where the description implies them
     closing_force: float | None = None  # N, where the description gives an effort limit
+    parents: Mapping[str, str | None] | None = None  # link -> parent link (None at the root): the tree
+    # a simulator rebuilds the hand's joints on (every link of the description, not only ``meshes``)
 
     def __post_init__(self) -> None:
         lo, hi = self.limits

@@ -64,8 +64,8 @@ def load(
                 f"{path}: finger body {name!r} has no collision geometry; bodies with some: {sorted(meshes)}"
             )
     kinematics = _Kinematics(model, path, joint, root, {n: b for b, n in names.items() if n in meshes})
+    parents = {n: names.get(int(model.body_parentid[b])) for b, n in names.items()}
     if not fingers:
-        parents = {n: names.get(int(model.body_parentid[b])) for b, n in names.items()}
         fingers = guess_fingers(meshes, parents, kinematics, (lo, hi))
     return Articulation(
         source=path,
@@ -77,6 +77,7 @@ def load(
         link_poses=kinematics,
         fingers=tuple(fingers) if fingers else None,
         closing_force=closing_force if closing_force is not None else _force(model, joint),
+        parents=parents,
     )
 
 

@@ -52,6 +52,8 @@ class GripperModel:
     exact : where the source has exact kinematics, drive progress s -> poses (tests, fine tables).
     description : what :func:`~dexgen.grippers.description.load_model` was given (a shipped name or an
         absolute path), so a later stage rebuilds the same hand from a record; "" if not loaded so.
+    parents : per body, the index of the nearest body above it in the description's tree (-1: the base
+        frame), so a simulator can rebuild the hand's joints from the table; None if the source has none.
     """
 
     name: str
@@ -69,6 +71,7 @@ class GripperModel:
     closing_force: float | None
     exact: ExactPoses | None = None
     description: str = ""
+    parents: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         m, n = len(self.openings), len(self.bodies)
@@ -79,6 +82,10 @@ class GripperModel:
         for pad in self.pads:
             if pad.body not in self.bodies:
                 raise ValueError(f"{self.source}: pad body {pad.body!r} is not one of {self.bodies}")
+        if self.parents is not None and (
+            len(self.parents) != n or any(not -1 <= p < n or p == i for i, p in enumerate(self.parents))
+        ):
+            raise ValueError(f"{self.source}: parents {self.parents} is not a tree over {n} bodies")
         if self.drive[-1] == self.drive[0]:
             raise ValueError(f"{self.source}: the driven joint does not move over the table")
         self._cache_meshes()
@@ -258,4 +265,5 @@ def model_from_box(gripper: ParallelJawGripper, *, openings: int = DEFAULT_OPENI
         bite=g.fingertip_depth - g.tcp_depth,
         closing_force=g.closing_force,
         exact=lambda s: poses[0] + (poses[-1] - poses[0]) * s,
+        parents=(-1, 0, 0),  # the fingers slide on the palm
     )

@@ -66,6 +66,7 @@ def load(
         link_poses=link_poses,
         fingers=tuple(fingers) if fingers else _guess_fingers(robot, joint.name, meshes),
         closing_force=closing_force if closing_force is not None else (effort or None),
+        parents={j.child: j.parent for j in robot.robot.joints},
     )
 
 

@@ -72,10 +72,9 @@ def load(
     if joint.limits is None:
         raise InputError(f"{path}: driven joint {driven!r} has no limits (physics:lowerLimit/upperLimit)")
     kinematics = jointtree.Kinematics(path, root, edges, joints, driven, mpu, tuple(meshes))
+    parents = {link: parent for link, (parent, _, _) in edges.items()}
     if not fingers:
-        fingers = guess_fingers(
-            meshes, {link: parent for link, (parent, _, _) in edges.items()}, kinematics, joint.limits
-        )
+        fingers = guess_fingers(meshes, parents, kinematics, joint.limits)
     return Articulation(
         source=path,
         sha256=_sha256(stage),
@@ -86,6 +85,7 @@ def load(
         link_poses=kinematics,
         fingers=tuple(fingers) if fingers else None,
         closing_force=closing_force if closing_force is not None else _force(stage, joint),
+        parents=parents,
     )
 
 

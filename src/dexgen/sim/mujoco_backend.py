@@ -20,12 +20,14 @@ import numpy as np
 from mujoco import rollout
 
 from dexgen.executors import worker_count
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.portable import matmul, rigid_inverse
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.evaluate import drift, drift_from, label_trials, relative_poses
+from dexgen.sim.hand_spec import SimHand, build_hand_scene, sim_hand
 from dexgen.sim.mujoco_scene import Scene, build_scene
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import Schedule, hand_targets, make_schedule, object_forces
@@ -103,6 +105,7 @@ class MujocoBackend(SimBackend):
         self._pool = rollout.Rollout(nthread=self.threads)
         self.schedule: Schedule = make_schedule(config.protocol)
         self._buffers: _Buffers | None = None
+        self._hands: dict[str, SimHand] = {}
 
     def _buffers_for(self, model: mujoco.MjModel) -> _Buffers:
         nstate, ncontrol = mujoco.mj_stateSize(model, FULL), mujoco.mj_stateSize(model, CONTROL)
@@ -121,8 +124,23 @@ class MujocoBackend(SimBackend):
             self._pool = None
         self._buffers = None
 
+    def _scene(self, obj: SimObject, gripper: ParallelJawGripper | GripperModel | SimHand) -> Scene:
+        """The box scene of a box gripper, the real-hand scene of a model (parts made once per hand)."""
+        if isinstance(gripper, GripperModel):
+            key = f"{gripper.sha256}/{len(gripper.openings)}"
+            if key not in self._hands:
+                self._hands[key] = sim_hand(gripper, self.config, cache_dir=None)
+            gripper = self._hands[key]
+        if isinstance(gripper, SimHand):
+            return build_hand_scene(obj, gripper, self.config)
+        return build_scene(obj, gripper, self.config)
+
     def run(
-        self, obj: SimObject, gripper: ParallelJawGripper, poses: np.ndarray, openings: np.ndarray
+        self,
+        obj: SimObject,
+        gripper: ParallelJawGripper | GripperModel | SimHand,
+        poses: np.ndarray,
+        openings: np.ndarray,
     ) -> Trials:
         poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
         openings = np.asarray(openings, dtype=np.float64).reshape(-1)
@@ -132,8 +150,8 @@ class MujocoBackend(SimBackend):
             return Trials.empty()
         if self._pool is None:
             raise RuntimeError("backend is closed")
-        scene = build_scene(obj, gripper, self.config)
-        openings = np.clip(openings, gripper.min_opening, gripper.max_opening)
+        scene = self._scene(obj, gripper)
+        openings = np.clip(openings, scene.min_opening, scene.max_opening)
         datas = [mujoco.MjData(scene.model) for _ in range(self.threads)]
         probe = mujoco.MjData(scene.model)
         buffers = self._buffers_for(scene.model)
@@ -174,15 +192,15 @@ class MujocoBackend(SimBackend):
         )
         state[:, : ref + 1] = buf.state_close[:n]
         touch_close = np.array([self._touch(scene, probe, state[i, ref], control[i, ref]) for i in range(n)])
-        closed = gripper.min_opening + cfg.success.closed_margin
-        going = touch_close.all(axis=1) & (self._openings(scene, gripper, state[:, ref]) > closed)
+        closed = scene.min_opening + cfg.success.closed_margin
+        going = touch_close.all(axis=1) & (scene.openings(state[:, ref]) > closed)
         going &= penetration <= cfg.success.max_start_penetration
         idx = np.flatnonzero(going)
         stop = self._rest(scene, state, control, idx, datas, buf)  # (n,) the last step each trial simulated
         for i in np.flatnonzero(stop < last):  # stopped trials stay as they were
             state[i, stop[i] + 1 :] = state[i, stop[i]]
         idx = np.flatnonzero(stop == last)
-        opening = self._openings(scene, gripper, state)  # (n, nstep) pad opening, metres
+        opening = scene.openings(state)  # (n, nstep) pad opening, metres
         touch_end = touch_close.copy()
         for i in idx:
             touch_end[i] = self._touch(scene, probe, state[i, last], control[i, last])
@@ -200,7 +218,7 @@ class MujocoBackend(SimBackend):
             opening_close=opening[:, ref],
             opening_end=opening[:, last],
             finite=np.isfinite(state).all(axis=(1, 2)),
-            min_opening=gripper.min_opening,
+            min_opening=scene.min_opening,
             cfg=cfg.success,
             check_drift=cfg.protocol.success_rule == "held",
         )
@@ -266,9 +284,7 @@ class MujocoBackend(SimBackend):
         """Fill ``out`` (n, nstep, ncontrol): [finger targets (2), xfrc_applied (6 nbody), mocap pos, quat]."""
         sch, model = self.schedule, scene.model
         out[:] = 0.0
-        target = q0[:, None] + (scene.q_closed_target - q0[:, None]) * sch.closing[None]  # (n, nstep)
-        out[:, :, 0] = target  # actuators are [finger_neg, finger_pos], same target
-        out[:, :, 1] = target
+        scene.fill_targets(out, q0, sch.closing)
         # top_down starts every hand at the same pose: the forces and targets are computed once per distinct
         # start pose (row by row the same arithmetic) and copied, not n times over nstep steps
         uniq, inverse = np.unique(hand0.reshape(len(hand0), 16), axis=0, return_inverse=True)
@@ -313,11 +329,6 @@ class MujocoBackend(SimBackend):
         return relative_poses(
             q[..., h : h + 3], q[..., h + 3 : h + 7], q[..., o : o + 3], q[..., o + 3 : o + 7]
         )
-
-    @staticmethod
-    def _openings(scene: Scene, gripper: ParallelJawGripper, state: np.ndarray) -> np.ndarray:
-        """(...) pad opening, metres, from the finger joint values in ``state`` (..., nstate)."""
-        return state[..., 1 + scene.finger_qpos].sum(axis=-1) + gripper.min_opening
 
     @staticmethod
     def _penetration(scene: Scene, data: mujoco.MjData) -> float:

@@ -45,10 +45,22 @@ class Scene:
     object_geoms: np.ndarray
     gripper_geoms: np.ndarray
     q_closed_target: float  # finger ctrl that squeezes at the force limit even when fully closed
+    min_opening: float  # metres between the pads fully closed ...
+    max_opening: float  # ... and fully open
 
     def finger_q(self, gripper: ParallelJawGripper, openings: np.ndarray) -> np.ndarray:
         """(n,) finger joint values for pad ``openings`` (n,) metres."""
         return (np.asarray(openings, dtype=np.float64) - gripper.min_opening) / 2
+
+    def fill_targets(self, out: np.ndarray, q0: np.ndarray, closing: np.ndarray) -> None:
+        """Write the finger servo targets into ``out`` (n, nstep, ncontrol): from ``q0`` (n,) to closed."""
+        target = q0[:, None] + (self.q_closed_target - q0[:, None]) * closing[None]  # (n, nstep)
+        out[:, :, 0] = target  # actuators are [finger_neg, finger_pos], same target
+        out[:, :, 1] = target
+
+    def openings(self, state: np.ndarray) -> np.ndarray:
+        """(...) pad opening, metres, from the finger joint values in ``state`` (..., nstate)."""
+        return state[..., 1 + self.finger_qpos].sum(axis=-1) + self.min_opening
 
 
 def _geom_common(geom: mujoco.MjsGeom, cfg: SimConfig, torsional: float) -> None:
@@ -114,6 +126,11 @@ def _add_drives(spec: mujoco.MjSpec, cfg: SimConfig, force: float) -> None:
         act.set_to_position(kp=cfg.finger_kp, kv=cfg.finger_kv)
         act.forcelimited = True
         act.forcerange = [-force, force]
+    add_weld(spec, cfg)
+
+
+def add_weld(spec: mujoco.MjSpec, cfg: SimConfig) -> None:
+    """Weld the body ``hand`` to the mocap body ``target``."""
     weld = spec.add_equality(
         type=mujoco.mjtEq.mjEQ_WELD,
         name1="target",
@@ -127,7 +144,7 @@ def _add_drives(spec: mujoco.MjSpec, cfg: SimConfig, force: float) -> None:
     weld.data = np.array([0.0] * 10 + [1.0, 0.0])
 
 
-def _add_object(spec: mujoco.MjSpec, obj: SimObject, cfg: SimConfig) -> None:
+def add_object(spec: mujoco.MjSpec, obj: SimObject, cfg: SimConfig) -> None:
     """The object: a free body with explicit mass and inertia and one mesh geom per convex part."""
     body = spec.worldbody.add_body(name="object")
     body.add_freejoint(name="object_free")
@@ -161,8 +178,20 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
         raise TypeError(
             f"{gripper.name}: the MuJoCo grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
         )
+    spec = new_spec(f"{gripper.name}__{obj.key}", cfg)
+    force = gripper.closing_force if cfg.closing_force is None else cfg.closing_force
+    spec.worldbody.add_body(name="target", mocap=True)
+    _add_hand(spec, gripper, cfg)
+    _add_drives(spec, cfg, force)
+    add_object(spec, obj, cfg)
+    model = spec.compile()
+    return _scene(model, spec, force, cfg, gripper)
+
+
+def new_spec(name: str, cfg: SimConfig) -> mujoco.MjSpec:
+    """An empty scene with the trial's physics options."""
     spec = mujoco.MjSpec()
-    spec.modelname = f"{gripper.name}__{obj.key}".replace("/", "_")
+    spec.modelname = name.replace("/", "_")
     opt = spec.option
     opt.timestep = cfg.protocol.timestep
     opt.gravity = [0.0, 0.0, -9.81 if cfg.protocol.gravity else 0.0]
@@ -174,16 +203,12 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
         opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_WARMSTART
     if not cfg.islands:
         opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_ISLAND
-    force = gripper.closing_force if cfg.closing_force is None else cfg.closing_force
-    spec.worldbody.add_body(name="target", mocap=True)
-    _add_hand(spec, gripper, cfg)
-    _add_drives(spec, cfg, force)
-    _add_object(spec, obj, cfg)
-    model = spec.compile()
-    return _scene(model, spec, force, cfg)
+    return spec
 
 
-def _scene(model: mujoco.MjModel, spec: mujoco.MjSpec, force: float, cfg: SimConfig) -> Scene:
+def _scene(
+    model: mujoco.MjModel, spec: mujoco.MjSpec, force: float, cfg: SimConfig, gripper: ParallelJawGripper
+) -> Scene:
     jnt = {name: model.joint(name) for name in ("hand_free", "object_free", *(f"{f}_slide" for f in FINGERS))}
     geom_body = model.geom_bodyid
     object_body = model.body("object").id
@@ -200,4 +225,6 @@ def _scene(model: mujoco.MjModel, spec: mujoco.MjSpec, force: float, cfg: SimCon
         object_geoms=np.flatnonzero(geom_body == object_body),
         gripper_geoms=gripper_ids,
         q_closed_target=-force / cfg.finger_kp,
+        min_opening=gripper.min_opening,
+        max_opening=gripper.max_opening,
     )

@@ -6,21 +6,38 @@ the simulation outcome as the colour, so both pictures read the same way.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import trimesh
 
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper
 from dexgen.guess.pictures import render_guesses
 from dexgen.records.trials import REASONS
 
 
+@dataclasses.dataclass(frozen=True)
+class Sketch:
+    """A real hand as the two-finger glyph pictures draw: the stroke and the pads' depth span."""
+
+    name: str
+    max_opening: float
+    finger_base_depth: float
+    fingertip_depth: float
+
+    @classmethod
+    def of(cls, model: GripperModel) -> Sketch:
+        tcp, pad = model.tcp_depth(), model.pads[0]
+        return cls(model.name, model.stroke, tcp - (pad.size[0] - model.bite), tcp + model.bite)
+
+
 def render_trials(
     path: str | Path,
     mesh: trimesh.Trimesh,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     poses: np.ndarray,
     openings: np.ndarray,
     success: np.ndarray,
@@ -38,6 +55,8 @@ def render_trials(
     legend : replaces the line saying what green and red mean (and the reasons)
     """
     success = np.asarray(success, dtype=bool)
+    if isinstance(gripper, GripperModel):  # drawn as its pads' glyph: meshes are the viewer's job
+        gripper = Sketch.of(gripper)
     colours = np.where(success, 0, 1).astype(np.int8)  # render_guesses: 0 green, 1 red
     head = legend or f"{int(success.sum())}/{len(success)} held (green), failed red"
     if legend is None and reasons is not None and (~success).any():

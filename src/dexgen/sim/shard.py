@@ -21,6 +21,7 @@ import numpy as np
 
 from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.errors import ConfigError, InputError
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
@@ -36,6 +37,8 @@ from dexgen.records.trials import PHASES, REASONS, write_results
 from dexgen.runner import Unit, prune, run_units
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.decomposition import cache_path as decomposition_cache_path
+from dexgen.sim.engines import check_real_hand
+from dexgen.sim.hand_spec import sim_hand
 from dexgen.sim.objects import object_for_record
 from dexgen.sim.pictures import render_trials
 from dexgen.sim.registry import backend_class, make_backend
@@ -137,7 +140,8 @@ def simulate_object(
     mesh = load_object_mesh(objects_dir, record)
     obj = object_for_record(record.key, mesh, record.mesh_sha256, cfg, cache_dir=cache_dir)
     rows = select_trials(guesses["labels"], list(gmeta["labels"]), cfg)
-    trials = backend.run(obj, gripper, guesses["poses"][rows], guesses["openings"][rows])
+    hand = sim_hand(gripper, cfg, cache_dir=cache_dir) if isinstance(gripper, GripperModel) else gripper
+    trials = backend.run(obj, hand, guesses["poses"][rows], guesses["openings"][rows])
     arrays = {
         "guess_index": rows.astype(np.int64),
         "labels": guesses["labels"][rows].astype(np.int8),
@@ -261,6 +265,7 @@ def simulate_units(
         if not guess_path.exists():
             raise InputError(f"{guess_path}: guess file missing; run the guess stage first")
         gmeta, gripper = guess_inputs(guess_path, record)
+        check_real_hand(config.backend, gmeta.get("gripper"), where=str(guess_path))
         if first is None:
             first = (gmeta["gripper"], guess_path)
         same_gripper(first[0], gmeta["gripper"], where_a=str(first[1]), where_b=str(guess_path))

@@ -28,6 +28,7 @@ from dexgen.provenance import provenance
 from dexgen.records import npz
 from dexgen.records.grippers import parallel_jaw_from_record
 from dexgen.records.guesses import read_guesses
+from dexgen.records.guesses import read_meta as read_guess_meta
 from dexgen.records.objects import mesh_stem, read_index
 from dexgen.records.trials import PHASES, REASONS
 from dexgen.runner import Unit, prune, run_units
@@ -36,6 +37,7 @@ from dexgen.sim.backend import SimBackend
 from dexgen.sim.compare.agreement import agreement
 from dexgen.sim.compare.trial_set import trial_set
 from dexgen.sim.decomposition import cache_path as decomposition_cache_path
+from dexgen.sim.engines import check_real_hand
 from dexgen.sim.objects import object_for_record
 from dexgen.sim.registry import backend_class, make_backend
 
@@ -82,6 +84,9 @@ def compare_units(
             guess_path = guess_dir / f"{mesh_stem(record)}.npz"
             if not guess_path.exists():
                 raise InputError(f"{guess_path}: guess file missing; run the guess stage first")
+            for side in (a, b):  # before any work: read only the guess file's header
+                block = (read_guess_meta(guess_path) or {}).get("gripper")
+                check_real_hand(side.backend, block, key="sim_compare engines", where=str(guess_path))
             found.append((record, shard, guess_path))
     found.sort(key=lambda f: f[0].key)
     if cfg.max_objects:

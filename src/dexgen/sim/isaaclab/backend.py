@@ -16,6 +16,7 @@ import logging
 
 import numpy as np
 
+from dexgen.errors import ConfigError
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
@@ -105,6 +106,11 @@ class IsaacLabBackend(SimBackend):
         openings = np.asarray(openings, dtype=np.float64).reshape(-1)
         if len(poses) != len(openings):
             raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
+        if not isinstance(gripper, ParallelJawGripper):
+            raise ConfigError(
+                f"sim.backend: isaaclab cannot simulate the real hand {gripper.name} ({gripper.source}) yet: "
+                "Isaac Lab real hands are the next issue; use sim.backend: mujoco"
+            )
         if len(poses) == 0:
             return Trials.empty()
         if self._closed:
