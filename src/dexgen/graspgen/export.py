@@ -328,7 +328,9 @@ def finish_dataset(
     )
     metrics = _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report)
     object_root = source_root if source_root is not None else dataset / OBJECTS
-    pages = write_split_pages(dataset, gripper.name, {"train": train, "valid": valid}, names, object_root)
+    hand = gripper if isinstance(gripper, GripperModel) else None
+    splits = {"train": train, "valid": valid}
+    pages = write_split_pages(dataset, gripper.name, splits, names, object_root, hand)
     metrics["viewer"] = [p.relative_to(dataset).as_posix() for p in pages]
     metrics["training_scripts"] = _training_scripts(
         dataset, source, gripper.name, train, report, overwrite_gripper_config
