@@ -14,7 +14,9 @@ from graspgen.real_records import BOXES, HELD, write_real_hand_records
 
 from dexgen.errors import InputError
 from dexgen.graspgen.gripper_config import refuse_stale_config, write_gripper_config
+from dexgen.graspgen.isaac_yaml import isaac_to_document
 from dexgen.graspgen.stage import export_from_shards
+from dexgen.graspgen.validate import validate_dataset
 from dexgen.grippers.hand import load_hand
 from dexgen.params.graspgen import GraspgenConfig
 from tests.tiny_hands import write_hand
@@ -98,3 +100,21 @@ def test_a_whole_dataset_is_exported_from_real_hand_records(tmp_path):
     before = obj.stat().st_mtime_ns
     export_from_shards(objects, guesses, sim, dataset, cfg=GraspgenConfig(), seed=3, progress=False)
     assert obj.stat().st_mtime_ns == before  # same model, same bytes: not rewritten
+
+
+def test_a_missing_collision_mesh_is_a_finding_naming_the_py(tmp_path):
+    model = load_hand(write_hand(tmp_path / "hand", kind="slide"))
+    objects, guesses, sim = write_real_hand_records(tmp_path / "data", model)
+    dataset = tmp_path / "ds"
+    export_from_shards(objects, guesses, sim, dataset, cfg=GraspgenConfig(), seed=3, progress=False)
+    (dataset / "config" / "grippers" / f"{model.name}_collision.obj").unlink()
+    report = validate_dataset(dataset, model.name)
+    assert any(f"{model.name}.py: GripperModel() fails" in e for e in report.errors), report.errors
+
+
+def test_an_isaac_grasp_file_of_a_shipped_real_hand_gets_its_width_and_depth(real_2f85):
+    data = {"format": "isaac_grasp", "object_file": "a.obj", "gripper_name": real_2f85.name}
+    data["grasps"] = {"grasp_0": {"position": [0, 0, 0.1], "orientation": {"w": 1.0, "xyz": [0, 0, 0]}}}
+    doc = isaac_to_document(data, where="g.yaml")
+    assert doc["gripper"]["width"] == pytest.approx(real_2f85.stroke)
+    assert doc["gripper"]["depth"] == pytest.approx(real_2f85.tcp_depth())
