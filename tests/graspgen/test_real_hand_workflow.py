@@ -14,6 +14,7 @@ import pytest
 import trimesh
 from graspgen.test_workflow import REPO, _cli
 
+from dexgen.errors import InputError
 from dexgen.graspgen.validate import check_dataset
 from dexgen.grippers.hand import load_hand
 from tests.tiny_hands import write_hand
@@ -56,3 +57,17 @@ def test_a_robot_description_makes_a_whole_dataset(tmp_path, description):
     assert sorted((ds / ".dexgen" / "sim" / name).rglob("*.npz")), "simulated with the real hand"
     check_dataset(ds, name, object_root=root, min_positives=2)
     assert (ds / "viewer" / "train.html").is_file()
+
+
+def test_graspgens_own_config_of_the_same_name_is_refused_before_any_work(tmp_path):
+    """The airo-models 2F-85 URDF names its robot robotiq_2f_85, as GraspGen's own YAML-only config:
+    the run stops before building objects unless --overwrite_gripper_config."""
+    urdf = _airo(tmp_path)
+    source = tmp_path / "GraspGen"
+    (source / "config" / "grippers").mkdir(parents=True)
+    theirs = source / "config" / "grippers" / "robotiq_2f_85.yaml"
+    theirs.write_text("name: robotiq_2f_85\nmaximum_aperture: 0.085\n")
+    with pytest.raises(InputError, match=r"robotiq_2f_85.yaml: a robotiq_2f_85 config dexgen did not write"):
+        _cli(tmp_path, "--guess_only", "--gripper_config", str(urdf), "--graspgen_source", str(source))
+    assert not (tmp_path / "ds" / ".dexgen").exists()  # nothing was built
+    assert theirs.read_text() == "name: robotiq_2f_85\nmaximum_aperture: 0.085\n"
