@@ -57,12 +57,14 @@ def hand_segments(model: GripperModel, poses: np.ndarray, openings: np.ndarray |
     """(k, 2, 2, 3) the line between the bite points and the approach from the base to the TCP, per
     grasp at its opening, object frame (what the box sketch shows, for a real hand)."""
     poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
-    out = np.zeros((len(poses), 2, 2, 3))
-    for i, pose in enumerate(poses):
-        bites = model.bite_points(model.stroke if openings is None else float(openings[i]))
-        local = np.array([bites, [np.zeros(3), bites.mean(axis=0)]])
-        out[i] = local @ pose[:3, :3].T + pose[:3, 3]
-    return out
+    if not len(poses):
+        return np.zeros((0, 2, 2, 3))
+    opening = np.full(len(poses), model.stroke) if openings is None else np.asarray(openings, np.float64)
+    pads = model.body_poses(opening)[:, list(model.pad_bodies)]  # (k, 2, 4, 4)
+    local = np.array([pad.bite_point(model.bite) for pad in model.pads])  # (2, 3), pad body frames
+    bites = np.einsum("kpij,pj->kpi", pads[:, :, :3, :3], local) + pads[:, :, :3, 3]  # base frame
+    lines = np.stack([bites, np.stack([np.zeros_like(bites[:, 0]), bites.mean(axis=1)], axis=1)], axis=1)
+    return np.einsum("kij,kslj->ksli", poses[:, :3, :3], lines) + poses[:, None, None, :3, 3]
 
 
 def hand_script() -> str:

@@ -109,12 +109,17 @@ def page_data(objects: list[ViewerObject], *, title: str, hand: GripperModel | N
     return data
 
 
+def embed(data: dict, *, title: str) -> str:
+    """The template with ``data`` (any page's JSON) embedded and ``title`` escaped."""
+    template = (importlib.resources.files("dexgen.viewer") / "template.html").read_text()
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    text = text.replace("</", "<\\/")  # no `</script>` can end the data block early
+    return template.replace("__TITLE__", _escape(title)).replace("__DATA__", text)
+
+
 def render_page(objects: list[ViewerObject], *, title: str, hand: GripperModel | None = None) -> str:
     """The page's HTML (the template with the data embedded, and the hand's script where there is one)."""
-    template = (importlib.resources.files("dexgen.viewer") / "template.html").read_text()
-    data = json.dumps(page_data(objects, title=title, hand=hand), separators=(",", ":"), allow_nan=False)
-    data = data.replace("</", "<\\/")  # no `</script>` can end the data block early
-    page = template.replace("__TITLE__", _escape(title)).replace("__DATA__", data)
+    page = embed(page_data(objects, title=title, hand=hand), title=title)
     if hand is not None:
         page = page.replace("</body>", hand_script() + "</body>")
     return page
