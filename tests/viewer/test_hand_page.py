@@ -133,6 +133,7 @@ def test_a_headless_browser_draws_the_real_hand(tmp_path, real_2f85):
         text=True,
     )
     assert 'data-hand="1"' in dom.stdout, "the hand script did not run to its end"
+    assert 'id="hands"' in dom.stdout  # the toggle for the meshes
     subprocess.run(
         [CHROMIUM, *flags, f"--screenshot={shot}", page.as_uri()],
         check=True,
