@@ -14,7 +14,7 @@ import pytest
 import trimesh
 from graspgen.test_workflow import REPO, _cli
 
-from dexgen.errors import InputError
+from dexgen.errors import ConfigError, InputError
 from dexgen.graspgen.validate import check_dataset
 from dexgen.grippers.hand import load_hand
 from tests.tiny_hands import write_hand
@@ -71,3 +71,14 @@ def test_graspgens_own_config_of_the_same_name_is_refused_before_any_work(tmp_pa
         _cli(tmp_path, "--guess_only", "--gripper_config", str(urdf), "--graspgen_source", str(source))
     assert not (tmp_path / "ds" / ".dexgen").exists()  # nothing was built
     assert theirs.read_text() == "name: robotiq_2f_85\nmaximum_aperture: 0.085\n"
+
+
+def test_a_description_whose_name_is_not_an_identifier_says_how_to_name_it(tmp_path):
+    urdf = _tiny(tmp_path)
+    dashed = urdf.with_name("my-hand.urdf")
+    urdf.rename(dashed)
+    with pytest.raises(ConfigError, match=r"my-hand.urdf: gripper name 'my-hand' .*name: my_hand"):
+        _cli(tmp_path, "--guess_only", "--gripper_config", str(dashed))
+    pointer = tmp_path / "hand" / "pointer.yaml"
+    pointer.write_text("name: my_hand\ndescription: my-hand.urdf\nclosing_force: 70\n")
+    assert load_hand(pointer).name == "my_hand"

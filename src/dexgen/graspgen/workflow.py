@@ -91,7 +91,13 @@ def parallel_jaw(name_or_path: str, bounds: GripperBounds) -> Hand:
     real name, a pointer YAML, a .urdf/.xml/.usd) through :func:`dexgen.grippers.hand.load_hand`."""
     if not is_box(name_or_path):
         model = load_hand(name_or_path, bounds=bounds, key="--gripper_config")
-        check_gripper_name(model.name)
+        try:
+            check_gripper_name(model.name)
+        except ConfigError as exc:  # the name comes from the file: say how to give another
+            raise ConfigError(
+                f"{model.source}: {exc}; or point at it from a YAML that names it "
+                f"(name: my_hand, description: {Path(model.source).name})"
+            ) from None
         return model
     gripper = load_gripper(name_or_path, bounds=bounds)
     check_gripper_name(gripper.name)
