@@ -5,15 +5,21 @@ configs are never overwritten."""
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 
+import airo_models
 import numpy as np
 import pytest
 import yaml
+import yourdfpy
 from graspgen.graspgen_loader import get_gripper_info
 from graspgen.real_records import BOXES, HELD, write_real_hand_records
+from gripper_descriptions import DRIVEN, write_mjcf, write_usd
 
 from dexgen.errors import InputError
-from dexgen.graspgen.gripper_config import refuse_stale_config, write_gripper_config
+from dexgen.graspgen.gripper_config import gripper_fields, refuse_stale_config, write_gripper_config
+from dexgen.graspgen.hand_config import collision_mesh
 from dexgen.graspgen.isaac_yaml import isaac_to_document
 from dexgen.graspgen.stage import export_from_shards
 from dexgen.graspgen.validate import validate_dataset
@@ -118,3 +124,36 @@ def test_an_isaac_grasp_file_of_a_shipped_real_hand_gets_its_width_and_depth(rea
     doc = isaac_to_document(data, where="g.yaml")
     assert doc["gripper"]["width"] == pytest.approx(real_2f85.stroke)
     assert doc["gripper"]["depth"] == pytest.approx(real_2f85.tcp_depth())
+
+
+def test_urdf_mjcf_and_usd_of_one_hand_write_the_same_graspgen_config(tmp_path):
+    """The 2F-85 from airo-models' URDF, the MJCF MuJoCo compiles from it and the USD authored from
+    it: the same width, depth, contact points and collision mesh (vertices in body order) to 1e-6 m."""
+    logging.getLogger("yourdfpy").setLevel(logging.ERROR)
+    urdf = Path(airo_models.get_urdf_path("robotiq_2f_85"))
+    robot = yourdfpy.URDF.load(
+        str(urdf), build_collision_scene_graph=True, load_meshes=False, load_collision_meshes=True
+    )
+    sources = [
+        urdf,
+        write_mjcf(urdf, robot, tmp_path / "h.xml"),
+        write_usd(robot, DRIVEN, tmp_path / "h.usda"),
+    ]
+    fields, meshes = [], []
+    for i, source in enumerate(sources):
+        model = load_hand(source)
+        fields.append(gripper_fields(model))
+        meshes.append(collision_mesh(model))
+        assert write_gripper_config(model, tmp_path / f"config{i}", overwrite=False) == "written"
+    for f, mesh in zip(fields[1:], meshes[1:]):
+        assert f["width"] == pytest.approx(fields[0]["width"], abs=1e-6)
+        assert f["depth"] == pytest.approx(fields[0]["depth"], abs=1e-6)
+        np.testing.assert_allclose(
+            [c["location"] for c in f["contact_points"]],
+            [c["location"] for c in fields[0]["contact_points"]],
+            atol=1e-6,
+        )
+        assert len(mesh.faces) == len(meshes[0].faces) > 1000
+        np.testing.assert_allclose(
+            np.sort(mesh.vertices, axis=0), np.sort(meshes[0].vertices, axis=0), atol=1e-6
+        )
