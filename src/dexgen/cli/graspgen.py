@@ -45,7 +45,9 @@ def graspgen_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--object_dataset", help="root the object keys are relative to ($OBJECT_DATASET_DIR)")
     p.add_argument("--grasp_dataset", help="output root ($GRASP_DATASET_DIR, else 'results')")
     p.add_argument(
-        "--gripper_config", help="gripper name or gripper YAML path (default: params guess.gripper)"
+        "--gripper_config",
+        help="gripper: a shipped name, a gripper YAML, or a robot description (.urdf, .xml, .usd) "
+        "(default: params guess.gripper)",
     )
     p.add_argument(
         "--num_collision_free_grasps", type=int, help="positives requested from guessing and max kept"

@@ -44,12 +44,13 @@ from dexgen.graspgen.grasp_file import (
     read_grasp_file,
     write_grasp_file,
 )
-from dexgen.graspgen.gripper_config import check_gripper_name, gripper_fields, write_gripper_config
+from dexgen.graspgen.gripper_config import check_gripper_name, gripper_fields, tcp_depth, write_gripper_config
 from dexgen.graspgen.labels import KINDS, ObjectResult, select_grasps
 from dexgen.graspgen.pages import write_split_pages
 from dexgen.graspgen.splits import write_splits
 from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_training_scripts
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.objects.width import min_width
 from dexgen.params.cluster import ClusterConfig
@@ -131,7 +132,12 @@ def _materialise(target: Path, mesh: trimesh.Trimesh) -> None:
 
 
 def grasp_provenance(
-    inputs: dict[str, str], *, gripper: Gripper, cfg: GraspgenConfig, seed: int, materialised: bool
+    inputs: dict[str, str],
+    *,
+    gripper: Gripper | GripperModel,
+    cfg: GraspgenConfig,
+    seed: int,
+    materialised: bool,
 ) -> dict[str, Any]:
     """What a current grasp file records: seed, export params, gripper and input content hashes."""
     return provenance(
@@ -149,7 +155,7 @@ def write_object(
     result: ObjectResult,
     *,
     dataset: Path,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     cfg: GraspgenConfig,
     seed: int,
     source_root: Path | None,
@@ -161,19 +167,18 @@ def write_object(
     counts = {"positives": int(selection.success.sum()), "negatives": int((~selection.success).sum())}
     counts.update(selection.counts())
     mesh = trimesh.load(result.mesh_path, force="mesh", process=False)
-    depth = gripper.tcp_depth if isinstance(gripper, ParallelJawGripper) else gripper.depth
     visible = visible_tcps(
         mesh,
         selection.transforms[selection.success],
-        depth=depth,
+        depth=tcp_depth(gripper),
         distance=cfg.visibility_distance,
         samples=cfg.surface_samples,
         key=result.key,
     )
     counts["visible_positives"] = int(visible.sum())
-    if isinstance(gripper, ParallelJawGripper):  # for the reason an object is dropped, if it is
+    if isinstance(gripper, (ParallelJawGripper, GripperModel)):  # why an object is dropped, if it is
         counts["narrowest_width"] = round(min_width(mesh), 6)
-        counts["stroke"] = gripper.max_opening
+        counts["stroke"] = gripper.max_opening if isinstance(gripper, ParallelJawGripper) else gripper.stroke
         counts["collision_free_guesses"] = len(result.free_poses)
     target = mesh_target(dataset, result.key, source_root)
     if target is not None:
@@ -274,7 +279,7 @@ def finish_dataset(
     names: dict[str, str],
     *,
     dataset: str | Path,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     cfg: GraspgenConfig,
     seed: int,
     source_root: str | Path | None = None,
@@ -323,7 +328,9 @@ def finish_dataset(
     )
     metrics = _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report)
     object_root = source_root if source_root is not None else dataset / OBJECTS
-    pages = write_split_pages(dataset, gripper.name, {"train": train, "valid": valid}, names, object_root)
+    hand = gripper if isinstance(gripper, GripperModel) else None
+    splits = {"train": train, "valid": valid}
+    pages = write_split_pages(dataset, gripper.name, splits, names, object_root, hand)
     metrics["viewer"] = [p.relative_to(dataset).as_posix() for p in pages]
     metrics["training_scripts"] = _training_scripts(
         dataset, source, gripper.name, train, report, overwrite_gripper_config
@@ -398,7 +405,7 @@ class ResultWork:
     """Write the grasp file of an :class:`ObjectResult` already in memory (the unit's only argument)."""
 
     dataset: Path
-    gripper: Gripper
+    gripper: Gripper | GripperModel
     cfg: GraspgenConfig
     seed: int
     source_root: Path | None
@@ -421,7 +428,7 @@ def run_export(
     names: dict[str, str],
     *,
     dataset: Path,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     cfg: GraspgenConfig,
     seed: int,
     reader: Reader = current_grasp_file,
@@ -441,7 +448,7 @@ def export_results(
     results: list[ObjectResult],
     *,
     dataset: str | Path,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     cfg: GraspgenConfig,
     seed: int,
     source_root: str | Path | None = None,

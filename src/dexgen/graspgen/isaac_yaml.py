@@ -82,10 +82,14 @@ def _gripper_block(name: str, gripper_config: str | Path | None, where: str) -> 
             ) from None
         block = {k: cfg[k] for k in ("width", "depth", "file_name") if k in cfg}
         return {"name": name, **block, "transform_offset_from_asset_to_graspgen_convention": offset}
+    from dexgen.grippers.description import real_names
+    from dexgen.grippers.hand import load_hand
     from dexgen.grippers.loader import gripper_names, load_gripper
 
     if name in gripper_names():
         return gripper_fields(load_gripper(name))
+    if name in real_names():  # a shipped real hand: width and depth from its bite points
+        return gripper_fields(load_hand(name))
     log.warning(
         "%s: gripper %r is not a dexgen gripper and no --gripper_config was given; the gripper block holds only its name",
         where,

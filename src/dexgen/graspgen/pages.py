@@ -1,7 +1,8 @@
 """3-D pages of a GraspGen dataset as GraspGen sees it (:mod:`dexgen.viewer`): the scaled mesh of each
 object and its grasps drawn as GraspGen's own gripper sketch (the control-point "Y" of
 ``load_control_points_for_visualization``, from the file's ``width`` and ``depth``), true ones green,
-false ones red, colliding guesses orange.
+false ones red, colliding guesses orange. A real hand is drawn too, with its meshes at full opening:
+the pose of the collision mesh GraspGen loads from ``config/grippers``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import trimesh
 from dexgen.errors import InputError
 from dexgen.graspgen.grasp_file import read_grasp_file
 from dexgen.graspgen.validate import resolve_mesh
+from dexgen.grippers.model import GripperModel
+from dexgen.viewer.hand import hand_poses
 from dexgen.viewer.page import ViewerObject, write_page
 
 MAX_OBJECTS = 4  # objects per split page: enough to look at, small enough to open anywhere
@@ -34,8 +37,11 @@ def y_segments(width: float, depth: float) -> np.ndarray:
     )
 
 
-def grasp_file_object(path: str | Path, object_root: str | Path) -> ViewerObject:
-    """The object of one grasp file, its mesh found as GraspGen finds it (scaled by ``object.scale``)."""
+def grasp_file_object(
+    path: str | Path, object_root: str | Path, hand: GripperModel | None = None
+) -> ViewerObject:
+    """The object of one grasp file, its mesh found as GraspGen finds it (scaled by ``object.scale``);
+    with ``hand``, its bodies at full opening at every grasp."""
     doc, transforms, success = read_grasp_file(path)
     key, scale = doc["object"]["file"], doc["object"]["scale"]
     mesh_path = resolve_mesh(Path(object_root), key)
@@ -55,21 +61,30 @@ def grasp_file_object(path: str | Path, object_root: str | Path) -> ViewerObject
     for i, ok in enumerate(success):
         colliding = kinds is not None and names[kinds[i]] == "colliding"
         groups.append("positive" if ok else "colliding" if colliding else "negative")
-    return ViewerObject(str(key), np.asarray(mesh.vertices), np.asarray(mesh.faces), segments, groups)
+    posed = None if hand is None else hand_poses(hand, transforms)
+    return ViewerObject(
+        str(key), np.asarray(mesh.vertices), np.asarray(mesh.faces), segments, groups, hand_poses=posed
+    )
 
 
 def write_split_pages(
-    dataset: Path, gripper: str, splits: dict[str, list[str]], names: dict[str, str], object_root: Path
+    dataset: Path,
+    gripper: str,
+    splits: dict[str, list[str]],
+    names: dict[str, str],
+    object_root: Path,
+    hand: GripperModel | None = None,
 ) -> list[Path]:
-    """``<dataset>/viewer/<split>.html`` for the first objects of each split (``names``: key -> grasp file)."""
+    """``<dataset>/viewer/<split>.html`` for the first objects of each split (``names``: key -> grasp
+    file); ``hand``: the real hand the data was made with, drawn at each grasp."""
     pages = []
     for split, keys in splits.items():
         chosen = sorted(keys)[:MAX_OBJECTS]
         if not chosen:
             continue
         objects = [
-            grasp_file_object(dataset / "grasp_data" / gripper / names[k], object_root) for k in chosen
+            grasp_file_object(dataset / "grasp_data" / gripper / names[k], object_root, hand) for k in chosen
         ]
         title = f"{gripper}: {split} split, {len(chosen)} of {len(keys)} objects"
-        pages.append(write_page(dataset / "viewer" / f"{split}.html", objects, title=title))
+        pages.append(write_page(dataset / "viewer" / f"{split}.html", objects, title=title, hand=hand))
     return pages

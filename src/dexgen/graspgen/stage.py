@@ -26,6 +26,7 @@ from dexgen.graspgen.export import (
 )
 from dexgen.graspgen.gripper_config import check_gripper_name
 from dexgen.graspgen.sources import object_result
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper
 from dexgen.hashing import sha256_file
 from dexgen.params.graspgen import GraspgenConfig
@@ -74,7 +75,7 @@ def shard_inputs(
     return out
 
 
-def data_gripper(inputs: list[ObjectInputs]) -> Gripper:
+def data_gripper(inputs: list[ObjectInputs]) -> Gripper | GripperModel:
     """The gripper every guess file was made with; two different ones, or a file made for another object
     or mesh, stop the export."""
     first: tuple[dict[str, Any], Path] | None = None
@@ -100,7 +101,7 @@ class ExportWork:
     """Read one object's guesses and trials and write its grasp file; returns its counts."""
 
     dataset: Path
-    gripper: Gripper
+    gripper: Gripper | GripperModel
     cfg: GraspgenConfig
     seed: int
 
@@ -123,7 +124,7 @@ def export_units(
     names: dict[str, str],
     *,
     dataset: Path,
-    gripper: Gripper,
+    gripper: Gripper | GripperModel,
     cfg: GraspgenConfig,
     seed: int,
 ) -> list[Unit]:

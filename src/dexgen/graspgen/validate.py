@@ -179,7 +179,11 @@ def check_gripper_files(config_dir: Path, name: str, rep: Report, *, require_mes
         if cp.ndim != 2 or cp.shape[0] != 4:
             rep.errors.append(f"{ppath}: load_control_points() has shape {list(cp.shape)}, expected [4, K]")
     if hasattr(module, "GripperModel"):
-        mesh = module.GripperModel().get_gripper_collision_mesh()
+        try:  # GraspGen builds it with no argument; a real hand's .py reads its mesh file here
+            mesh = module.GripperModel().get_gripper_collision_mesh()
+        except Exception as exc:  # a foreign or broken file is a finding, not a crash
+            rep.errors.append(f"{ppath}: GripperModel() fails ({type(exc).__name__}: {exc})")
+            return depth
         if mesh is None or len(getattr(mesh, "faces", [])) == 0:
             msg = f"{ppath}: the collision mesh is empty, so GraspGen cannot make collision hard negatives"
             (rep.errors if require_mesh else rep.warnings).append(msg)

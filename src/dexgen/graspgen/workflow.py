@@ -32,6 +32,7 @@ from dexgen.graspgen.export import (
 from dexgen.graspgen.grasp_file import load_json, read_grasp_file
 from dexgen.graspgen.gripper_config import check_gripper_name, refuse_stale_config
 from dexgen.graspgen.sources import object_result
+from dexgen.grippers.hand import Hand, is_box, load_hand
 from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.guess.guesses import guess_object
@@ -67,14 +68,15 @@ class WorkflowOptions:
     progress: bool = True
 
 
-def _loaded_guesses(poses: np.ndarray, gripper: ParallelJawGripper) -> ObjectGuesses:
+def _loaded_guesses(poses: np.ndarray, gripper: Hand) -> ObjectGuesses:
     """``--load_guesses``: a file's ``true`` grasps as collision-free guesses, starting fully open."""
     n = len(poses)
+    stroke = gripper.max_opening if isinstance(gripper, ParallelJawGripper) else gripper.stroke
     nan3 = np.full((n, 2, 3), np.nan)
     return ObjectGuesses(
         poses=poses,
         widths=np.full(n, np.nan),
-        openings=np.full(n, gripper.max_opening),
+        openings=np.full(n, stroke),
         contacts=nan3,
         normals=nan3.copy(),
         labels=np.zeros(n, np.int8),
@@ -84,7 +86,19 @@ def _loaded_guesses(poses: np.ndarray, gripper: ParallelJawGripper) -> ObjectGue
     )
 
 
-def parallel_jaw(name_or_path: str, bounds: GripperBounds) -> ParallelJawGripper:
+def parallel_jaw(name_or_path: str, bounds: GripperBounds) -> Hand:
+    """The workflow's hand: a box gripper as before, or a real hand from its description (a shipped
+    real name, a pointer YAML, a .urdf/.xml/.usd) through :func:`dexgen.grippers.hand.load_hand`."""
+    if not is_box(name_or_path):
+        model = load_hand(name_or_path, bounds=bounds, key="--gripper_config")
+        try:
+            check_gripper_name(model.name)
+        except ConfigError as exc:  # the name comes from the file: say how to give another
+            raise ConfigError(
+                f"{model.source}: {exc}; or point at it from a YAML that names it "
+                f"(name: my_hand, description: {Path(model.source).name})"
+            ) from None
+        return model
     gripper = load_gripper(name_or_path, bounds=bounds)
     check_gripper_name(gripper.name)
     if not isinstance(gripper, ParallelJawGripper):
@@ -102,7 +116,7 @@ def _field(doc: Any, *keys: str) -> Any:
     return doc
 
 
-def _stale_reason(doc: dict[str, Any], record: ObjectRecord, gripper: Gripper) -> str | None:
+def _stale_reason(doc: dict[str, Any], record: ObjectRecord, gripper: Gripper | Hand) -> str | None:
     """Why a grasp file's grasps are not of ``record``'s current mesh and ``gripper`` (None: they are)."""
     recorded = doc["gripper"]["dexgen_sha256"]
     if recorded != gripper.sha256:
@@ -116,7 +130,7 @@ def _stale_reason(doc: dict[str, Any], record: ObjectRecord, gripper: Gripper) -
     return None
 
 
-def kept_file_is_current(path: Path, record: ObjectRecord, gripper: Gripper, *, reopen: bool) -> bool:
+def kept_file_is_current(path: Path, record: ObjectRecord, gripper: Gripper | Hand, *, reopen: bool) -> bool:
     """Whether the existing grasp file at ``path`` holds grasps of ``record`` (``object.file``), its
     current mesh (``dexgen.provenance.mesh_sha256``) and ``gripper`` (``gripper.dexgen_sha256``).
 
@@ -154,7 +168,7 @@ class KeptFiles:
 
     opts: WorkflowOptions
     cfg: GraspgenConfig
-    gripper: Gripper
+    gripper: Gripper | Hand
 
     def __call__(self, unit: Unit) -> dict[str, Any] | None:
         path, opts = unit.output, self.opts
@@ -176,7 +190,7 @@ class WorkflowWork:
 
     def __init__(
         self,
-        gripper: ParallelJawGripper,
+        gripper: Hand,
         guess_cfg: GuessConfig,
         sim_cfg: SimConfig,
         cfg: GraspgenConfig,

@@ -9,9 +9,7 @@ the line between the bite points plus the approach axis up to the TCP drawn over
 
 from __future__ import annotations
 
-import importlib.resources
 import io
-import json
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +21,7 @@ from matplotlib.collections import PolyCollection
 
 from dexgen.atomic import write_bytes, write_text
 from dexgen.grippers.model import GripperModel
+from dexgen.viewer.page import embed
 
 VIEWS = (("front (x-z)", 0, 1), ("side (y-z)", 1, 0))  # title, horizontal axis, depth axis
 _LIGHT = np.array([0.3, -0.4, 0.87]) / np.linalg.norm([0.3, -0.4, 0.87])
@@ -109,10 +108,7 @@ def page_data(model: GripperModel) -> dict:
 
 
 def write_page(path: str | Path, model: GripperModel) -> Path:
-    """Write the self-contained 3-D page atomically; returns ``path``."""
-    template = (importlib.resources.files("dexgen.viewer") / "template.html").read_text()
+    """Write the self-contained 3-D page atomically (the viewer's template and embedding); returns ``path``."""
     data = page_data(model)
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    title = data["title"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    write_text(path, template.replace("__TITLE__", title).replace("__DATA__", text))
+    write_text(path, embed(data, title=data["title"]))
     return Path(path)
