@@ -60,7 +60,8 @@ def _owned(folder: Path):
 def run_check(args: argparse.Namespace) -> int:
     from dexgen.atomic import check_out_dir
     from dexgen.grippers.description import load_model
-    from dexgen.grippers.pictures import render_png, write_page
+    from dexgen.grippers.pictures import render_png
+    from dexgen.viewer.gripper_page import write_gripper_page
 
     out = Path(args.out)
     check_out_dir(out, _owned(out), inputs={"gripper": args.gripper if Path(args.gripper).exists() else None})
@@ -80,7 +81,7 @@ def run_check(args: argparse.Namespace) -> int:
         f"{len(faces)} bodies, {sum(faces.values())} faces: "
         + ", ".join(f"{b} {n}" for b, n in faces.items())
     )
-    html = write_page(out / f"{model.name}.html", model)  # the page first: it vouches for the PNG
+    html = write_gripper_page(out / f"{model.name}.html", model)  # the page first: it vouches for the PNG
     png = render_png(out / f"{model.name}.png", model)
     print(f"wrote {png} and {html}")
     return EXIT_OK

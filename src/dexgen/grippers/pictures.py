@@ -1,10 +1,9 @@
-"""Pictures of a gripper model at open, half and closed: a PNG of side views and a 3-D HTML page.
+"""Pictures of a gripper model at open, half and closed: a PNG of side views.
 
-The PNG (matplotlib, Agg) has one column per opening and two orthographic views, the closing plane
+The 3-D page of the same three poses is :mod:`dexgen.viewer.gripper_page` (the viewer depends on
+grippers, never the reverse). The PNG (matplotlib, Agg) has one column per opening and two orthographic views, the closing plane
 (x-z) and the side (y-z), every triangle drawn flat-shaded, pad bodies in orange, the contact (bite)
-points in red and the TCP as a cross. The page is the 3-D viewer's template (:mod:`dexgen.viewer`,
-plain WebGL, no network at view time) with one "object" per opening, the hand's merged mesh, and
-the line between the bite points plus the approach axis up to the TCP drawn over it.
+points in red and the TCP as a cross.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PolyCollection
 
-from dexgen.atomic import write_bytes, write_text
+from dexgen.atomic import write_bytes
 from dexgen.grippers.model import GripperModel
-from dexgen.viewer.page import embed
 
 VIEWS = (("front (x-z)", 0, 1), ("side (y-z)", 1, 0))  # title, horizontal axis, depth axis
 _LIGHT = np.array([0.3, -0.4, 0.87]) / np.linalg.norm([0.3, -0.4, 0.87])
@@ -81,34 +79,4 @@ def render_png(path: str | Path, model: GripperModel) -> Path:
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     write_bytes(path, buf.getvalue())
-    return Path(path)
-
-
-def page_data(model: GripperModel) -> dict:
-    """The JSON the viewer template embeds: one object per state, the pad line and axis as a grasp."""
-    objects = []
-    for label, opening in states(model):
-        mesh = model.mesh_at(opening)
-        bites = model.bite_points(opening)
-        tcp = bites.mean(axis=0)
-        segments = np.array([bites, [np.zeros(3), tcp]])
-        objects.append(
-            {
-                "name": label,
-                "vertices": np.round(mesh.vertices, PRECISION).ravel().tolist(),
-                "faces": np.asarray(mesh.faces, dtype=np.int64).ravel().tolist(),
-                "segments": [np.round(segments, PRECISION).ravel().tolist()],
-                "groups": ["pads"],
-                "scores": None,
-            }
-        )
-    title = f"{model.name}: open, half and closed"
-    groups = {"pads": {"label": "bite points and approach to the TCP", "colour": "#d62728"}}
-    return {"title": title, "groups": groups, "objects": objects}
-
-
-def write_page(path: str | Path, model: GripperModel) -> Path:
-    """Write the self-contained 3-D page atomically (the viewer's template and embedding); returns ``path``."""
-    data = page_data(model)
-    write_text(path, embed(data, title=data["title"]))
     return Path(path)

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from dexgen.errors import InputError
 from dexgen.grippers.loader import parse_gripper
-from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper, ParallelJawGripper
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a real hand's model needs trimesh (and with it fcl, embree): records stay light
     from dexgen.grippers.hand import Hand
+    from dexgen.grippers.model import GripperModel
 
 FIELDS = ("name", "sha256", "source", "yaml")
 MODEL_FIELDS = ("name", "sha256", "source", "format", "description", "openings")
@@ -28,7 +28,7 @@ MODEL_FIELDS = ("name", "sha256", "source", "format", "description", "openings")
 def gripper_record(gripper: Gripper | GripperModel) -> dict[str, Any]:
     """The block written into outputs made with ``gripper`` (a loaded gripper: it must carry its text,
     or for a real hand, what it was loaded from)."""
-    if isinstance(gripper, GripperModel):
+    if not isinstance(gripper, Gripper):  # a real hand's GripperModel
         return model_record(gripper)
     if not gripper.document or not gripper.sha256:
         raise ValueError(f"{gripper.name}: not a loaded gripper (no file text or hash to record)")
@@ -113,6 +113,6 @@ def parallel_jaw_from_record(record: Any, *, where: str) -> Hand:
     """:func:`gripper_from_record` for steps that need two fingers (simulation, GraspGen export): a box
     :class:`ParallelJawGripper` or a real hand's :class:`GripperModel`."""
     gripper = gripper_from_record(record, where=where)
-    if not isinstance(gripper, (ParallelJawGripper, GripperModel)):
+    if isinstance(gripper, Gripper) and not isinstance(gripper, ParallelJawGripper):
         raise InputError(f"{where}: gripper {gripper.name} is {gripper.kind}; this step needs a parallel jaw")
     return gripper
