@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +66,14 @@ def collider(mesh, hand: Hand, cfg):
     return kind(mesh, hand, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
 
 
-def compare_object(key, mesh, sha, hands, params, backend, sims, cache) -> dict:
+def compare_object(key, mesh, sha, hands, params, backend, sims, cache, seconds) -> dict:
     """One object's row (see the module docstring)."""
     cfg = params.guess
-    g = {
-        name: guess_object(mesh, hand, cfg, rng_for(params.seed, "guess", hand.name, key))
-        for name, hand in hands.items()
-    }
+    g = {}
+    for name, hand in hands.items():
+        start = time.perf_counter()
+        g[name] = guess_object(mesh, hand, cfg, rng_for(params.seed, "guess", hand.name, key))
+        seconds[f"{name}_guess"] += time.perf_counter() - start
     free = {name: np.flatnonzero(x.labels == 0) for name, x in g.items()}
     row: dict = {"object": key}
     for name, x in g.items():
@@ -91,7 +93,9 @@ def compare_object(key, mesh, sha, hands, params, backend, sims, cache) -> dict:
     obj = object_for_record(key, mesh, sha, params.sim, cache_dir=cache)
     for name in hands:
         i = free[name]
+        start = time.perf_counter()
         held = backend.run(obj, sims[name], g[name].poses[i], g[name].openings[i]).success
+        seconds[f"{name}_sim"] += time.perf_counter() - start
         row[f"{name}_held"] = int(np.sum(held))
     both = cross["box"][2]  # box-free guesses the real hand clears too
     i = free["box"][both]
@@ -150,11 +154,12 @@ def main() -> None:
     hands = {"box": load_hand(params.guess.gripper), "real": load_hand(REAL)}
     cache = ROOT / "data/cache"
     sims = {"box": hands["box"], "real": sim_hand(hands["real"], params.sim, cache_dir=cache)}
+    seconds = dict.fromkeys(("box_guess", "real_guess", "box_sim", "real_sim"), 0.0)
     with tempfile.TemporaryDirectory() as tmp, make_backend(params.sim) as backend:
         objects = objects_of(args.set, params, Path(tmp))
         objects = objects[: args.limit] if args.limit else objects
         rows = [
-            compare_object(key, mesh, sha, hands, params, backend, sims, cache)
+            compare_object(key, mesh, sha, hands, params, backend, sims, cache, seconds)
             for key, mesh, sha in tqdm(objects, desc=f"hands {args.set}")
         ]
     result = {
@@ -169,6 +174,13 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_text(out, json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["totals"], indent=1))
+    # Wall time is not written to the JSON (it would differ on every run); quoted as ratios, same run.
+    print(
+        "seconds (one thread): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+        + f"; real/box guess {seconds['real_guess'] / seconds['box_guess']:.2f}x, "
+        f"sim per own guess {seconds['real_sim'] / max(seconds['box_sim'], 1e-9):.2f}x"
+    )
 
 
 if __name__ == "__main__":
