@@ -21,7 +21,7 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
-from dexgen.sim.evaluate import drift, label_trials, relative_poses
+from dexgen.sim.evaluate import drift, label_trials, peak_drift, relative_poses
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
 from dexgen.sim.isaaclab.penetration import start_penetration
@@ -157,6 +157,7 @@ class IsaacLabBackend(SimBackend):
         opening_end[stopped] = opening_close[stopped]
         finite = result["finite"].astype(bool)
         d_t, d_r = drift(rel_pos, rel_rot, ref)
+        peak_t, peak_r = peak_drift(d_t, d_r, ref)
         success, score, phase, reason = label_trials(
             d_t=d_t,
             d_r=d_r,
@@ -186,4 +187,6 @@ class IsaacLabBackend(SimBackend):
             rotation_drift=d_r[:, last],
             start_penetration=penetration,
             final_opening=opening_end,
+            peak_translation_drift=peak_t,
+            peak_rotation_drift=peak_r,
         )
