@@ -5,7 +5,10 @@ arrays (:mod:`.request`), sends them in chunks of ``sim.isaaclab.num_envs`` to o
 (:mod:`.client`, :mod:`.worker`) and labels the returned trajectories with the same
 :func:`~dexgen.sim.evaluate.label_trials` as the MuJoCo backend, so both backends share one success test.
 As in MuJoCo, a trial that is not holding the object at the end of the close (or started inside it)
-stops there: its final pose, drift and opening are those of the end of the close. A worker that dies
+stops there: its final pose, drift and opening are those of the end of the close. The worker records the
+palm and object poses at every step, so each trial's peak drift (the largest motion of the object in the
+hand after the close) is the maximum of the same per-step drift the labels read, as in MuJoCo: nothing
+more crosses the process boundary. A worker that dies
 mid-chunk is restarted and the chunk retried once; a second failure raises :class:`WorkerError`, and
 nothing of the object is returned (the caller writes its results only when all chunks succeeded).
 """
