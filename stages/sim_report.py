@@ -1,8 +1,8 @@
 """Stage ``sim_report``: the validation report of the simulation over all shards.
 
 Success rate per object and overall, the negative control (antipodal guesses vs random collision-free
-poses on the same objects) and the fraction of guesses that start in penetration in the sim geometry.
-Reads no params: everything comes from the shard summaries.
+poses on the same objects), the fraction of guesses that start in penetration in the sim geometry, and how
+many held trials moved in the hand past the ``sim_report`` limits (read from the per-object results files).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ PATHS = {"sim": "folder holding shard-*/summary.json", "out": "report JSON"}
 
 
 def run(args, params) -> None:
-    write_report(args.sim, args.out)
+    write_report(args.sim, args.out, config=params.sim_report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -73,6 +73,8 @@ def _trials(guesses: ObjectGuesses, rows: np.ndarray) -> dict[str, np.ndarray]:
         "rotation_drift": zeros,
         "start_penetration": zeros,
         "final_opening": np.full(n, 0.03),
+        "peak_translation_drift": zeros,
+        "peak_rotation_drift": zeros,
     }
     return {k: arrays[k] for k in ARRAYS}
 

@@ -122,6 +122,9 @@ def test_negatives_are_at_their_input_pose_not_the_post_trial_pose(tmp_path):
         {},
     )
     result = object_result(tmp_path, record, guess_path, sim_path)
+    assert (
+        result.trial_peak_translation.shape == result.trial_peak_rotation.shape == (n,)
+    )  # for a motion limit
     sel = select_grasps(result, GraspgenConfig(colliding_fraction=0.0), rng_for(0, "t"))
     neg = sel.transforms[~sel.success]
     assert len(neg) == 5

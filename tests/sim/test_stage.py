@@ -161,6 +161,10 @@ def test_report_and_stage_scripts(shard, tmp_path, sim):
     assert nc["antipodal"]["rate"] > nc["random"]["rate"]
     assert 0.0 <= rep["start_penetration"]["fraction"] <= 1.0
     assert {o["object"] for o in rep["objects"]} == {"box_000", "cylinder_001"}
+    # the dexgen preset's held rule: no held object drifted past 2 cm, so none moved past the report's limits
+    moved = rep["motion"]["overall"]["collision_free"]
+    assert moved["held"] == rep["overall"]["collision_free"]["held"] and moved["past_translation"] == 0
+    assert all("motion" in o for o in rep["objects"])
     assert rep == json.loads(json.dumps(write_report(tmp_path / "sim", tmp_path / "again.json")))
 
     params.write_text(yaml.safe_dump({"seed": 7, "sim": {"backend": "nope"}}))

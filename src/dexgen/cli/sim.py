@@ -44,7 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(run=show)
 
-    p = sub.add_parser("sim-report", help="success rates, negative control, start penetration (sim_report)")
+    p = sub.add_parser(
+        "sim-report",
+        help="success rates, negative control, start penetration, held objects that moved (sim_report)",
+    )
+    add_params_option(p)
     p.add_argument("--sim", default="data/sim", help="folder of shard-*/summary.json (default: %(default)s)")
     p.add_argument("--out", default="metrics/sim.json", help="report JSON (default: %(default)s)")
     p.set_defaults(run=report)
@@ -118,7 +122,7 @@ def show(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     from dexgen.sim.report import write_report
 
-    result = write_report(args.sim, args.out)
+    result = write_report(args.sim, args.out, config=params_of(args).sim_report)
     print_json({k: v for k, v in result.items() if k != "objects"})
     return EXIT_OK
 

@@ -166,6 +166,8 @@ def write_object(
     selection = select_grasps(result, cfg, rng_for(seed, "graspgen", gripper.name, result.key))
     counts = {"positives": int(selection.success.sum()), "negatives": int((~selection.success).sum())}
     counts.update(selection.counts())
+    if cfg.motion_limited:  # only then: an export without a limit writes the files it always wrote
+        counts["held_past_motion_limit"] = selection.moved
     mesh = trimesh.load(result.mesh_path, force="mesh", process=False)
     visible = visible_tcps(
         mesh,
@@ -374,6 +376,15 @@ def settled(state: str) -> str:
 def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report) -> dict[str, Any]:
     keys = sorted(per_object)
     kinds = {k: sum(int(counts.get(k, 0)) for counts in per_object.values()) for k in KINDS}
+    limit = {}
+    if cfg.motion_limited:  # how many sim successes the limit turned into failures (negatives)
+        moved = {k: int(per_object[k].get("held_past_motion_limit", 0)) for k in keys}
+        limit["motion_limit"] = {
+            "translation_m": cfg.max_motion_translation,
+            "rotation_deg": cfg.max_motion_rotation,
+            "held_made_negative": sum(moved.values()),
+            "by_object": {k: n for k, n in moved.items() if n},
+        }
     return {
         "objects": len(keys),
         "train": len(train),
@@ -392,6 +403,7 @@ def _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state
         "warnings": report.warnings,
         "splits": settled(split_state),
         "gripper_config": settled(gripper_state),
+        **limit,
     }
 
 

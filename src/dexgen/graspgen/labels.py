@@ -1,7 +1,10 @@
 """Which grasps of one object go into its GraspGen file, and with which label.
 
 - **Positives** (``true``): simulation successes at their *input* pose; under ``guess_only``,
-  collision-free guesses (never physically validated, as in GraspDataGen).
+  collision-free guesses (never physically validated, as in GraspDataGen). With a motion limit
+  (``graspgen.max_motion_translation`` / ``max_motion_rotation``) a success whose object moved farther in
+  the hand (its peak drift) is a failure instead: a negative, not a dropped grasp, since a stricter rule
+  (the ``held`` rule's drift test) would have failed that trial, and GraspGen learns from its negatives.
 - **Negatives** (``false``): simulation failures at their *input* pose (GraspDataGen stores them at the
   post-simulation pose, where a lost object may be far from the gripper, graspdatagen.md §6) mixed
   with colliding guesses by ``colliding_fraction``; a kind that runs short is topped up from the other
@@ -30,6 +33,8 @@ class ObjectResult:
     scale : the object-scales scale (raw mesh -> metres); mesh_path : processed mesh, scaled, metres
     trial_poses : (n, 4, 4) float64 -- simulated grasps at their INPUT pose, base link in the object frame, metres
     trial_success : (n,) bool -- held in simulation
+    trial_peak_translation, trial_peak_rotation : (n,) float64 -- peak drift of the object in the hand after
+        the close, metres / degrees (None: not known, and then no motion limit can be applied)
     free_poses : (m, 4, 4) float64 -- collision-free guesses (the positives under guess_only)
     colliding_poses : (k, 4, 4) float64 -- colliding guesses (never simulated)
     loaded_poses / loaded_success : grasps kept from an existing file (``--load_guesses`` negatives)
@@ -46,15 +51,19 @@ class ObjectResult:
     loaded_poses: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 4, 4)))
     loaded_success: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
     inputs: dict[str, str] = dataclasses.field(default_factory=dict)
+    trial_peak_translation: np.ndarray | None = None
+    trial_peak_rotation: np.ndarray | None = None
 
 
 @dataclasses.dataclass
 class Selection:
-    """transforms : (n, 4, 4) float64; success : (n,) bool; kind : (n,) int8 index into KINDS."""
+    """transforms : (n, 4, 4) float64; success : (n,) bool; kind : (n,) int8 index into KINDS;
+    moved : held trials made negatives by the motion limit (0 without one)."""
 
     transforms: np.ndarray
     success: np.ndarray
     kind: np.ndarray
+    moved: int = 0
 
     def counts(self) -> dict[str, int]:
         return {name: int((self.kind == i).sum()) for i, name in enumerate(KINDS)}
@@ -81,9 +90,27 @@ def negative_quota(
     return n_fail, n_coll
 
 
+def moved_past_limit(result: ObjectResult, cfg: GraspgenConfig) -> np.ndarray:
+    """(n,) bool: the held trials whose object moved past the motion limit (none without a limit)."""
+    success = np.asarray(result.trial_success, dtype=bool)
+    if not cfg.motion_limited:
+        return np.zeros(len(success), dtype=bool)
+    if result.trial_peak_translation is None or result.trial_peak_rotation is None:
+        raise ValueError(f"{result.key}: a motion limit needs each trial's peak drift, and none was given")
+    over = np.zeros(len(success), dtype=bool)
+    for peaks, limit in (
+        (result.trial_peak_translation, cfg.max_motion_translation),
+        (result.trial_peak_rotation, cfg.max_motion_rotation),
+    ):
+        if limit is not None:
+            over |= np.asarray(peaks, dtype=np.float64).reshape(-1) > limit
+    return success & over
+
+
 def select_grasps(result: ObjectResult, cfg: GraspgenConfig, rng: np.random.Generator) -> Selection:
     """The grasps of one object's file: positives first, then negatives (see module docstring)."""
-    success = np.asarray(result.trial_success, dtype=bool)
+    moved = moved_past_limit(result, cfg)
+    success = np.asarray(result.trial_success, dtype=bool) & ~moved
     trials = np.asarray(result.trial_poses, dtype=np.float64).reshape(-1, 4, 4)
     loaded = np.asarray(result.loaded_poses, dtype=np.float64).reshape(-1, 4, 4)
     loaded_ok = np.asarray(result.loaded_success, dtype=bool)
@@ -114,4 +141,5 @@ def select_grasps(result: ObjectResult, cfg: GraspgenConfig, rng: np.random.Gene
         transforms=np.concatenate([p for p, _, _ in parts]).reshape(-1, 4, 4),
         success=np.concatenate([np.full(len(p), ok) for p, ok, _ in parts]).astype(bool),
         kind=np.concatenate([np.full(len(p), KINDS.index(k), np.int8) for p, _, k in parts]).astype(np.int8),
+        moved=int(moved.sum()),
     )

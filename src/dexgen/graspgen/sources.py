@@ -32,6 +32,7 @@ def object_result(
     guess_sha = sha256_file(guess_path)
     inputs = {"mesh_sha256": record.mesh_sha256, "guesses_sha256": guess_sha}
     trial_poses, trial_success = np.zeros((0, 4, 4)), np.zeros(0, dtype=bool)
+    peak_t, peak_r = np.zeros(0), np.zeros(0)
     if sim_path is not None:
         arrays, smeta = read_results(sim_path, record=record)
         if smeta.get("provenance", {}).get("guesses_sha256") != guess_sha:
@@ -42,6 +43,7 @@ def object_result(
             gmeta["gripper"], smeta.get("gripper", {}), where_a=str(guess_path), where_b=str(sim_path)
         )
         trial_poses, trial_success = arrays["poses"], arrays["success"].astype(bool)
+        peak_t, peak_r = arrays["peak_translation_drift"], arrays["peak_rotation_drift"]
         inputs["sim_sha256"] = sha256_file(sim_path)
     return ObjectResult(
         key=record.key,
@@ -52,4 +54,6 @@ def object_result(
         free_poses=guesses["poses"][rows_of(labels, gmeta, "collision_free")],
         colliding_poses=guesses["poses"][rows_of(labels, gmeta, "colliding")],
         inputs=inputs,
+        trial_peak_translation=peak_t,
+        trial_peak_rotation=peak_r,
     )

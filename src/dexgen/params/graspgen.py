@@ -36,6 +36,11 @@ class GraspgenConfig:
     surface_samples: int = 2048  # surface points for the visibility check
     # a GraspGen checkout: its config/grippers and runs/ get the gripper config and training scripts too
     graspgen_source: str | None = None
+    # m / degrees; a held trial whose object moved farther in the hand after the close (its peak drift: the
+    # contact rule of the graspdatagen preset holds objects that slid or turned far in the tugs) becomes a
+    # negative, a sim failure at its input pose, as a stricter rule would have labelled it; null = no limit
+    max_motion_translation: float | None = None
+    max_motion_rotation: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("num_collision_free_grasps", "num_colliding_grasps", "min_positives"):
@@ -53,9 +58,22 @@ class GraspgenConfig:
             raise ValueError(f"valid_set_percentage must be in [0, 1), got {self.valid_set_percentage}")
         if not self.visibility_distance > 0 or self.surface_samples < 5:
             raise ValueError("visibility_distance must be > 0 and surface_samples >= 5")
+        for name in ("max_motion_translation", "max_motion_rotation"):
+            if getattr(self, name) is not None and not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0 or null, got {getattr(self, name)}")
+        if self.guess_only and self.motion_limited:
+            raise ValueError(
+                "max_motion_translation / max_motion_rotation need simulated trials, not guess_only"
+            )
+
+    @property
+    def motion_limited(self) -> bool:
+        """Whether held trials are checked against a motion limit."""
+        return self.max_motion_translation is not None or self.max_motion_rotation is not None
 
     def output_hash(self) -> str:
-        """Hash of the fields that decide a grasp file's bytes (split settings excluded)."""
+        """Hash of the fields that decide a grasp file's bytes (split settings excluded; the motion limits
+        only when set, so the files of an export without them keep their provenance)."""
         skip = (
             "valid_set_percentage",
             "max_excluded_fraction",
@@ -63,4 +81,7 @@ class GraspgenConfig:
             "surface_samples",
             "graspgen_source",
         )
-        return stable_hash({k: v for k, v in to_mapping(self).items() if k not in skip})
+        unset = tuple(
+            k for k in ("max_motion_translation", "max_motion_rotation") if getattr(self, k) is None
+        )
+        return stable_hash({k: v for k, v in to_mapping(self).items() if k not in skip + unset})

@@ -3,7 +3,7 @@
 Stage scripts and every ``dexgen`` command call :func:`load_params` and hand the sections they use to
 the library (``guess_shard(..., config=params.guess, seed=params.seed)``); library code never reads
 the file. Each section is a frozen dataclass in one module of this package (``objects``, ``guess``,
-``sim``, ``cluster``, ``graspgen``, ``dexnet`` with ``synth``, ``learn``, ``models``): declarations only, no
+``sim``, ``sim_report``, ``cluster``, ``graspgen``, ``dexnet`` with ``synth``, ``learn``, ``models``): declarations only, no
 numerical or heavy imports, so loading the tree is cheap and every stage can depend on the whole
 package. Errors have one format that names the file and the key path:
 ``params.yaml: guess.friction_coef: expected a number, got 'x'``.
@@ -33,6 +33,7 @@ from dexgen.params.guess import GuessConfig
 from dexgen.params.learn import ModelChoice, ModelsConfig, TaskConfig, check_tasks, default_tasks
 from dexgen.params.objects import ObjectsConfig
 from dexgen.params.sim import SimConfig
+from dexgen.params.sim_report import SimReportConfig
 
 DEFAULT_PATH = Path("params.yaml")
 T = TypeVar("T")
@@ -48,6 +49,7 @@ class Params:
     objects: ObjectsConfig = ObjectsConfig()
     guess: GuessConfig = GuessConfig()
     sim: SimConfig = SimConfig()
+    sim_report: SimReportConfig = SimReportConfig()
     cluster: ClusterConfig = ClusterConfig()
     sim_compare: SimCompareConfig = SimCompareConfig()
     graspgen: GraspgenConfig = GraspgenConfig()

@@ -14,6 +14,10 @@ Members (little-endian ``.npy`` plus one JSON), one row per trial, in guess-file
   ``meta.reasons`` ("none" / "held" for successes)
 - ``translation_drift.npy`` (n,) metres, ``rotation_drift.npy`` (n,) degrees, ``start_penetration.npy``
   (n,) metres, ``final_opening.npy`` (n,) metres
+- ``peak_translation_drift.npy`` (n,) metres, ``peak_rotation_drift.npy`` (n,) degrees -- the largest
+  displacement / turn of the object in the hand frame against the end of the close over every simulated
+  step after it (lift, tugs, shake): under the ``contact`` rule a held object may have slid or turned far
+  and come to rest; 0 for a trial that stopped at the end of the close
 - ``meta.json`` -- object, the gripper block (:mod:`dexgen.records.grippers`), engine, decomposition,
   mass, provenance, stats
 
@@ -29,10 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from dexgen.errors import InputError
 from dexgen.records import npz
 from dexgen.records.objects import ObjectRecord, check_made_for
 
-FORMAT_VERSION = 2  # 2: the gripper block replaced the bare gripper name
+# 2: the gripper block replaced the bare gripper name; 3: peak_translation_drift / peak_rotation_drift
+FORMAT_VERSION = 3
 # Where a trial failed (int8 codes in outputs). "none" for held trials.
 PHASES = ("none", "start", "close", "lift", "tug", "shake", "end")
 # Why it failed. "held" for successes.
@@ -51,6 +57,9 @@ class Trials:
     rotation_drift : (n,) float64 -- degrees, same
     start_penetration : (n,) float64 -- metres the gripper starts inside the object's sim geometry (0 = free)
     final_opening : (n,) float64 -- pad opening at the end, metres
+    peak_translation_drift : (n,) float64 -- metres, the largest translation drift over every step after the
+        close (>= translation_drift; 0 where the trial stopped at the end of the close)
+    peak_rotation_drift : (n,) float64 -- degrees, same, rotation
     """
 
     success: np.ndarray
@@ -62,6 +71,8 @@ class Trials:
     rotation_drift: np.ndarray
     start_penetration: np.ndarray
     final_opening: np.ndarray
+    peak_translation_drift: np.ndarray
+    peak_rotation_drift: np.ndarray
 
     ARRAYS = (
         "success",
@@ -73,6 +84,8 @@ class Trials:
         "rotation_drift",
         "start_penetration",
         "final_opening",
+        "peak_translation_drift",
+        "peak_rotation_drift",
     )
 
     @classmethod
@@ -81,10 +94,9 @@ class Trials:
 
     @classmethod
     def empty(cls) -> Trials:
-        z = np.zeros(0)
-        return cls(
-            np.zeros(0, bool), z, np.zeros(0, np.int8), np.zeros(0, np.int8), np.zeros((0, 4, 4)), z, z, z, z
-        )
+        shapes = {"final_poses": (0, 4, 4)}
+        types = {"success": bool, "phase": np.int8, "reason": np.int8}
+        return cls(**{name: np.zeros(shapes.get(name, 0), types.get(name, float)) for name in cls.ARRAYS})
 
     def __len__(self) -> int:
         return len(self.success)
@@ -105,6 +117,8 @@ ARRAYS = (
     "rotation_drift",
     "start_penetration",
     "final_opening",
+    "peak_translation_drift",
+    "peak_rotation_drift",
 )
 
 
@@ -119,11 +133,24 @@ def read_meta(path: str | Path) -> dict[str, Any] | None:
 
 
 def read_results(
-    path: str | Path, *, record: ObjectRecord | None
+    path: str | Path, *, record: ObjectRecord | None, names: tuple[str, ...] = ARRAYS
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """(arrays by name, meta) of a results file, refused unless made for ``record``'s key and mesh hash
-    (None only where the record is looked up by the file's own key, as for a file shown on its own)."""
-    arrays, meta = npz.read(path, ARRAYS, kind="simulation results", format_version=FORMAT_VERSION)
+    """(arrays ``names`` by name, meta) of a results file, refused unless made for ``record``'s key and mesh
+    hash (None only where the record is looked up by the file's own key, as for a file shown on its own).
+
+    A file of an earlier format is refused with what to do: the simulate stage redoes it (its provenance
+    names the code that wrote it), and an older file lacks the peak drifts the report and export read.
+    """
+    unknown = sorted(set(names) - set(ARRAYS))
+    if unknown:
+        raise ValueError(f"{unknown} are not simulation results arrays; they are {list(ARRAYS)}")
+    meta = read_meta(path)
+    if meta is not None and meta.get("format_version") != FORMAT_VERSION:
+        raise InputError(
+            f"{path}: simulation results format {meta.get('format_version')!r}, this code reads "
+            f"{FORMAT_VERSION} (format 3 adds each trial's peak drift); re-run the simulate stage"
+        )
+    arrays, meta = npz.read(path, names, kind="simulation results", format_version=FORMAT_VERSION)
     if record is not None:
         check_made_for(meta, record, where=str(path))
     return arrays, meta

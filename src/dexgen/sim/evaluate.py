@@ -74,6 +74,15 @@ def drift_from(
     return d_t, d_r
 
 
+def peak_drift(d_t: np.ndarray, d_r: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray]:
+    """The largest translation (b,) metres and rotation (b,) degrees of :func:`drift` over the steps after
+    ``ref`` (the lift, tugs and shake): what the end drift misses when an object slid and came to rest.
+    A trial whose state stopped changing (stopped at the close, or early) keeps its last value, so its
+    peak covers the steps it simulated; 0 when nothing follows ``ref``."""
+    after = slice(ref, d_t.shape[1])  # step ref has drift 0: the max is 0 when nothing follows it
+    return d_t[:, after].max(axis=1, initial=0.0), d_r[:, after].max(axis=1, initial=0.0)
+
+
 def label_trials(
     *,
     d_t: np.ndarray,

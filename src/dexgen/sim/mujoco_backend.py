@@ -26,7 +26,7 @@ from dexgen.params.sim import SimConfig
 from dexgen.portable import matmul, rigid_inverse
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
-from dexgen.sim.evaluate import drift, drift_from, label_trials, relative_poses
+from dexgen.sim.evaluate import drift, drift_from, label_trials, peak_drift, relative_poses
 from dexgen.sim.hand_spec import SimHand, build_hand_scene, sim_hand
 from dexgen.sim.mujoco_scene import Scene, build_scene
 from dexgen.sim.objects import SimObject
@@ -207,6 +207,7 @@ class MujocoBackend(SimBackend):
 
         rel_pos, rel_rot = self._rel_poses(scene, state)
         d_t, d_r = drift(rel_pos, rel_rot, ref)
+        peak_t, peak_r = peak_drift(d_t, d_r, ref)
         success, score, phase, reason = label_trials(
             d_t=d_t,
             d_r=d_r,
@@ -235,6 +236,8 @@ class MujocoBackend(SimBackend):
             rotation_drift=d_r[:, last],
             start_penetration=penetration,
             final_opening=opening[:, last],
+            peak_translation_drift=peak_t,
+            peak_rotation_drift=peak_r,
         )
 
     def _rest(

@@ -5,7 +5,10 @@ arrays (:mod:`.request`), sends them in chunks of ``sim.isaaclab.num_envs`` to o
 (:mod:`.client`, :mod:`.worker`) and labels the returned trajectories with the same
 :func:`~dexgen.sim.evaluate.label_trials` as the MuJoCo backend, so both backends share one success test.
 As in MuJoCo, a trial that is not holding the object at the end of the close (or started inside it)
-stops there: its final pose, drift and opening are those of the end of the close. A worker that dies
+stops there: its final pose, drift and opening are those of the end of the close. The worker records the
+palm and object poses at every step, so each trial's peak drift (the largest motion of the object in the
+hand after the close) is the maximum of the same per-step drift the labels read, as in MuJoCo: nothing
+more crosses the process boundary. A worker that dies
 mid-chunk is restarted and the chunk retried once; a second failure raises :class:`WorkerError`, and
 nothing of the object is returned (the caller writes its results only when all chunks succeeded).
 """
@@ -21,7 +24,7 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
-from dexgen.sim.evaluate import drift, label_trials, relative_poses
+from dexgen.sim.evaluate import drift, label_trials, peak_drift, relative_poses
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
 from dexgen.sim.isaaclab.penetration import start_penetration
@@ -157,6 +160,7 @@ class IsaacLabBackend(SimBackend):
         opening_end[stopped] = opening_close[stopped]
         finite = result["finite"].astype(bool)
         d_t, d_r = drift(rel_pos, rel_rot, ref)
+        peak_t, peak_r = peak_drift(d_t, d_r, ref)
         success, score, phase, reason = label_trials(
             d_t=d_t,
             d_r=d_r,
@@ -186,4 +190,6 @@ class IsaacLabBackend(SimBackend):
             rotation_drift=d_r[:, last],
             start_penetration=penetration,
             final_opening=opening_end,
+            peak_translation_drift=peak_t,
+            peak_rotation_drift=peak_r,
         )
