@@ -238,7 +238,9 @@ def formats(tmp_path_factory):
 
 
 def test_urdf_mjcf_and_usd_hands_simulate_alike(formats, sim):
-    cfg = _config(sim)
+    cfg = _config(
+        sim, closing_force=235.0
+    )  # the URDF states no force (null would refuse it); the same for all
     obj = sim.sim_object(OBJECTS["box_000"], cfg)
     outcomes = {}
     for kind, model in formats.items():
