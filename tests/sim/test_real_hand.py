@@ -209,7 +209,8 @@ def test_a_hand_without_closing_force_asks_for_one(tiny, sim):
     cfg = _config(sim, closing_force=None)
     obj = sim.sim_object(trimesh.creation.box((0.02, 0.03, 0.04)), cfg)
     with pytest.raises(
-        ConfigError, match=r"^sim.closing_force: null, and .*curl.urdf states no closing force"
+        ConfigError,
+        match=r"^sim.closing_force: null \(the gripper's own\), and .*curl.urdf states no closing force",
     ):
         build_hand_scene(obj, sim_hand(tiny["curl"], cfg, cache_dir=None), cfg)
 

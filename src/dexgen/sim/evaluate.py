@@ -91,6 +91,7 @@ def label_trials(
     check_drift: bool = True,
     depth_close: np.ndarray | None = None,
     depth_end: np.ndarray | None = None,
+    stops_hold: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(success (b,) bool, score (b,) float64, phase (b,) int8, reason (b,) int8) of a batch.
 
@@ -101,7 +102,8 @@ def label_trials(
     opening_* : (b,) pad opening, metres; start_penetration : (b,) metres; finite : (b,) no NaN in the state;
     depth_* : (b,) metres the gripper sits inside the object at the end of the close / at the end (None: not
     measured). A trial whose gripper sank deeper than ``cfg.max_penetration`` (or ``cfg.closed_penetration`` with
-    the pads fully closed), or whose pads closed ``max_penetration`` past their stop (through each other), "crossed": its pads went through the object, which is never a plain miss.
+    the pads fully closed), or whose pads closed ``max_penetration`` past their stop (through each other; only
+    where ``stops_hold``: an engine with soft joint limits closes that far on air), "crossed": its pads went through the object, which is never a plain miss.
     """
     b, nstep = d_t.shape
     phase = np.zeros(b, dtype=np.int8)
@@ -118,7 +120,8 @@ def label_trials(
     fail(~finite, PHASES.index("end"), "unstable")
     fail(start_penetration > cfg.max_start_penetration, PHASES.index("start"), "start_penetration")
     closed = min_opening + cfg.closed_margin
-    past_stop = min_opening - cfg.max_penetration  # the stops give way ~1 mm at 235 N; crossed pads go far
+    # the stops give way ~1 mm at 235 N (MuJoCo, PhysX); crossed pads go far. Soft stops (Newton's): no test
+    past_stop = min_opening - cfg.max_penetration if stops_hold else -np.inf
     zero = np.zeros(b)
     depth_close = zero if depth_close is None else depth_close
     depth_end = zero if depth_end is None else depth_end
