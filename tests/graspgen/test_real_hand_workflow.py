@@ -28,8 +28,17 @@ def _airo(tmp_path: Path) -> Path:
     return Path(airo_models.get_urdf_path("robotiq_2f_85"))
 
 
+def _airo_with_force(tmp_path: Path) -> Path:
+    """The airo URDF states no effort: a pointer file gives the 2F-85's 235 N (the squeeze is the gripper's own,
+    never a silent substitute; without it the simulate step refuses, test below)."""
+    pointer = tmp_path / "airo_2f85.yaml"
+    urdf = airo_models.get_urdf_path("robotiq_2f_85")
+    pointer.write_text(f"name: airo_2f85\ndescription: {urdf}\nclosing_force: 235\n")
+    return pointer
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("description", [_tiny, _airo], ids=["tiny_urdf", "airo_2f85_urdf"])
+@pytest.mark.parametrize("description", [_tiny, _airo_with_force], ids=["tiny_urdf", "airo_2f85_urdf"])
 def test_a_robot_description_makes_a_whole_dataset(tmp_path, description):
     urdf = description(tmp_path)
     model = load_hand(urdf)

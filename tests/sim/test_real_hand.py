@@ -209,7 +209,8 @@ def test_a_hand_without_closing_force_asks_for_one(tiny, sim):
     cfg = _config(sim, closing_force=None)
     obj = sim.sim_object(trimesh.creation.box((0.02, 0.03, 0.04)), cfg)
     with pytest.raises(
-        ConfigError, match=r"^sim.closing_force: null, and .*curl.urdf states no closing force"
+        ConfigError,
+        match=r"^sim.closing_force: null \(the gripper's own\), and .*curl.urdf states no closing force",
     ):
         build_hand_scene(obj, sim_hand(tiny["curl"], cfg, cache_dir=None), cfg)
 
@@ -238,7 +239,9 @@ def formats(tmp_path_factory):
 
 
 def test_urdf_mjcf_and_usd_hands_simulate_alike(formats, sim):
-    cfg = _config(sim)
+    cfg = _config(
+        sim, closing_force=235.0
+    )  # the URDF states no force (null would refuse it); the same for all
     obj = sim.sim_object(OBJECTS["box_000"], cfg)
     outcomes = {}
     for kind, model in formats.items():

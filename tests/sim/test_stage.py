@@ -80,6 +80,9 @@ def test_outputs_are_complete_and_byte_identical(shard, tmp_path, sim):
     assert arrays["poses"].shape == arrays["final_poses"].shape == (n, 4, 4)
     assert meta["guess_labels"][arrays["labels"][0]] == "collision_free"
     assert meta["provenance"]["stage"] == "simulate" and meta["provenance"]["engine"].startswith("mujoco")
+    # the squeeze is the gripper's own (the 2F-85's 235 N) and every output says so
+    assert meta["closing_force_n"] == 235.0 and meta["provenance"]["closing_force"] == "235 N"
+    assert summary["closing_force_n"] == [235.0]
     assert set(meta["stats"]) == {"collision_free", "random"}
     assert ((arrays["score"] >= 0.5) == arrays["success"]).all()
     assert all(REASONS[r] == "held" for r in arrays["reason"][arrays["success"]])
@@ -165,6 +168,7 @@ def test_report_and_stage_scripts(shard, tmp_path, sim):
     moved = rep["motion"]["overall"]["collision_free"]
     assert moved["held"] == rep["overall"]["collision_free"]["held"] and moved["past_translation"] == 0
     assert all("motion" in o for o in rep["objects"])
+    assert rep["closing_force_n"] == [235.0]  # the gripper's own: sim.closing_force is null by default
     assert rep == json.loads(json.dumps(write_report(tmp_path / "sim", tmp_path / "again.json")))
 
     params.write_text(yaml.safe_dump({"seed": 7, "sim": {"backend": "nope"}}))

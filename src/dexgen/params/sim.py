@@ -40,6 +40,7 @@ _MUJOCO_ONLY = (
     "weld_solref",
     "solver_tolerance",
     "impratio",
+    "contact_margin",
     "warmstart",
     "islands",
     "early_exit_steps",
@@ -214,6 +215,12 @@ class SuccessConfig:
     closed_margin: float = 0.001
     # m; a trial starting deeper than this inside the object's sim geometry fails in phase "start"
     max_start_penetration: float = 0.002
+    # m; a gripper this deep inside the object at the end of the close or at the end has sunk through it: the
+    # trial fails as "crossed", never as a miss (a pad at the closing force sits < 0.5 mm in, issue 28)
+    max_penetration: float = 0.003
+    # m; pads fully closed (closed_margin) with the gripper this deep inside the object closed through it (a
+    # 1 mm wall at 235 N: 1.1 mm), where a closed miss touching the object from outside sits at < 0.1 mm
+    closed_penetration: float = 0.0005
 
     def __post_init__(self) -> None:
         for name in (
@@ -222,6 +229,8 @@ class SuccessConfig:
             "min_contact_force",
             "closed_margin",
             "max_start_penetration",
+            "max_penetration",
+            "closed_penetration",
         ):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"success.{name} must be >= 0, got {getattr(self, name)}")
@@ -243,17 +252,22 @@ class SimConfig:
     friction: float = 1.0
     # m; condim-4 spin resistance about the contact normal (~ contact patch radius * mu)
     torsional_friction: float = 0.01
-    # N per finger (actuator force limit); null = the gripper's datasheet closing_force
-    closing_force: float | None = 40.0
+    # N per finger (actuator force limit); null = the gripper's own: its YAML's closing_force, the description's
+    # effort limit or the USD drive's force limit, as GraspDataGen takes it (resolve with closing_force_of)
+    closing_force: float | None = None
     # the fingers move as one (a linkage / mimic joint, as real parallel grippers do); false = independent
     finger_coupling: bool = True
-    # N/m, finger position servo gain (force-limited, so it only sets how fast the ramp is tracked)
+    # N/m, finger position servo gain of a DRIVE_FORCE (40 N) drive; kp, kv and the finger's reflected inertia
+    # scale with the closing force (finger_drive), so the close follows the same path at every force
     finger_kp: float = 2000.0
-    # N s/m, finger servo damping
+    # N s/m, finger servo damping (of a DRIVE_FORCE drive, scaled likewise)
     finger_kv: float = 20.0
     # stiff gripper-object contacts (pitfall 2: MuJoCo's default 0.02 lets the pads sink into the hull)
     finger_solref: tuple[float, float] = (0.004, 1.0)
     finger_solimp: tuple[float, float, float] = (0.95, 0.99, 0.001)
+    # m; MuJoCo contact margin of gripper and object geoms: the soft contact pushes back from this far out, so
+    # the pads' steady sink at the closing force (0.5-0.8 mm per pad at 235 N on the 2F-85) ends on the surface
+    contact_margin: float = 0.0003
     # hand-to-mocap weld (pitfall 1: the hand must be a dynamic body dragged by a weld)
     weld_solref: tuple[float, float] = (0.01, 1.0)
     # kg/m^3 of the gripper bodies (gravity-compensated; sets their inertia)
@@ -300,6 +314,8 @@ class SimConfig:
             raise ConfigError(
                 f"sim.backend: unknown backend {self.backend!r}; valid backends are {list(BACKEND_NAMES)}"
             )
+        if not 0 <= self.contact_margin <= 0.005:
+            raise ValueError(f"contact_margin must be in [0, 0.005] m, got {self.contact_margin}")
         for name in ("density", "friction", "finger_kp", "hand_density"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -341,6 +357,41 @@ class SimConfig:
 
     def output_hash(self) -> str:
         return stable_hash(self.output_params())
+
+
+# N: the closing force finger_kp, finger_kv and the finger armature are tuned for. At another force all three scale
+# with it: MuJoCo's soft contact yields by acceleration (solref is per unit mass), so 235 N on the same 20 g finger
+# drove it at 6x the acceleration and 6x as deep into the object, and the servo's target (force / kp past closed)
+# ramped 6x as fast, slamming the pads in: the 2F-85 passed through a 30 mm box (issue 28). Scaled, the fingers
+# close along the same path at every force and press with the force asked for.
+DRIVE_FORCE = 40.0
+
+
+@dataclasses.dataclass(frozen=True)
+class FingerDrive:
+    """The finger servo at one closing force: gains and the factor on the finger's reflected inertia."""
+
+    force: float  # N per finger, the servo's force limit
+    kp: float  # N/m
+    kv: float  # N s/m
+    scale: float  # force / DRIVE_FORCE: multiplies kp, kv and the joint armature
+
+
+def closing_force_of(gripper_force: float | None, cfg: SimConfig, *, where: str) -> float:
+    """N per finger a trial squeezes with: ``sim.closing_force``, else the gripper's own (``gripper_force``)."""
+    force = cfg.closing_force if cfg.closing_force is not None else gripper_force
+    if force is None:
+        raise ConfigError(
+            f"sim.closing_force: null (the gripper's own), and {where} states no closing force; set "
+            "sim.closing_force (N) or the gripper's closing_force (its YAML or a pointer file beside the description)"
+        )
+    return float(force)
+
+
+def finger_drive(force: float, cfg: SimConfig) -> FingerDrive:
+    """The servo of a finger closing with ``force`` newtons: cfg's DRIVE_FORCE gains, scaled."""
+    scale = float(force) / DRIVE_FORCE
+    return FingerDrive(force=float(force), kp=cfg.finger_kp * scale, kv=cfg.finger_kv * scale, scale=scale)
 
 
 def _merge(base: dict, changes: Mapping) -> dict:

@@ -42,7 +42,8 @@ FORMAT_VERSION = 3
 # Where a trial failed (int8 codes in outputs). "none" for held trials.
 PHASES = ("none", "start", "close", "lift", "tug", "shake", "end")
 # Why it failed. "held" for successes.
-REASONS = ("held", "start_penetration", "missed", "slipped", "rotated", "lost_contact", "unstable")
+# "crossed": a pad sank through the object (tunnelling); never a plain miss. New codes go at the end.
+REASONS = ("held", "start_penetration", "missed", "slipped", "rotated", "lost_contact", "unstable", "crossed")
 
 
 @dataclasses.dataclass

@@ -98,6 +98,9 @@ def label_trials(
     min_opening: float,
     cfg: SuccessConfig,
     check_drift: bool = True,
+    depth_close: np.ndarray | None = None,
+    depth_end: np.ndarray | None = None,
+    stops_hold: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(success (b,) bool, score (b,) float64, phase (b,) int8, reason (b,) int8) of a batch.
 
@@ -105,7 +108,11 @@ def label_trials(
     score still grades its drift.
 
     d_t, d_r : (b, t) drift per step (see :func:`drift`); touch_* : (b, 2) bool, both fingers pressing;
-    opening_* : (b,) pad opening, metres; start_penetration : (b,) metres; finite : (b,) no NaN in the state.
+    opening_* : (b,) pad opening, metres; start_penetration : (b,) metres; finite : (b,) no NaN in the state;
+    depth_* : (b,) metres the gripper sits inside the object at the end of the close / at the end (None: not
+    measured). A trial whose gripper sank deeper than ``cfg.max_penetration`` (or ``cfg.closed_penetration`` with
+    the pads fully closed), or whose pads closed ``max_penetration`` past their stop (through each other; only
+    where ``stops_hold``: an engine with soft joint limits closes that far on air), "crossed": its pads went through the object, which is never a plain miss.
     """
     b, nstep = d_t.shape
     phase = np.zeros(b, dtype=np.int8)
@@ -122,6 +129,19 @@ def label_trials(
     fail(~finite, PHASES.index("end"), "unstable")
     fail(start_penetration > cfg.max_start_penetration, PHASES.index("start"), "start_penetration")
     closed = min_opening + cfg.closed_margin
+    # the stops give way ~1 mm at 235 N (MuJoCo, PhysX); crossed pads go far. Soft stops (Newton's): no test
+    past_stop = min_opening - cfg.max_penetration if stops_hold else -np.inf
+    zero = np.zeros(b)
+    depth_close = zero if depth_close is None else depth_close
+    depth_end = zero if depth_end is None else depth_end
+    deep_close = (depth_close > cfg.max_penetration) | (
+        (opening_close <= closed) & (depth_close > cfg.closed_penetration)
+    )
+    deep_end = (depth_end > cfg.max_penetration) | (
+        (opening_end <= closed) & (depth_end > cfg.closed_penetration)
+    )
+    fail(deep_close | (opening_close < past_stop), PHASES.index("close"), "crossed")
+    fail(deep_end | (opening_end < past_stop), PHASES.index("end"), "crossed")
     fail(~touch_close.all(axis=1) | (opening_close <= closed), PHASES.index("close"), "missed")
 
     after = slice(ref + 1, nstep)

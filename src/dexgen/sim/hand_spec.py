@@ -27,18 +27,14 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from dexgen.errors import ConfigError
 from dexgen.grippers.model import GripperModel
-from dexgen.params.sim import SimConfig
+from dexgen.params.sim import SimConfig, closing_force_of, finger_drive
 from dexgen.sim.decomposition import cached_decomposition, decompose
 from dexgen.sim.hand_tree import HandTree, hand_tree
-from dexgen.sim.mujoco_scene import _geom_common, add_object, add_weld, new_spec
+from dexgen.sim.mujoco_scene import STIFF_SOLIMP, _geom_common, add_object, add_weld, new_spec
 from dexgen.sim.objects import SimObject
 
 HAND_CONTYPE, HAND_CONAFFINITY = 2, 1  # collides with the object (contype 1), never with itself
-# A light linkage's stops and couplings: MuJoCo's soft constraints give way in proportion to force over
-# mass, so with links of grams they must take nearly all of the load (impedance to 0.9999) to stay put.
-STIFF_SOLIMP = [0.99, 0.9999, 0.001, 0.5, 2.0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +113,7 @@ class HandScene:
     object_geoms: np.ndarray
     gripper_geoms: np.ndarray
     q_closed_target: float  # leader target beyond the stroke end: the servo saturates there
+    closing_force: float  # N per finger at the pads
     min_opening: float
     max_opening: float
     tree: HandTree
@@ -139,25 +136,24 @@ def build_hand_scene(obj: SimObject, hand: SimHand, cfg: SimConfig) -> HandScene
     """Compile the scene of ``obj`` and the real ``hand``; both start at the world origin."""
     spec = new_spec(f"{hand.name}__{obj.key}", cfg)
     spec.compiler.degree = False  # hinge ranges in radians, as the table's joint values
-    force = hand.model.closing_force if cfg.closing_force is None else cfg.closing_force
-    if force is None:
-        raise ConfigError(
-            f"sim.closing_force: null, and {hand.model.source} states no closing force; set one (N)"
-        )
+    drive = finger_drive(closing_force_of(hand.model.closing_force, cfg, where=str(hand.model.source)), cfg)
+    force = drive.force
     spec.worldbody.add_body(name="target", mocap=True)
-    names = _add_bodies(spec, hand, cfg)
+    names = _add_bodies(spec, hand, cfg, drive.scale)
     scale = hand.lever**2 / 2  # box servo gains per finger slide -> the leader's
-    kp = cfg.finger_kp * scale
-    _add_joint_drive(spec, hand, cfg, names, kp, force)
+    kp = drive.kp * scale
+    _add_joint_drive(spec, hand, cfg, names, kp, force, drive.kv * scale)
     add_weld(spec, cfg)
     add_object(spec, obj, cfg)
     model = spec.compile()
     end = hand.tree.leader_end
-    return _hand_scene(model, spec, hand, names, end + np.sign(end) * force * hand.lever / kp)
+    return _hand_scene(model, spec, hand, names, end + np.sign(end) * force * hand.lever / kp, force)
 
 
-def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig) -> list[str]:
-    """The hand's bodies, joints and geoms; returns each joint's MuJoCo name ("" when fixed)."""
+def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, drive_scale: float) -> list[str]:
+    """The hand's bodies, joints and geoms; returns each joint's MuJoCo name ("" when fixed).
+
+    ``drive_scale``: :attr:`FingerDrive.scale`, on the joints' armature (the drive's reflected inertia)."""
     model, tree = hand.model, hand.tree
     root = spec.worldbody.add_body(name="hand", gravcomp=1.0)
     root.add_freejoint(name="hand_free")
@@ -176,7 +172,7 @@ def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig) -> list[str]
         if j.kind != "fixed":
             kind = mujoco.mjtJoint.mjJNT_HINGE if j.kind == "hinge" else mujoco.mjtJoint.mjJNT_SLIDE
             joint = body.add_joint(name=names[-1], type=kind, axis=j.axis.tolist(), pos=j.pivot.tolist())
-            joint.armature = 0.01 * scale  # the box finger's 0.01 kg, felt at the pads
+            joint.armature = 0.01 * scale * drive_scale  # the box finger's armature, felt at the pads
             if k == tree.leader:
                 joint.limited = mujoco.mjtLimited.mjLIMITED_TRUE
                 joint.range = sorted([0.0, tree.leader_end])
@@ -202,7 +198,7 @@ def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig) -> list[str]
 
 
 def _add_joint_drive(
-    spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, names: list[str], kp: float, force: float
+    spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, names: list[str], kp: float, force: float, kv: float
 ) -> None:
     """Followers tied to the leader by joint equalities; the leader on a force-limited servo."""
     tree = hand.tree
@@ -218,13 +214,13 @@ def _add_joint_drive(
         couple.solimp = STIFF_SOLIMP
         couple.data = np.concatenate([tree.joints[k].poly, np.zeros(7)])  # 5 coefficients, 12 slots
     act = spec.add_actuator(name=f"{leader}_servo", target=leader, trntype=mujoco.mjtTrn.mjTRN_JOINT)
-    act.set_to_position(kp=kp, kv=cfg.finger_kv * hand.lever**2 / 2)
+    act.set_to_position(kp=kp, kv=kv)
     act.forcelimited = True
     torque = force * hand.lever
     act.forcerange = [-torque, torque]
 
 
-def _hand_scene(model, spec, hand: SimHand, names: list[str], target: float) -> HandScene:
+def _hand_scene(model, spec, hand: SimHand, names: list[str], target: float, force: float) -> HandScene:
     geom_body = model.geom_bodyid
     object_body = model.body("object").id
     pads = tuple(model.body(body_name(hand.model.bodies[i])).id for i in hand.model.pad_bodies)
@@ -240,6 +236,7 @@ def _hand_scene(model, spec, hand: SimHand, names: list[str], target: float) -> 
         object_geoms=np.flatnonzero(geom_body == object_body),
         gripper_geoms=np.flatnonzero(np.isin(geom_body, hand_bodies)),
         q_closed_target=float(target),
+        closing_force=float(force),
         min_opening=hand.model.min_opening,
         max_opening=hand.model.stroke,
         tree=hand.tree,

@@ -191,7 +191,9 @@ class MujocoBackend(SimBackend):
             model, datas, init, buf.control_close[:n], control_spec=CONTROL, state=buf.state_close[:n]
         )
         state[:, : ref + 1] = buf.state_close[:n]
-        touch_close = np.array([self._touch(scene, probe, state[i, ref], control[i, ref]) for i in range(n)])
+        at_close = [self._contacts(scene, probe, state[i, ref], control[i, ref]) for i in range(n)]
+        touch_close = np.array([t for t, _ in at_close])
+        depth_close = np.array([d for _, d in at_close])
         closed = scene.min_opening + cfg.success.closed_margin
         going = touch_close.all(axis=1) & (scene.openings(state[:, ref]) > closed)
         going &= penetration <= cfg.success.max_start_penetration
@@ -201,9 +203,9 @@ class MujocoBackend(SimBackend):
             state[i, stop[i] + 1 :] = state[i, stop[i]]
         idx = np.flatnonzero(stop == last)
         opening = scene.openings(state)  # (n, nstep) pad opening, metres
-        touch_end = touch_close.copy()
+        touch_end, depth_end = touch_close.copy(), depth_close.copy()
         for i in idx:
-            touch_end[i] = self._touch(scene, probe, state[i, last], control[i, last])
+            touch_end[i], depth_end[i] = self._contacts(scene, probe, state[i, last], control[i, last])
 
         rel_pos, rel_rot = self._rel_poses(scene, state)
         d_t, d_r = drift(rel_pos, rel_rot, ref)
@@ -222,6 +224,8 @@ class MujocoBackend(SimBackend):
             min_opening=scene.min_opening,
             cfg=cfg.success,
             check_drift=cfg.protocol.success_rule == "held",
+            depth_close=depth_close,
+            depth_end=depth_end,
         )
         hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
         hand_T_obj[:, :3, :3] = rel_rot[:, last]
@@ -343,8 +347,11 @@ class MujocoBackend(SimBackend):
                 depth = max(depth, -float(c.dist))
         return depth
 
-    def _touch(self, scene: Scene, data: mujoco.MjData, state: np.ndarray, control: np.ndarray) -> np.ndarray:
-        """(2,) bool: each finger presses on the object harder than min_contact_force at ``state``."""
+    def _contacts(
+        self, scene: Scene, data: mujoco.MjData, state: np.ndarray, control: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """At ``state``: (2,) bool, each finger presses on the object harder than min_contact_force; and the
+        deepest gripper-object penetration, metres (a pad sunk through the object: "crossed")."""
         model = scene.model
         mujoco.mj_setState(model, data, state, FULL)
         mujoco.mj_setState(model, data, control, CONTROL)
@@ -360,4 +367,4 @@ class MujocoBackend(SimBackend):
                 if other in scene.finger_geoms[k]:
                     mujoco.mj_contactForce(model, data, i, f6)
                     force[k] += f6[0]
-        return force > self.config.success.min_contact_force
+        return force > self.config.success.min_contact_force, self._penetration(scene, data)

@@ -22,8 +22,12 @@ import numpy as np
 
 from dexgen.grippers.geometry import FINGERS, bodies
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.params.sim import SimConfig
+from dexgen.params.sim import FingerDrive, SimConfig, closing_force_of, finger_drive
 from dexgen.sim.objects import SimObject
+
+# A light linkage's stops and couplings: MuJoCo's soft constraints give way in proportion to force over
+# mass, so with links of grams they must take nearly all of the load (impedance to 0.9999) to stay put.
+STIFF_SOLIMP = [0.99, 0.9999, 0.001, 0.5, 2.0]
 
 
 @dataclasses.dataclass
@@ -45,6 +49,7 @@ class Scene:
     object_geoms: np.ndarray
     gripper_geoms: np.ndarray
     q_closed_target: float  # finger ctrl that squeezes at the force limit even when fully closed
+    closing_force: float  # N per finger the servos squeeze with
     min_opening: float  # metres between the pads fully closed ...
     max_opening: float  # ... and fully open
 
@@ -68,9 +73,10 @@ def _geom_common(geom: mujoco.MjsGeom, cfg: SimConfig, torsional: float) -> None
     geom.condim = 4
     geom.solref = list(cfg.finger_solref)  # MuJoCo mixes solref by solmix; equal on both sides = exactly this
     geom.solimp = [*cfg.finger_solimp, 0.5, 2.0]  # (dmin, dmax, width) + MuJoCo's default midpoint, power
+    geom.margin = cfg.contact_margin  # MuJoCo takes the larger of the two geoms' margins
 
 
-def _add_hand(spec: mujoco.MjSpec, gripper: ParallelJawGripper, cfg: SimConfig) -> None:
+def _add_hand(spec: mujoco.MjSpec, gripper: ParallelJawGripper, cfg: SimConfig, drive: FingerDrive) -> None:
     """The hand: a dynamic, gravity-compensated free body with the palm and two sliding fingers."""
     hand = spec.worldbody.add_body(name="hand", gravcomp=1.0)
     hand.add_freejoint(name="hand_free")
@@ -86,12 +92,14 @@ def _add_hand(spec: mujoco.MjSpec, gripper: ParallelJawGripper, cfg: SimConfig) 
                 axis=list(body.joint_axis),
                 range=[0.0, (gripper.max_opening - gripper.min_opening) / 2],
             )
-            joint.armature = 0.01  # kg: keeps the light finger stable under the stiff servo at dt = 2 ms
+            # kg, reflected inertia of the drive: keeps the light finger stable under the stiff servo at dt = 2 ms;
+            # scaled with the force, so the contact feels the same acceleration at every force (finger_drive)
+            joint.armature = 0.01 * drive.scale
             joint.limited = mujoco.mjtLimited.mjLIMITED_TRUE
-            joint.solref_limit = [
-                -1e5,
-                -100.0,
-            ]  # direct stiffness/damping: the stops hold against the force limit
+            # the stops hold against the force limit: a stop stiff per unit mass (direct -1e5, -100) gave way
+            # 1.9 mm per finger at 40 N and 3 mm at 235 N, which would read as pads through each other
+            joint.solref_limit = [2 * cfg.protocol.timestep, 1.0]
+            joint.solimp_limit = STIFF_SOLIMP
             finger_bodies[body.name] = parent
         geom = parent.add_geom(
             name=body.name,
@@ -107,7 +115,7 @@ def _add_hand(spec: mujoco.MjSpec, gripper: ParallelJawGripper, cfg: SimConfig) 
         raise ValueError(f"{gripper.name}: expected finger bodies {FINGERS}, got {sorted(finger_bodies)}")
 
 
-def _add_drives(spec: mujoco.MjSpec, cfg: SimConfig, force: float) -> None:
+def _add_drives(spec: mujoco.MjSpec, cfg: SimConfig, drive: FingerDrive) -> None:
     """Force-limited finger servos, the optional finger coupling, and the hand-to-mocap weld."""
     spec.add_exclude(bodyname1=FINGERS[0], bodyname2=FINGERS[1])
     if cfg.finger_coupling:  # q_neg = q_pos: the pads close symmetrically, as a linkage makes them
@@ -123,9 +131,9 @@ def _add_drives(spec: mujoco.MjSpec, cfg: SimConfig, force: float) -> None:
         act = spec.add_actuator(
             name=f"{name}_servo", target=f"{name}_slide", trntype=mujoco.mjtTrn.mjTRN_JOINT
         )
-        act.set_to_position(kp=cfg.finger_kp, kv=cfg.finger_kv)
+        act.set_to_position(kp=drive.kp, kv=drive.kv)
         act.forcelimited = True
-        act.forcerange = [-force, force]
+        act.forcerange = [-drive.force, drive.force]
     add_weld(spec, cfg)
 
 
@@ -179,13 +187,13 @@ def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> 
             f"{gripper.name}: the MuJoCo grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
         )
     spec = new_spec(f"{gripper.name}__{obj.key}", cfg)
-    force = gripper.closing_force if cfg.closing_force is None else cfg.closing_force
+    drive = finger_drive(closing_force_of(gripper.closing_force, cfg, where=gripper.name), cfg)
     spec.worldbody.add_body(name="target", mocap=True)
-    _add_hand(spec, gripper, cfg)
-    _add_drives(spec, cfg, force)
+    _add_hand(spec, gripper, cfg, drive)
+    _add_drives(spec, cfg, drive)
     add_object(spec, obj, cfg)
     model = spec.compile()
-    return _scene(model, spec, force, cfg, gripper)
+    return _scene(model, spec, drive, gripper)
 
 
 def new_spec(name: str, cfg: SimConfig) -> mujoco.MjSpec:
@@ -207,7 +215,7 @@ def new_spec(name: str, cfg: SimConfig) -> mujoco.MjSpec:
 
 
 def _scene(
-    model: mujoco.MjModel, spec: mujoco.MjSpec, force: float, cfg: SimConfig, gripper: ParallelJawGripper
+    model: mujoco.MjModel, spec: mujoco.MjSpec, drive: FingerDrive, gripper: ParallelJawGripper
 ) -> Scene:
     jnt = {name: model.joint(name) for name in ("hand_free", "object_free", *(f"{f}_slide" for f in FINGERS))}
     geom_body = model.geom_bodyid
@@ -224,7 +232,8 @@ def _scene(
         finger_geoms=finger_ids,
         object_geoms=np.flatnonzero(geom_body == object_body),
         gripper_geoms=gripper_ids,
-        q_closed_target=-force / cfg.finger_kp,
+        q_closed_target=-drive.force / drive.kp,
+        closing_force=drive.force,
         min_opening=gripper.min_opening,
         max_opening=gripper.max_opening,
     )

@@ -69,6 +69,8 @@ def build_report(summaries: list[dict[str, Any]], *, motion: dict[str, Any] | No
     return {
         "gripper": summaries[0].get("gripper") if summaries else None,
         "engine": summaries[0].get("engine") if summaries else None,
+        # N per finger the trials squeezed with (sim.closing_force or the gripper's own), every value met
+        "closing_force_n": sorted({f for s in summaries for f in s.get("closing_force_n", [])}),
         "shards": [s["shard"] for s in summaries],
         "num_objects": len(per_object),
         "success_rate": overall["rate"],

@@ -26,7 +26,7 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
 from dexgen.params.cluster import ClusterConfig
-from dexgen.params.sim import SimConfig
+from dexgen.params.sim import SimConfig, closing_force_of
 from dexgen.provenance import provenance
 from dexgen.records import npz
 from dexgen.records.grippers import parallel_jaw_from_record, same_gripper
@@ -163,6 +163,10 @@ def simulate_object(
             "note": obj.decomposition_note,
         },
         "mass_kg": round(obj.mass, 9),
+        # N per finger the trials squeezed with: sim.closing_force, or the gripper's own (null)
+        "closing_force_n": closing_force_of(
+            gripper.closing_force, cfg, where=_gripper_where(gripper, guess_path)
+        ),
         "provenance": prov,
         "stats": _stats(arrays["labels"], list(gmeta["labels"]), arrays, cfg),
         "by_sampler": _by_sampler(guesses["samplers"][rows], list(gmeta["samplers"]), arrays["success"]),
@@ -182,6 +186,12 @@ def simulate_object(
     return meta
 
 
+def _gripper_where(gripper, guess_path: Path) -> str:
+    """The gripper in an error: its name and description, and the guess file it came from."""
+    source = getattr(gripper, "source", None)
+    return f"gripper {gripper.name!r} ({source or 'no description'}; guesses {guess_path})"
+
+
 def sim_provenance(
     record: ObjectRecord, gripper: ParallelJawGripper, guess_path: Path, cfg: SimConfig, seed: int
 ) -> dict[str, Any]:
@@ -195,6 +205,7 @@ def sim_provenance(
         gripper_sha256=gripper.sha256,
         guesses_sha256=sha256_file(guess_path),
         engine=backend_class(cfg.backend).version(),
+        closing_force=f"{closing_force_of(gripper.closing_force, cfg, where=_gripper_where(gripper, guess_path)):g} N",
     )
 
 
@@ -380,6 +391,7 @@ def summarise(metas: list[dict[str, Any]], *, shard: str) -> dict[str, Any]:
         "gripper": gripper.get("name"),
         "gripper_sha256": gripper.get("sha256"),
         "engine": metas[0]["engine"] if metas else None,
+        "closing_force_n": sorted({m["closing_force_n"] for m in metas if "closing_force_n" in m}),
         "num_objects": len(objects),
         "objects": objects,
         "totals": totals,

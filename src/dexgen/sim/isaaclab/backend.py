@@ -175,6 +175,8 @@ class IsaacLabBackend(SimBackend):
             min_opening=gripper.min_opening,
             cfg=cfg.success,
             check_drift=cfg.protocol.success_rule == "held",
+            # PhysX's joint limits hold; Newton's (MuJoCo-Warp) are soft and close a few mm past on air
+            stops_hold=cfg.isaaclab.physics == "physx",
         )
         n = len(success)
         hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()

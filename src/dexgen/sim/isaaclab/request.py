@@ -21,7 +21,7 @@ from scipy.spatial.transform import Rotation
 from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.geometry import bodies
 from dexgen.grippers.spec import ParallelJawGripper
-from dexgen.params.sim import SimConfig
+from dexgen.params.sim import SimConfig, closing_force_of, finger_drive
 from dexgen.sim.mujoco_backend import start_poses
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import GRAVITY, Schedule, hand_targets, object_forces
@@ -37,8 +37,8 @@ def _principal(inertia: np.ndarray) -> tuple[list[float], list[float]]:
 
 
 def finger_force(gripper: ParallelJawGripper, cfg: SimConfig) -> float:
-    """N per finger: the drive's force limit (params ``closing_force`` or the datasheet's)."""
-    return float(gripper.closing_force if cfg.closing_force is None else cfg.closing_force)
+    """N per finger: the drive's force limit (params ``closing_force`` or the gripper's own)."""
+    return closing_force_of(gripper.closing_force, cfg, where=gripper.name)
 
 
 def _where(gripper) -> str:
@@ -141,8 +141,9 @@ def scene_description(
             ],
             "finger_range": (gripper.max_opening - gripper.min_opening) / 2,
             "finger_force": finger_force(gripper, cfg),
-            "finger_kp": cfg.finger_kp,
-            "finger_kv": cfg.finger_kv,
+            # the gains scale with the force as MuJoCo's do: the servo target follows the same path
+            "finger_kp": finger_drive(finger_force(gripper, cfg), cfg).kp,
+            "finger_kv": finger_drive(finger_force(gripper, cfg), cfg).kv,
             "finger_coupling": cfg.finger_coupling,
             "density": cfg.hand_density,
             "friction": cfg.friction,
@@ -194,7 +195,8 @@ def trial_arrays(
     world_force = object_forces(schedule, hand0, obj.mass) + weight
     force = np.einsum("bij,btj->bti", rot0_t, world_force)
     q0 = (np.asarray(openings, dtype=np.float64) - gripper.min_opening) / 2
-    q_closed = -finger_force(gripper, cfg) / cfg.finger_kp  # beyond closed: squeezes at the force limit
+    drive = finger_drive(finger_force(gripper, cfg), cfg)
+    q_closed = -drive.force / drive.kp  # beyond closed: squeezes at the force limit
     finger = q0[:, None] + (q_closed - q0[:, None]) * schedule.closing[None]
     quat = Rotation.from_matrix(start[:, :3, :3]).as_quat(scalar_first=True)
     return {
