@@ -33,9 +33,17 @@ def test_moved_puts_the_other_hands_tcp_on_the_same_contact_midpoint():
 
 def test_totals_sum_rows_and_give_shares():
     rows = [
-        {"object": o, "box_free": f, "real_free": f, "box_held": h, "real_held": h - 1,
-         "box_free_colliding_with_real": 1, "real_free_colliding_with_box": 5,
-         "same_poses": f, "same_poses_labels_differ": 2}
+        {
+            "object": o,
+            "box_free": f,
+            "real_free": f,
+            "box_held": h,
+            "real_held": h - 1,
+            "box_free_colliding_with_real": 1,
+            "real_free_colliding_with_box": 5,
+            "same_poses": f,
+            "same_poses_labels_differ": 2,
+        }
         for o, f, h in (("a", 10, 8), ("b", 30, 20))
     ]
     t = compare_hands.totals(rows)
@@ -50,7 +58,10 @@ def test_script_compares_one_example_object(tmp_path):
     out = tmp_path / "hands.json"
     run = subprocess.run(
         [sys.executable, str(SCRIPT), "--set", "examples", "--limit", "1", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(out.read_text())
