@@ -1,11 +1,12 @@
-"""Isaac Lab backend: trials/s by engine, object and envs per batch against MuJoCo, and label agreement.
+"""Isaac Lab backend: trials/s by engine, gripper, object and envs per batch against MuJoCo, and label agreement.
 
 For each object kind the default guesses (collision-free + random, as the stage runs them) are tiled to
 ``envs`` trials and run through the trial of ``--preset``: once to build the scene (and compile kernels),
 then timed with the scene reused (``trials/s``; the build is printed apart, it is paid once per object).
 MuJoCo runs the same trials in the same run on every core (``vs_mujoco``: the ratio, the machine's noise
 cancelled). Agreement: the same guesses on MuJoCo and on Isaac Lab, per object (``dexgen sim-compare`` is
-the full comparison). Needs the Isaac Lab environment (``make isaaclab-env``); ``--device cuda`` on a GPU.
+the full comparison). ``--grippers`` takes box gripper names and real hands (``robotiq_2f_85_real``): each is
+guessed and timed on the same objects in the same run, so box vs real is one comparison. Needs the Isaac Lab environment (``make isaaclab-env``); ``--device cuda`` on a GPU.
 Prints JSON lines and writes metrics/bench/isaaclab.json. Never fails on time.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from dexgen import atomic
+from dexgen.grippers.description import load_model, real_names
 from dexgen.grippers.loader import load_gripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_bytes
@@ -34,8 +36,8 @@ from dexgen.sim.objects import object_for_record
 from dexgen.sim.registry import make_backend
 
 
-def prepare(kind: str, cfg: SimConfig, cache: Path):
-    gripper = load_gripper()
+def prepare(kind: str, cfg: SimConfig, cache: Path, gripper_name: str):
+    gripper = load_model(gripper_name) if gripper_name in real_names() else load_gripper(gripper_name)
     mesh = make_object(kind, f"{kind}_bench", seed=0, size_range=(0.05, 0.08))
     obj = object_for_record(kind, mesh, sha256_bytes(mesh.vertices.tobytes()), cfg, cache_dir=cache)
     g = guess_object(mesh, gripper, GuessConfig(num_colliding_grasps=0), rng_for(0, "bench", kind))
@@ -106,39 +108,42 @@ def main() -> None:
     parser.add_argument("--preset", default="dexgen", help="sim.protocol.preset of the trials")
     parser.add_argument("--speed-kinds", nargs="+", default=["box", "mug"])
     parser.add_argument("--agree-kinds", nargs="+", default=["box", "cylinder", "mug", "torus"])
+    parser.add_argument("--grippers", nargs="+", default=["robotiq_2f_85"], help="box grippers or real hands")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-agreement", action="store_true")
     parser.add_argument("--out", default="metrics/bench/isaaclab.json")
     args = parser.parse_args()
     cfg = SimConfig(protocol=protocol_preset(args.preset))
-    with tempfile.TemporaryDirectory() as tmp:
-        kinds = sorted(
-            set(args.speed_kinds) | set(args.agree_kinds), key=(args.speed_kinds + args.agree_kinds).index
-        )
-        cases = {kind: prepare(kind, cfg, Path(tmp)) for kind in kinds}
+    kinds = sorted(
+        set(args.speed_kinds) | set(args.agree_kinds), key=(args.speed_kinds + args.agree_kinds).index
+    )
     result = {"preset": args.preset, "cpus": os.cpu_count(), "speed": [], "agreement": []}
-    if not args.skip_speed:
-        for physics in args.physics:
-            for envs in args.envs:
-                for kind in args.speed_kinds:
-                    parts = len(cases[kind][1].parts)
-                    row = {
-                        "kind": kind,
-                        "parts": parts,
-                        **throughput(cfg, physics, envs, args.device, cases[kind]),
-                    }
-                    result["speed"].append(row)
-                    print(json.dumps(row), flush=True)
-    if not args.skip_agreement:
-        for physics in args.physics:
-            rows = agreement(
-                cfg, physics, max(args.envs), args.device, {k: cases[k] for k in args.agree_kinds}
-            )
-            result["agreement"] += rows
-            a = sum(r["agreement"] * r["trials"] for r in rows) / max(sum(r["trials"] for r in rows), 1)
-            print(
-                f"{physics}: label agreement with MuJoCo {a:.3f} over {sum(r['trials'] for r in rows)} trials"
-            )
+    for name in args.grippers:
+        with tempfile.TemporaryDirectory() as tmp:
+            cases = {kind: prepare(kind, cfg, Path(tmp), name) for kind in kinds}
+        if not args.skip_speed:
+            for physics in args.physics:
+                for envs in args.envs:
+                    for kind in args.speed_kinds:
+                        parts = len(cases[kind][1].parts)
+                        row = {
+                            "gripper": name,
+                            "kind": kind,
+                            "parts": parts,
+                            **throughput(cfg, physics, envs, args.device, cases[kind]),
+                        }
+                        result["speed"].append(row)
+                        print(json.dumps(row), flush=True)
+        if not args.skip_agreement:
+            for physics in args.physics:
+                rows = agreement(
+                    cfg, physics, max(args.envs), args.device, {k: cases[k] for k in args.agree_kinds}
+                )
+                rows = [{"gripper": name, **r} for r in rows]
+                result["agreement"] += rows
+                n = sum(r["trials"] for r in rows)
+                a = sum(r["agreement"] * r["trials"] for r in rows) / max(n, 1)
+                print(f"{name} {physics}: label agreement with MuJoCo {a:.3f} over {n} trials", flush=True)
     atomic.write_json(args.out, result)
 
 

@@ -16,10 +16,9 @@ from tiny_hands import SLIDE_FORCE, write_hand
 
 from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.description import load_model
-from dexgen.params.compare import SimCompareConfig
 from dexgen.params.sim import DecompositionConfig, SimConfig
 from dexgen.records.trials import REASONS, read_results
-from dexgen.sim.compare.run import compare_units
+from dexgen.sim.engines import check_real_hand
 from dexgen.sim.hand_spec import build_hand_scene, sim_hand
 from dexgen.sim.hand_tree import hand_tree
 from dexgen.sim.mujoco_backend import CONTROL, FULL, MujocoBackend, start_poses
@@ -182,27 +181,16 @@ def test_the_stage_simulates_a_real_hand_byte_identically(real_shard, tmp_path, 
     assert list((tmp_path / "cache" / "convex").rglob("*.npz"))  # the moving bodies' parts are cached
 
 
-def test_isaaclab_refuses_a_real_hand_before_any_work(real_shard, tmp_path, sim):
-    objects, guesses = real_shard
-    isaac = _config(sim, backend="isaaclab")
+def test_an_engine_without_real_hands_refuses_one_before_any_work():
+    block = {"name": REAL, "description": REAL}
+    check_real_hand("isaaclab", block)  # both engines build real hands
+    check_real_hand("mujoco_warp", {"name": "box", "yaml": "..."})  # a box gripper goes anywhere
     with pytest.raises(
-        ConfigError, match=r"^sim.backend: isaaclab cannot simulate the real hand robotiq_2f_85_real"
+        ConfigError,
+        match=r"^sim_compare engines: mujoco_warp cannot simulate the real hand robotiq_2f_85_real \(g.npz\); "
+        r"use one of \['mujoco', 'isaaclab'\]",
     ):
-        simulate_shard(
-            objects, guesses, tmp_path / "out", config=isaac, seed=0, cache_dir=None, progress=False
-        )
-    assert not (tmp_path / "out").exists()
-    with pytest.raises(ConfigError, match=r"^sim_compare engines: isaaclab cannot simulate the real hand"):
-        compare_units(
-            objects.parent,
-            guesses.parent,
-            tmp_path / "cmp",
-            a=_config(sim),
-            b=isaac,
-            cfg=SimCompareConfig(),
-            seed=0,
-            clearance=0.0,
-        )
+        check_real_hand("mujoco_warp", block, key="sim_compare engines", where="g.npz")
 
 
 def test_a_hand_without_closing_force_asks_for_one(tiny, sim):
@@ -274,16 +262,6 @@ def test_the_tree_survives_pickling(real):
     assert again.parents == real.parents
     tree = hand_tree(again)
     assert tree.joints[tree.leader].values == pytest.approx(real.drive - real.drive[0], abs=1e-12)
-
-
-def test_the_isaaclab_backend_itself_refuses_a_real_hand(real, sim):
-    from dexgen.sim.isaaclab.backend import IsaacLabBackend
-
-    cfg = _config(sim, backend="isaaclab")
-    obj = sim.sim_object(OBJECTS["box_000"], cfg)
-    poses, openings = good_and_miss(real, OBJECTS["box_000"].extents / 2)
-    with IsaacLabBackend(cfg) as backend, pytest.raises(ConfigError, match=r"^sim.backend: isaaclab cannot"):
-        backend.run(obj, real, poses, openings)
 
 
 def test_a_hinge_away_from_the_body_origin_gets_its_pivot(real, sim):

@@ -1,8 +1,9 @@
 """Which physics engines can simulate which hands.
 
-MuJoCo simulates box grippers and real hands (:mod:`dexgen.sim.hand_spec`); the Isaac Lab backend
-builds box grippers only until real hands come to it (the next issue). A real hand given to it stops
-before any work with one line saying so, never silently simulated as boxes.
+MuJoCo (:mod:`dexgen.sim.hand_spec`) and Isaac Lab (:mod:`dexgen.sim.isaaclab.hand_request`) simulate
+box grippers and real hands alike. A backend not listed here (a new engine that builds box grippers
+only) stops before any work when given a real hand, with one line saying so, never silently
+simulating it as boxes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from dexgen.errors import ConfigError
 
-REAL_HAND_ENGINES = ("mujoco",)  # backends that build a real hand's own bodies and joints
+REAL_HAND_ENGINES = ("mujoco", "isaaclab")  # backends that build a real hand's own bodies and joints
 
 
 def is_real_block(block: Any) -> bool:
@@ -25,6 +26,6 @@ def check_real_hand(backend: str, block: Any, *, key: str = "sim.backend", where
         return
     made = f" ({where})" if where else ""
     raise ConfigError(
-        f"{key}: {backend} cannot simulate the real hand {block.get('name')}{made} yet: Isaac Lab real "
-        f"hands are the next issue; use {key}: mujoco, or guess with a box gripper"
+        f"{key}: {backend} cannot simulate the real hand {block.get('name')}{made}; use one of "
+        f"{list(REAL_HAND_ENGINES)}, or guess with a box gripper"
     )

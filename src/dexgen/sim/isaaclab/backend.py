@@ -19,12 +19,13 @@ import logging
 
 import numpy as np
 
-from dexgen.errors import ConfigError
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.evaluate import drift, label_trials, peak_drift, relative_poses
+from dexgen.sim.hand_spec import SimHand, sim_hand
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
 from dexgen.sim.isaaclab.penetration import start_penetration
@@ -59,6 +60,7 @@ class IsaacLabBackend(SimBackend):
         self._client: WorkerClient | None = None
         self._closed = False
         self.last_timings: list[dict] = []  # the worker's answers of the last run (build_s, run_s, wall_s)
+        self._hands: dict[str, SimHand] = {}
 
     def _version(self) -> str:
         icfg = self.config.isaaclab
@@ -102,18 +104,28 @@ class IsaacLabBackend(SimBackend):
                 log.warning("isaaclab: worker failed, retrying the chunk once on a new worker: %s", exc)
         raise AssertionError("unreachable")
 
+    def _hand(self, gripper: ParallelJawGripper | GripperModel | SimHand) -> ParallelJawGripper | SimHand:
+        """A real hand's :class:`SimHand` (its joints and the same convex parts as MuJoCo's, made once per
+        hand); a box gripper as it is."""
+        if isinstance(gripper, GripperModel):
+            key = f"{gripper.sha256}/{len(gripper.openings)}"
+            if key not in self._hands:
+                self._hands[key] = sim_hand(gripper, self.config, cache_dir=None)
+            return self._hands[key]
+        return gripper
+
     def run(
-        self, obj: SimObject, gripper: ParallelJawGripper, poses: np.ndarray, openings: np.ndarray
+        self,
+        obj: SimObject,
+        gripper: ParallelJawGripper | GripperModel | SimHand,
+        poses: np.ndarray,
+        openings: np.ndarray,
     ) -> Trials:
         poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
         openings = np.asarray(openings, dtype=np.float64).reshape(-1)
         if len(poses) != len(openings):
             raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
-        if not isinstance(gripper, ParallelJawGripper):
-            raise ConfigError(
-                f"sim.backend: isaaclab cannot simulate the real hand {gripper.name} ({gripper.source}) yet: "
-                "Isaac Lab real hands are the next issue; use sim.backend: mujoco"
-            )
+        gripper = self._hand(gripper)
         if len(poses) == 0:
             return Trials.empty()
         if self._closed:
@@ -121,7 +133,7 @@ class IsaacLabBackend(SimBackend):
         num_envs = min(self.config.isaaclab.num_envs, len(poses))
         # checks the gripper and the parts before any worker starts: clear errors naming the file or part
         scene, scene_arrays = scene_description(obj, gripper, self.config, num_envs)
-        openings = np.clip(openings, gripper.min_opening, gripper.max_opening)
+        openings = np.clip(openings, _min_opening(gripper), _max_opening(gripper))
         penetration = start_penetration(obj, gripper, self.config, poses, openings)
         request = {"scene": scene, "end_of_close": self.schedule.end_of_close, "nstep": self.schedule.nstep}
         self.last_timings = []
@@ -134,7 +146,7 @@ class IsaacLabBackend(SimBackend):
         return Trials.concatenate(parts)
 
     def _label(
-        self, result: dict[str, np.ndarray], gripper: ParallelJawGripper, penetration: np.ndarray
+        self, result: dict[str, np.ndarray], gripper: ParallelJawGripper | SimHand, penetration: np.ndarray
     ) -> Trials:
         """Trials of one chunk from the worker's trajectories (labels exactly as the MuJoCo backend makes them)."""
         cfg, sch = self.config, self.schedule
@@ -144,10 +156,11 @@ class IsaacLabBackend(SimBackend):
         )
         touch_close = result["force_close"] > cfg.success.min_contact_force
         touch_end = result["force_end"] > cfg.success.min_contact_force
-        opening_close = result["finger_close"].sum(axis=1) + gripper.min_opening
-        opening_end = result["finger_end"].sum(axis=1) + gripper.min_opening
+        opening_close = _opening(gripper, result["finger_close"])
+        opening_end = _opening(gripper, result["finger_end"])
+        min_opening = _min_opening(gripper)
         # as MuJoCo: a trial not holding after the close (or starting inside) stops at the end of the close
-        closed = gripper.min_opening + cfg.success.closed_margin
+        closed = min_opening + cfg.success.closed_margin
         going = (
             touch_close.all(axis=1)
             & (opening_close > closed)
@@ -172,7 +185,7 @@ class IsaacLabBackend(SimBackend):
             opening_close=opening_close,
             opening_end=opening_end,
             finite=finite,
-            min_opening=gripper.min_opening,
+            min_opening=min_opening,
             cfg=cfg.success,
             check_drift=cfg.protocol.success_rule == "held",
             # PhysX's joint limits hold; Newton's (MuJoCo-Warp) are soft and close a few mm past on air
@@ -195,3 +208,19 @@ class IsaacLabBackend(SimBackend):
             peak_translation_drift=peak_t,
             peak_rotation_drift=peak_r,
         )
+
+
+def _min_opening(gripper: ParallelJawGripper | SimHand) -> float:
+    return gripper.model.min_opening if isinstance(gripper, SimHand) else gripper.min_opening
+
+
+def _max_opening(gripper: ParallelJawGripper | SimHand) -> float:
+    return gripper.model.stroke if isinstance(gripper, SimHand) else gripper.max_opening
+
+
+def _opening(gripper: ParallelJawGripper | SimHand, finger: np.ndarray) -> np.ndarray:
+    """(b,) pad opening, metres, from the worker's finger joint values (b, k): the two box fingers' sum,
+    or read off a real hand's leader (column 0) through its opening table."""
+    if isinstance(gripper, SimHand):
+        return gripper.tree.opening_at(finger[:, 0])
+    return finger.sum(axis=1) + gripper.min_opening

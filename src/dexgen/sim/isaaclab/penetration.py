@@ -12,16 +12,25 @@ import numpy as np
 
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
+from dexgen.sim.hand_spec import SimHand, build_hand_scene
 from dexgen.sim.mujoco_backend import MujocoBackend, _matrix_to_wxyz, start_poses
 from dexgen.sim.mujoco_scene import build_scene
 from dexgen.sim.objects import SimObject
 
 
 def start_penetration(
-    obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig, poses: np.ndarray, openings: np.ndarray
+    obj: SimObject,
+    gripper: ParallelJawGripper | SimHand,
+    cfg: SimConfig,
+    poses: np.ndarray,
+    openings: np.ndarray,
 ) -> np.ndarray:
-    """(n,) metres the gripper starts inside the object (0 when it is free), per pose and opening."""
-    scene = build_scene(obj, gripper, cfg)
+    """(n,) metres the gripper (a box gripper or a real hand: the same scene MuJoCo plays) starts inside the
+    object (0 when it is free), per pose and opening."""
+    if isinstance(gripper, SimHand):
+        scene = build_hand_scene(obj, gripper, cfg)
+    else:
+        scene = build_scene(obj, gripper, cfg)
     data = mujoco.MjData(scene.model)
     hand0, obj0 = start_poses(poses, cfg.orientation)
     q0 = scene.finger_q(gripper, openings)

@@ -22,6 +22,8 @@ from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.geometry import bodies
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig, closing_force_of, finger_drive
+from dexgen.sim.hand_spec import SimHand
+from dexgen.sim.isaaclab.hand_request import hand_description, leader_closed_target
 from dexgen.sim.mujoco_backend import start_poses
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import GRAVITY, Schedule, hand_targets, object_forces
@@ -97,12 +99,30 @@ def check_parts(obj: SimObject) -> None:
             )
 
 
+def _hand_block(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.ndarray]]:
+    """The scene's gripper block of a real hand: the hand chain's settings and the hand itself."""
+    icfg = cfg.isaaclab
+    block, arrays = hand_description(hand, cfg)
+    gripper = {
+        "name": hand.name,
+        "hand": block,
+        "friction": cfg.friction,
+        "hand_stiffness": icfg.hand_stiffness,
+        "hand_damping": icfg.hand_damping,
+        "hand_angular_stiffness": icfg.hand_angular_stiffness,
+        "hand_angular_damping": icfg.hand_angular_damping,
+        "link_mass": icfg.link_mass,
+        "hand_armature": icfg.hand_armature,
+    }
+    return gripper, arrays
+
+
 def scene_description(
-    obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig, num_envs: int
+    obj: SimObject, gripper: ParallelJawGripper | SimHand, cfg: SimConfig, num_envs: int
 ) -> tuple[dict, dict[str, np.ndarray]]:
-    """(JSON scene description, its arrays) of ``obj`` held by ``gripper``; ``key`` hashes both, so the
-    worker rebuilds its scene only when something in it changed."""
-    found = check_gripper(gripper)
+    """(JSON scene description, its arrays) of ``obj`` held by ``gripper`` (a box gripper or a real hand);
+    ``key`` hashes both, so the worker rebuilds its scene only when something in it changed."""
+    found = None if isinstance(gripper, SimHand) else check_gripper(gripper)
     check_parts(obj)
     icfg = cfg.isaaclab
     parts_v = [np.asarray(v, dtype=np.float64) for v, _ in obj.parts]
@@ -114,20 +134,11 @@ def scene_description(
         "part_nface": np.array([len(f) for f in parts_f], dtype=np.int64),
     }
     diag, axes = _principal(obj.inertia)
-    scene = {
-        "physics": icfg.physics,
-        "device": icfg.device,
-        "dt": cfg.protocol.timestep / icfg.physics_substeps,
-        "substeps": icfg.physics_substeps,
-        "num_envs": int(num_envs),
-        "env_spacing": icfg.env_spacing,
-        "position_iterations": icfg.position_iterations,
-        "velocity_iterations": icfg.velocity_iterations,
-        "contact_offset": icfg.contact_offset,
-        "rest_offset": icfg.rest_offset,
-        "newton_contact_stiffness": icfg.newton_contact_stiffness,
-        "newton_contact_damping": icfg.newton_contact_damping,
-        "gripper": {
+    if found is None:
+        gripper_block, hand_arrays = _hand_block(gripper, cfg)
+        arrays.update(hand_arrays)
+    else:
+        gripper_block = {
             "name": gripper.name,
             "bodies": [
                 {
@@ -153,7 +164,21 @@ def scene_description(
             "hand_angular_damping": icfg.hand_angular_damping,
             "link_mass": icfg.link_mass,
             "hand_armature": icfg.hand_armature,
-        },
+        }
+    scene = {
+        "physics": icfg.physics,
+        "device": icfg.device,
+        "dt": cfg.protocol.timestep / icfg.physics_substeps,
+        "substeps": icfg.physics_substeps,
+        "num_envs": int(num_envs),
+        "env_spacing": icfg.env_spacing,
+        "position_iterations": icfg.position_iterations,
+        "velocity_iterations": icfg.velocity_iterations,
+        "contact_offset": icfg.contact_offset,
+        "rest_offset": icfg.rest_offset,
+        "newton_contact_stiffness": icfg.newton_contact_stiffness,
+        "newton_contact_damping": icfg.newton_contact_damping,
+        "gripper": gripper_block,
         "object": {
             "key": obj.key,
             "mass": float(obj.mass),
@@ -173,7 +198,7 @@ def scene_description(
 def trial_arrays(
     schedule: Schedule,
     obj: SimObject,
-    gripper: ParallelJawGripper,
+    gripper: ParallelJawGripper | SimHand,
     cfg: SimConfig,
     poses: np.ndarray,
     openings: np.ndarray,
@@ -181,8 +206,9 @@ def trial_arrays(
     """Per-trial start state and per-step targets of a batch, in each trial's hand-start frame.
 
     Returns obj_pos (b, 3) m and obj_quat (b, 4) wxyz (object start), finger_q0 (b,) m (pad outside its
-    closed place), hand_target (b, nstep, 6) [x, y, z m, then intrinsic XYZ Euler angles rad], finger_target
-    (b, nstep) m, force (b, nstep, 3) N on the object's centre of mass (its weight included when the protocol has gravity).
+    closed place; for a real hand (b, k): every moving joint's value, leader first, as
+    :meth:`~dexgen.sim.hand_tree.HandTree.values_at`), hand_target (b, nstep, 6) [x, y, z m, then
+    intrinsic XYZ Euler angles rad], finger_target (b, nstep) m (a real hand's: its leader's), force (b, nstep, 3) N on the object's centre of mass (its weight included when the protocol has gravity).
     """
     hand0, obj0 = start_poses(poses, cfg.orientation)
     start = np.linalg.inv(hand0) @ obj0  # object in the hand-start frame
@@ -194,10 +220,15 @@ def trial_arrays(
     weight = obj.mass * GRAVITY if cfg.protocol.gravity else np.zeros(3)  # the scene itself has none
     world_force = object_forces(schedule, hand0, obj.mass) + weight
     force = np.einsum("bij,btj->bti", rot0_t, world_force)
-    q0 = (np.asarray(openings, dtype=np.float64) - gripper.min_opening) / 2
-    drive = finger_drive(finger_force(gripper, cfg), cfg)
-    q_closed = -drive.force / drive.kp  # beyond closed: squeezes at the force limit
-    finger = q0[:, None] + (q_closed - q0[:, None]) * schedule.closing[None]
+    if isinstance(gripper, SimHand):  # the leader's servo from its start to beyond the stroke end (MuJoCo's)
+        q0 = gripper.tree.values_at(np.asarray(openings, dtype=np.float64))
+        lead = q0[:, 0]
+        finger = lead[:, None] + (leader_closed_target(gripper, cfg) - lead[:, None]) * schedule.closing[None]
+    else:
+        q0 = (np.asarray(openings, dtype=np.float64) - gripper.min_opening) / 2
+        drive = finger_drive(finger_force(gripper, cfg), cfg)
+        q_closed = -drive.force / drive.kp  # beyond closed: squeezes at the force limit
+        finger = q0[:, None] + (q_closed - q0[:, None]) * schedule.closing[None]
     quat = Rotation.from_matrix(start[:, :3, :3]).as_quat(scalar_first=True)
     return {
         "obj_pos": start[:, :3, 3].copy(),

@@ -115,14 +115,19 @@ def _drive(joint, kind: str, stiffness: float, damping: float, max_force: float 
         drive.CreateMaxForceAttr(float(max_force))
 
 
-def write_gripper(path: Path, scene: dict) -> None:
-    """The gripper articulation (root prim ``/Robot``) of ``scene["gripper"]`` into ``path``."""
-    g = scene["gripper"]
+def new_stage(path: Path, root_path: str) -> tuple[Usd.Stage, Usd.Prim]:
+    """A z-up, metre stage at ``path`` with ``root_path`` as its default prim."""
     stage = Usd.Stage.CreateNew(str(path))
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
-    root = UsdGeom.Xform.Define(stage, "/Robot").GetPrim()
+    root = UsdGeom.Xform.Define(stage, root_path).GetPrim()
     stage.SetDefaultPrim(root)
+    return stage, root
+
+
+def articulation(path: Path, scene: dict) -> tuple[Usd.Stage, UsdShade.Material]:
+    """The gripper stage's articulation root ``/Robot`` (self-collisions off) and the gripper's material."""
+    stage, root = new_stage(path, "/Robot")
     UsdPhysics.ArticulationRootAPI.Apply(root)
     root.AddAppliedSchema("PhysxArticulationAPI")
     _attr(root, "physxArticulation:enabledSelfCollisions", Sdf.ValueTypeNames.Bool, False)
@@ -138,8 +143,11 @@ def write_gripper(path: Path, scene: dict) -> None:
         Sdf.ValueTypeNames.Int,
         scene["velocity_iterations"],
     )
-    material = _material(stage, "/Robot/Looks/gripper_material", g["friction"])
+    return stage, _material(stage, "/Robot/Looks/gripper_material", scene["gripper"]["friction"])
 
+
+def hand_chain_links(stage: Usd.Stage, g: dict) -> None:
+    """The fixed base and the light links between the hand's six joints (the palm comes after)."""
     link_mass = float(g["link_mass"])
     link_inertia = [link_mass * 1e-4] * 3  # a 1 cm-radius-of-gyration point: negligible next to the palm
     chain = ["base", *HAND_JOINTS[:-1]]
@@ -147,6 +155,26 @@ def write_gripper(path: Path, scene: dict) -> None:
         _link(stage, f"/Robot/{name}", link_mass, link_inertia)
     fixed = UsdPhysics.FixedJoint.Define(stage, "/Robot/root_joint")  # the fixed base: no body0 = the world
     fixed.CreateBody1Rel().SetTargets(["/Robot/base"])
+
+
+def hand_chain_joints(stage: Usd.Stage, g: dict) -> None:
+    """The six driven joints from the base to the palm (x, y, z slides, then x, y, z turns)."""
+    parents = ["/Robot/base", *[f"/Robot/{n}" for n in HAND_JOINTS[:-1]]]
+    children = [*[f"/Robot/{n}" for n in HAND_JOINTS[:-1]], f"/Robot/{PALM}"]
+    for k, name in enumerate(HAND_JOINTS):
+        kind = "prismatic" if k < 3 else "revolute"
+        joint = _joint(stage, f"/Robot/joints/{name}", kind, "XYZ"[k % 3], parents[k], children[k])
+        if k < 3:
+            _drive(joint, "linear", g["hand_stiffness"], g["hand_damping"])
+        else:
+            _drive(joint, "angular", g["hand_angular_stiffness"], g["hand_angular_damping"])
+
+
+def write_gripper(path: Path, scene: dict) -> None:
+    """The gripper articulation (root prim ``/Robot``) of ``scene["gripper"]`` into ``path``."""
+    g = scene["gripper"]
+    stage, material = articulation(path, scene)
+    hand_chain_links(stage, g)
 
     bodies = {b["name"]: b for b in g["bodies"]}
     density = float(g["density"])
@@ -158,16 +186,7 @@ def write_gripper(path: Path, scene: dict) -> None:
     _collider(
         _box(stage, f"/Robot/{PALM}/collision", palm_body["size"], palm_body["centre"]), material, scene
     )
-
-    parents = ["/Robot/base", *[f"/Robot/{n}" for n in HAND_JOINTS[:-1]]]
-    children = [*[f"/Robot/{n}" for n in HAND_JOINTS[:-1]], f"/Robot/{PALM}"]
-    for k, name in enumerate(HAND_JOINTS):
-        kind = "prismatic" if k < 3 else "revolute"
-        joint = _joint(stage, f"/Robot/joints/{name}", kind, "XYZ"[k % 3], parents[k], children[k])
-        if k < 3:
-            _drive(joint, "linear", g["hand_stiffness"], g["hand_damping"])
-        else:
-            _drive(joint, "angular", g["hand_angular_stiffness"], g["hand_angular_damping"])
+    hand_chain_joints(stage, g)
 
     for finger, joint_name in zip(("finger_neg", "finger_pos"), FINGER_JOINTS):
         body = bodies[finger]
@@ -192,7 +211,7 @@ def write_gripper(path: Path, scene: dict) -> None:
     stage.GetRootLayer().Save()
 
 
-def _couple(follower: Usd.Prim, leader: str) -> None:
+def _couple(follower: Usd.Prim, leader: str, gearing: float = -1.0, offset: float = 0.0) -> None:
     """q_follower = q_leader through a PhysX mimic joint (q_A + G q_B + offset = 0 with G = -1), as MuJoCo's
     joint equality. Without it two force-saturated fingers offer no resistance to moving together, and a
     sideways tug slides the object and both fingers along the closing axis."""
@@ -202,18 +221,14 @@ def _couple(follower: Usd.Prim, leader: str) -> None:
     follower.AddAppliedSchema(f"PhysxMimicJointAPI:{instance}")
     follower.CreateRelationship(f"physxMimicJoint:{instance}:referenceJoint").SetTargets([leader])
     _attr(follower, f"physxMimicJoint:{instance}:referenceJointAxis", Sdf.ValueTypeNames.Token, instance)
-    _attr(follower, f"physxMimicJoint:{instance}:gearing", Sdf.ValueTypeNames.Float, -1.0)
-    _attr(follower, f"physxMimicJoint:{instance}:offset", Sdf.ValueTypeNames.Float, 0.0)
+    _attr(follower, f"physxMimicJoint:{instance}:gearing", Sdf.ValueTypeNames.Float, float(gearing))
+    _attr(follower, f"physxMimicJoint:{instance}:offset", Sdf.ValueTypeNames.Float, float(offset))
 
 
 def write_object(path: Path, scene: dict, arrays: dict[str, np.ndarray]) -> None:
     """The object rigid body (root prim ``/Object``) with one convex-hull mesh per part into ``path``."""
     o = scene["object"]
-    stage = Usd.Stage.CreateNew(str(path))
-    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
-    UsdGeom.SetStageMetersPerUnit(stage, 1.0)
-    root = UsdGeom.Xform.Define(stage, "/Object").GetPrim()
-    stage.SetDefaultPrim(root)
+    stage, root = new_stage(path, "/Object")
     UsdPhysics.RigidBodyAPI.Apply(root)
     root.AddAppliedSchema("PhysxRigidBodyAPI")
     _attr(root, "physxRigidBody:disableGravity", Sdf.ValueTypeNames.Bool, True)

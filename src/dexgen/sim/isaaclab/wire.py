@@ -25,10 +25,11 @@ RESULT_ARRAYS = (
     "hand_quat",  # (b, nrec, 4) float64, wxyz
     "obj_pos",  # (b, nrec, 3) float64, m -- the object's body frame (= its mesh frame)
     "obj_quat",  # (b, nrec, 4) float64, wxyz
-    "force_close",  # (b, 2) float64, N -- normal force object -> [finger_neg, finger_pos] at the end of the close
+    "force_close",  # (b, 2) float64, N -- normal force object -> [-x pad, +x pad] at the end of the close
     "force_end",  # (b, 2) float64, N -- the same at the last step
-    "finger_close",  # (b, 2) float64, m -- finger joint values (pad outside its closed place) at the end of close
-    "finger_end",  # (b, 2) float64, m -- the same at the last step
+    "finger_close",  # (b, 2) float64, m -- finger joint values (pad outside its closed place) at the end of close;
+    # a real hand's (b, k): every moving joint's value, leader first
+    "finger_end",  # (b, 2) or (b, k) float64 -- the same at the last step
     "finite",  # (b,) bool -- every recorded value finite
 )
 

@@ -1,8 +1,8 @@
 """The Isaac Lab worker: a persistent process under the Isaac Lab Python 3.12 that plays batches of trials.
 
 Run as ``python -m dexgen.sim.isaaclab.worker`` with dexgen's ``src`` on ``PYTHONPATH``. It imports only the
-standard library, numpy, pxr, warp, torch and Isaac Lab (plus :mod:`.wire` and :mod:`.usd_scene`, which
-import nothing more), so it runs in an environment that has none of dexgen's own dependencies.
+standard library, numpy, pxr, warp, torch and Isaac Lab (plus :mod:`.wire`, :mod:`.usd_scene` and
+:mod:`.usd_hand`, which import nothing more), so it runs in an environment that has none of dexgen's own dependencies.
 
 It answers one protocol line (:mod:`.wire`) per request. A request folder holds one object's scene and one
 chunk of at most ``num_envs`` trials; the scene (USD files, stage, simulation, environments) is rebuilt
@@ -10,7 +10,8 @@ only when its key changes, so the chunks of one object reuse it. Each chunk: eve
 trial's start (hand at the env origin, object at its grasp), then for every protocol step the hand and
 finger targets and the object's external force are written where they change, the engine steps
 ``substeps`` times, and the palm and object poses are recorded; finger contact forces and joint values
-are read at the end of the close and at the last step. An exception is reported on the protocol line and ends the worker (its
+are read at the end of the close and at the last step. A real hand (the scene's ``gripper["hand"]``)
+drives only its leader joint; its followers move by their mimic joints, and its pads are its pad links. An exception is reported on the protocol line and ends the worker (its
 state may be broken); the parent starts a fresh one.
 """
 
@@ -100,6 +101,46 @@ def physics_cfg(scene: dict):
     )
 
 
+def write_gripper(path: Path, scene: dict, arrays: dict[str, np.ndarray]) -> tuple[list[str], tuple, dict]:
+    """Author the scene's gripper USD at ``path``; returns (finger joint names, driven one first; the two pad
+    links; Isaac Lab actuator configs of the finger joints)."""
+    from isaaclab.actuators import ImplicitActuatorCfg
+
+    from dexgen.sim.isaaclab import usd_scene
+
+    g = scene["gripper"]
+    hand = g.get("hand")
+    if hand is None:
+        usd_scene.write_gripper(path, scene)
+        fingers = {
+            "fingers": ImplicitActuatorCfg(
+                joint_names_expr=["finger_.*"],
+                stiffness=g["finger_kp"],
+                damping=g["finger_kv"],
+                effort_limit_sim=g["finger_force"],
+                armature=0.01,  # kg, as the MuJoCo scene: steadies the light finger under a stiff servo
+            )
+        }
+        return list(usd_scene.FINGER_JOINTS), FINGER_BODIES, fingers
+    from dexgen.sim.isaaclab import usd_hand
+
+    usd_hand.write_hand(path, scene, arrays)
+    fingers = {
+        "fingers": ImplicitActuatorCfg(
+            joint_names_expr=[hand["leader"]],
+            stiffness=hand["leader_kp"],
+            damping=hand["leader_kv"],
+            effort_limit_sim=hand["leader_effort"],
+            armature=hand["armature"],
+        )
+    }
+    if hand["followers"]:  # moved by their mimic joints alone: no drive, the leader's armature
+        fingers["followers"] = ImplicitActuatorCfg(
+            joint_names_expr=list(hand["followers"]), stiffness=0.0, damping=0.0, armature=hand["armature"]
+        )
+    return [hand["leader"], *hand["followers"]], tuple(hand["pads"]), fingers
+
+
 class Simulation:
     """One built scene: the simulation context, the environments and the index maps a chunk needs."""
 
@@ -117,9 +158,9 @@ class Simulation:
         self.key, self.device = scene["key"], device
         self.substeps, self.dt = int(scene["substeps"]), float(scene["dt"])
         gripper_usd, object_usd = folder / "gripper.usda", folder / "object.usda"
-        usd_scene.write_gripper(gripper_usd, scene)
-        usd_scene.write_object(object_usd, scene, arrays)
         g = scene["gripper"]
+        finger_joints, pads, fingers = write_gripper(gripper_usd, scene, arrays)
+        usd_scene.write_object(object_usd, scene, arrays)
 
         @configclass
         class GraspSceneCfg(InteractiveSceneCfg):
@@ -140,13 +181,7 @@ class Simulation:
                         damping=g["hand_angular_damping"],
                         armature=g["hand_armature"],
                     ),
-                    "fingers": ImplicitActuatorCfg(
-                        joint_names_expr=["finger_.*"],
-                        stiffness=g["finger_kp"],
-                        damping=g["finger_kv"],
-                        effort_limit_sim=g["finger_force"],
-                        armature=0.01,  # kg, as the MuJoCo scene: steadies the light finger under a stiff servo
-                    ),
+                    **fingers,
                 },
             )
             object = RigidObjectCfg(
@@ -155,12 +190,12 @@ class Simulation:
                 init_state=RigidObjectCfg.InitialStateCfg(pos=(0.0, 0.0, 0.0)),
             )
             touch_neg = ContactSensorCfg(
-                prim_path="{ENV_REGEX_NS}/Robot/finger_neg",
+                prim_path="{ENV_REGEX_NS}/Robot/" + pads[0],
                 filter_prim_paths_expr=["{ENV_REGEX_NS}/Object"],
                 update_period=0.0,
             )
             touch_pos = ContactSensorCfg(
-                prim_path="{ENV_REGEX_NS}/Robot/finger_pos",
+                prim_path="{ENV_REGEX_NS}/Robot/" + pads[1],
                 filter_prim_paths_expr=["{ENV_REGEX_NS}/Object"],
                 update_period=0.0,
             )
@@ -176,10 +211,11 @@ class Simulation:
         self.sensors = (self.scene["touch_neg"], self.scene["touch_pos"])
         self.num_envs = int(scene["num_envs"])
         hand_ids, _ = self.robot.find_joints(list(usd_scene.HAND_JOINTS), preserve_order=True)
-        finger_ids, _ = self.robot.find_joints(list(usd_scene.FINGER_JOINTS), preserve_order=True)
+        finger_ids, _ = self.robot.find_joints(finger_joints, preserve_order=True)
         self.hand_ids, self.finger_ids = list(hand_ids), list(finger_ids)
         self.palm_id = self.robot.find_bodies([usd_scene.PALM])[0][0]
         self.num_joints = self.robot.num_joints
+        self.real_hand = "hand" in g
 
     def close(self) -> None:
         self.sim.stop()
@@ -205,8 +241,11 @@ class Simulation:
 
         # reset every env to its trial's start
         joints = np.zeros((n, self.num_joints))
-        joints[:, self.finger_ids[0]] = req["finger_q0"][pad]
-        joints[:, self.finger_ids[1]] = req["finger_q0"][pad]
+        if self.real_hand:  # every moving joint, leader first
+            joints[:, self.finger_ids] = req["finger_q0"][pad]
+        else:
+            joints[:, self.finger_ids[0]] = req["finger_q0"][pad]
+            joints[:, self.finger_ids[1]] = req["finger_q0"][pad]
         q = self._torch(joints)
         self.robot.write_joint_state_to_sim_index(position=q, velocity=torch.zeros_like(q))
         pose = np.concatenate([req["obj_pos"][pad] + origins, req["obj_quat"][pad][:, [1, 2, 3, 0]]], axis=1)
@@ -230,7 +269,8 @@ class Simulation:
             if moves[k]:
                 targets[:, self.hand_ids] = hand_t[:, k]
                 targets[:, self.finger_ids[0]] = finger_t[:, k]
-                targets[:, self.finger_ids[1]] = finger_t[:, k]
+                if not self.real_hand:  # a real hand's followers move by their mimic joints
+                    targets[:, self.finger_ids[1]] = finger_t[:, k]
                 self.robot.actuators.target_command.set_position_index(
                     value=self._torch(targets), full_data=True
                 )
