@@ -21,7 +21,7 @@ def test_collision_free_guesses_start_without_contact(kind, fast_config, gripper
     g = guess_object(mesh, gripper, cfg, rng_for(5, "agreement", kind))
     # at the 2F-85's own 235 N, MuJoCo's soft friction (impratio 1) lets a squeezed hull creep and turn past
     # 20 deg under the squeeze itself (8 of 16 collision-free guesses, 1 at impratio 10 or at 40 N): this test
-    # is about the start, so it runs with the friction that holds (the default is issue 28's impratio item)
+    # is about the start, so it runs with the friction that holds (the default since issue 28)
     fast_config = sim.with_(fast_config, impratio=10.0)
     with make_backend(fast_config) as backend:
         r = backend.run(sim.sim_object(mesh, fast_config), gripper, g.poses, g.openings)

@@ -128,7 +128,7 @@ def test_contact_rule_ignores_drift_that_the_held_rule_fails():
 def test_stiffer_friction_creeps_less_under_long_tugs(fast_config, gripper, sim):
     """impratio (MuJoCo's friction-to-normal impedance) reaches the scene: a lightly squeezed 1-kg box creeps
     through the preset's 2.5 s of 1-g tugs, much less with friction ten times as stiff."""
-    cfg = sim.with_(fast_config, protocol=protocol_preset("graspdatagen"), closing_force=8.0)
+    cfg = sim.with_(fast_config, protocol=protocol_preset("graspdatagen"), closing_force=8.0, impratio=1.0)
     pose = [sim.grasp(gripper, (0, 0, 0.025), (0.0, 0.0, -1.0), (1.0, 0.0, 0.0))]
     soft = _run(cfg, gripper, sim, pose)
     stiff = _run(sim.with_(cfg, impratio=10.0), gripper, sim, pose)

@@ -17,7 +17,7 @@ from usd_hands import JAW_FORCE, write_jaw
 from dexgen.errors import ConfigError
 from dexgen.grippers.description import load_model
 from dexgen.sim.hand_spec import body_name, build_hand_scene, sim_hand
-from dexgen.sim.isaaclab.hand_request import hand_description, leader_closed_target
+from dexgen.sim.isaaclab.hand_request import hand_description, hand_drive, leader_closed_target
 from dexgen.sim.isaaclab.request import scene_description, trial_arrays
 from dexgen.sim.isaaclab.usd_hand import split_parts, write_hand
 from dexgen.sim.protocol import make_schedule
@@ -89,7 +89,7 @@ def test_links_weigh_what_mujoco_weighs_and_the_pads_squeeze_with_the_force(hand
     assert block["leader_effort"] == pytest.approx(act.forcerange[1])
     assert block["leader_kp"] == pytest.approx(act.gainprm[0])
     assert leader_closed_target(hand, fast_config) == pytest.approx(scene.q_closed_target)
-    assert block["leader_effort"] == pytest.approx(fast_config.closing_force * hand.lever)
+    assert block["leader_effort"] == pytest.approx(hand_drive(hand, fast_config).force * hand.lever)
     # the parts are MuJoCo's: same count per body, same vertices
     parts = split_parts(arrays, len(block["links"]))
     for b, link_parts in enumerate(parts):
@@ -113,7 +113,7 @@ def test_the_usd_holds_the_linkage_mimics_drive_and_colliders(hands, fast_config
     lead = UsdPhysics.RevoluteJoint(joints["finger_drive"])
     assert lead.GetUpperLimitAttr().Get() == pytest.approx(np.degrees(hand.tree.leader_end), rel=1e-6)
     drive = UsdPhysics.DriveAPI(joints["finger_drive"], "angular")
-    assert drive.GetMaxForceAttr().Get() == pytest.approx(fast_config.closing_force * hand.lever, rel=1e-6)
+    assert drive.GetMaxForceAttr().Get() == pytest.approx(hand_drive(hand, fast_config).force * hand.lever, rel=1e-6)
     for name in scene["gripper"]["hand"]["followers"]:
         prim = joints[name]
         assert "PhysxMimicJointAPI:rotX" in prim.GetMetadata("apiSchemas").GetAddedOrExplicitItems()
