@@ -65,3 +65,22 @@ def test_perturb_with_nothing_to_move_is_the_identity(case):
     np.testing.assert_allclose(
         perturb(poses, gripper.tcp_depth, np.random.default_rng(0), shift=0, tilt=0), poses
     )
+
+
+def test_a_real_hands_near_misses_start_wide_open_and_clear_its_bodies():
+    from dexgen.grippers.hand import load_hand
+    from dexgen.guess.model_collision import ModelCollider
+
+    mesh = trimesh.creation.box((0.05, 0.04, 0.08))
+    hand = load_hand("robotiq_2f_85_real")
+    cfg = GuessConfig(num_collision_free_grasps=8, num_colliding_grasps=2, num_random_poses=4, max_pictures=0)
+    result = guess_object(mesh, hand, cfg, np.random.default_rng(0))
+    guesses = {name: getattr(result, name) for name in ARRAYS}
+    s = trial_set(
+        mesh, hand, guesses, list(LABELS), SimCompareConfig(trials_per_object=12), np.random.default_rng(1),
+        clearance=0.002,
+    )  # fmt: skip
+    near = s.kinds == KINDS.index("near_miss")
+    assert near.sum() > 0 and (s.openings[near] == hand.stroke).all()
+    collider = ModelCollider(mesh, hand, clearance=0.002, opening_steps=2)
+    assert (collider.check_open(s.poses[near]) == NONE).all()

@@ -14,8 +14,10 @@ import numpy as np
 import trimesh
 from scipy.spatial.transform import Rotation
 
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.guess.collision import GripperCollider
+from dexgen.guess.model_collision import ModelCollider
 from dexgen.params.compare import KINDS, SimCompareConfig
 from dexgen.records.guesses import NONE
 
@@ -52,13 +54,18 @@ def perturb(
     return out
 
 
+def open_width(gripper: ParallelJawGripper | GripperModel) -> float:
+    """Pad opening, metres, of the gripper wide open (a near miss starts there)."""
+    return gripper.stroke if isinstance(gripper, GripperModel) else gripper.max_opening
+
+
 def _pick(rows: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(rows, size=min(count, len(rows)), replace=False)) if len(rows) else rows
 
 
 def trial_set(
     mesh: trimesh.Trimesh,
-    gripper: ParallelJawGripper,
+    gripper: ParallelJawGripper | GripperModel,
     guesses: dict[str, np.ndarray],
     label_names: list[str],
     cfg: SimCompareConfig,
@@ -87,7 +94,12 @@ def trial_set(
     sources = [chosen["collision_free"], chosen["random"]]
     near, near_src = np.zeros((0, 4, 4)), np.zeros(0, dtype=np.int64)
     if len(free) and want["near_miss"]:
-        collider = GripperCollider(mesh, gripper, clearance=clearance, opening_steps=2)
+        if isinstance(gripper, GripperModel):  # a real hand: its bodies' meshes, the TCP of the open pads
+            collider = ModelCollider(mesh, gripper, clearance=clearance, opening_steps=2)
+            tcp_depth = gripper.tcp_depth(gripper.stroke)
+        else:
+            collider = GripperCollider(mesh, gripper, clearance=clearance, opening_steps=2)
+            tcp_depth = gripper.tcp_depth
         kept, src = [], []
         for _ in range(cfg.near_miss_attempts):
             if sum(len(k) for k in kept) >= want["near_miss"]:
@@ -95,7 +107,7 @@ def trial_set(
             base = rng.choice(free, size=want["near_miss"])
             moved = perturb(
                 guesses["poses"][base],
-                gripper.tcp_depth,
+                tcp_depth,
                 rng,
                 shift=cfg.near_miss_shift,
                 tilt=cfg.near_miss_tilt,
@@ -106,7 +118,7 @@ def trial_set(
         near = np.concatenate(kept)[: want["near_miss"]]
         near_src = np.concatenate(src)[: want["near_miss"]].astype(np.int64)
     poses.append(near)
-    openings.append(np.full(len(near), gripper.max_opening))
+    openings.append(np.full(len(near), open_width(gripper)))
     sources.append(near_src)
     kinds = np.concatenate([np.full(len(p), KINDS.index(k), dtype=np.int8) for p, k in zip(poses, KINDS)])
     return TrialSet(
