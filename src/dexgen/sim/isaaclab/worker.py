@@ -118,7 +118,7 @@ def write_gripper(path: Path, scene: dict, arrays: dict[str, np.ndarray]) -> tup
                 stiffness=g["finger_kp"],
                 damping=g["finger_kv"],
                 effort_limit_sim=g["finger_force"],
-                armature=0.01,  # kg, as the MuJoCo scene: steadies the light finger under a stiff servo
+                armature=g["finger_armature"],  # kg, as the MuJoCo scene: scaled with the force as the gains
             )
         }
         return list(usd_scene.FINGER_JOINTS), FINGER_BODIES, fingers
