@@ -113,7 +113,9 @@ def test_the_usd_holds_the_linkage_mimics_drive_and_colliders(hands, fast_config
     lead = UsdPhysics.RevoluteJoint(joints["finger_drive"])
     assert lead.GetUpperLimitAttr().Get() == pytest.approx(np.degrees(hand.tree.leader_end), rel=1e-6)
     drive = UsdPhysics.DriveAPI(joints["finger_drive"], "angular")
-    assert drive.GetMaxForceAttr().Get() == pytest.approx(hand_drive(hand, fast_config).force * hand.lever, rel=1e-6)
+    assert drive.GetMaxForceAttr().Get() == pytest.approx(
+        hand_drive(hand, fast_config).force * hand.lever, rel=1e-6
+    )
     for name in scene["gripper"]["hand"]["followers"]:
         prim = joints[name]
         assert "PhysxMimicJointAPI:rotX" in prim.GetMetadata("apiSchemas").GetAddedOrExplicitItems()
