@@ -28,9 +28,14 @@ def _run(cfg, gripper, sim):
 
 
 def _config(fast_config, sim, backend, **protocol):
-    # GraspDataGen's trial (no gravity, 1 kg, contact rule) with two shorter tugs, at 20 N per finger
+    # GraspDataGen's trial (no gravity, 1 kg, contact rule) with two shorter tugs, at 20 N per finger, and
+    # MuJoCo's soft friction (impratio 1), under which the bar held near its end turns far in the grip
     return sim.with_(
-        fast_config, backend=backend, closing_force=20.0, protocol=protocol_preset("graspdatagen", **protocol)
+        fast_config,
+        backend=backend,
+        closing_force=20.0,
+        impratio=1.0,
+        protocol=protocol_preset("graspdatagen", **protocol),
     )
 
 
