@@ -101,11 +101,14 @@ def check_parts(obj: SimObject) -> None:
 
 def _hand_block(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.ndarray]]:
     """The scene's gripper block of a real hand: the hand chain's settings and the hand itself."""
-    icfg = cfg.isaaclab
     block, arrays = hand_description(hand, cfg)
-    gripper = {
-        "name": hand.name,
-        "hand": block,
+    return {"name": hand.name, "hand": block, **_hand_chain(cfg)}, arrays
+
+
+def _hand_chain(cfg: SimConfig) -> dict:
+    """Friction and the settings of the chain that moves the hand, the same for box and real hands."""
+    icfg = cfg.isaaclab
+    return {
         "friction": cfg.friction,
         "hand_stiffness": icfg.hand_stiffness,
         "hand_damping": icfg.hand_damping,
@@ -114,7 +117,6 @@ def _hand_block(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.ndarr
         "link_mass": icfg.link_mass,
         "hand_armature": icfg.hand_armature,
     }
-    return gripper, arrays
 
 
 def scene_description(
@@ -138,6 +140,7 @@ def scene_description(
         gripper_block, hand_arrays = _hand_block(gripper, cfg)
         arrays.update(hand_arrays)
     else:
+        drive = finger_drive(finger_force(gripper, cfg), cfg)
         gripper_block = {
             "name": gripper.name,
             "bodies": [
@@ -151,22 +154,16 @@ def scene_description(
                 for b in found  # fingers fully closed: joint value 0
             ],
             "finger_range": (gripper.max_opening - gripper.min_opening) / 2,
-            "finger_force": finger_force(gripper, cfg),
+            "finger_force": drive.force,
             # the gains scale with the force as MuJoCo's do: the servo target follows the same path
-            "finger_kp": finger_drive(finger_force(gripper, cfg), cfg).kp,
-            "finger_kv": finger_drive(finger_force(gripper, cfg), cfg).kv,
+            "finger_kp": drive.kp,
+            "finger_kv": drive.kv,
             # the drive's reflected inertia, MuJoCo's 0.01 kg scaled with the force as well (at 235 N, left at
             # 0.01 kg, PhysX held 77.6 % of the collision-free guesses on examples/meshes, 86.7 % scaled)
-            "finger_armature": 0.01 * finger_drive(finger_force(gripper, cfg), cfg).scale,
+            "finger_armature": 0.01 * drive.scale,
             "finger_coupling": cfg.finger_coupling,
             "density": cfg.hand_density,
-            "friction": cfg.friction,
-            "hand_stiffness": icfg.hand_stiffness,
-            "hand_damping": icfg.hand_damping,
-            "hand_angular_stiffness": icfg.hand_angular_stiffness,
-            "hand_angular_damping": icfg.hand_angular_damping,
-            "link_mass": icfg.link_mass,
-            "hand_armature": icfg.hand_armature,
+            **_hand_chain(cfg),
         }
     scene = {
         "physics": icfg.physics,
