@@ -23,8 +23,8 @@ FORCE = 235.0  # N, the 2F-85's own (its YAML and its datasheet maximum)
 BELOW_TOP = 0.012  # m of the object's top above the TCP (the real 2F-85's knuckles swing in higher up)
 FINAL_TOLERANCE = 0.001  # m: the final opening is within this of the width at the grasp
 # m: the opening never falls further below the width during the trial. The pads meet the object at up to
-# ~0.1 m/s and MuJoCo's contact yields over its time constant (2 dt) before it pushes back: up to 2.2 mm at
-# the graspdatagen preset's 4 ms step, transiently. A pad through a 5 mm wall needs at least 5 mm.
+# ~0.1 m/s and MuJoCo's contact yields over its time constant (finger_solref's 4 ms, at least 2 dt) before it
+# pushes back: up to 2.2 mm at 4 ms dt, transiently. A pad through a 5 mm wall needs at least 5 mm.
 TRANSIENT_TOLERANCE = 0.003
 
 
@@ -180,3 +180,33 @@ def test_the_squeeze_is_the_grippers_own_unless_params_set_one(gripper, sim):
         assert scene.model.actuator_forcerange[0].tolist() == [-40.0, 40.0]
     with pytest.raises(ConfigError, match=r"sim.closing_force: null .*my_hand states no closing force"):
         closing_force_of(None, cfg, where="my_hand")
+
+
+def test_mujoco_substeps_keep_the_finger_contacts_time_constant():
+    """MuJoCo clamps a solref time constant to 2 dt: the graspdatagen preset's 4 ms step runs as two 2 ms
+    MuJoCo steps (finger_solref 4 ms), the dexgen preset's 2 ms as one, unless params name a count; the
+    trial still records one state per protocol step."""
+    gdg = SimConfig(protocol=protocol_preset("graspdatagen"), threads=1)
+    assert (gdg.mujoco_substeps, gdg.mujoco_timestep) == (2, 0.002)
+    assert SimConfig().mujoco_substeps == 1
+    assert SimConfig(finger_solref=(0.002, 1.0)).mujoco_substeps == 2
+    assert SimConfig(finger_solref=(-1e5, -100.0)).mujoco_substeps == 1  # direct form: no time constant
+    one = SimConfig(protocol=protocol_preset("graspdatagen"), threads=1, substeps=1)
+    assert one.mujoco_timestep == 0.004
+    with pytest.raises(ValueError, match="substeps must be >= 1"):
+        SimConfig(substeps=0)
+    obj, width, tcp = _object("box_30mm", gdg)
+    model = load_model("robotiq_2f_85_real")
+    finals = {}
+    for cfg in (gdg, one):
+        with MujocoBackend(cfg) as backend:
+            trials = backend.run(obj, model, top_down(model, tcp)[None], np.array([width + 0.02]))
+            scene = backend._scene(obj, model)
+            assert scene.model.opt.timestep == cfg.mujoco_timestep
+            assert backend._buffers.state.shape[1] == backend.schedule.nstep
+            path = scene.openings(backend._buffers.state[0])
+        finals[cfg.mujoco_substeps] = (bool(trials.success[0]), path.min())
+    held, lowest = finals[2]
+    # two 2 ms steps: the pads stop on the surface (+0.15 mm); one 4 ms step yields 2.2 mm into it first
+    assert held and lowest > width - 0.0005
+    assert finals[1][1] < lowest - 0.001

@@ -44,6 +44,7 @@ _MUJOCO_ONLY = (
     "warmstart",
     "islands",
     "early_exit_steps",
+    "substeps",
 )
 
 # Opt-in settings that trade exact labels for speed (``dataclasses.replace(cfg, **FAST_TRIAL)``): on the builtin
@@ -268,6 +269,11 @@ class SimConfig:
     # m; MuJoCo contact margin of gripper and object geoms: the soft contact pushes back from this far out, so
     # the pads' steady sink at the closing force (0.5-0.8 mm per pad at 235 N on the 2F-85) ends on the surface
     contact_margin: float = 0.0003
+    # MuJoCo physics steps per protocol step (protocol.timestep / substeps is MuJoCo's dt; the controls hold over a
+    # step, as PhysX's do over its substeps); null = as many as the stiff finger contact needs: MuJoCo clamps a
+    # solref time constant to 2 dt, so at the graspdatagen preset's 4 ms step finger_solref's 4 ms became 8 ms and
+    # the real 2F-85 at 235 N squeezed a hammer's handle out of 13 of 20 grasps it holds at 2 ms (issue 28)
+    substeps: int | None = None
     # hand-to-mocap weld (pitfall 1: the hand must be a dynamic body dragged by a weld)
     weld_solref: tuple[float, float] = (0.01, 1.0)
     # kg/m^3 of the gripper bodies (gravity-compensated; sets their inertia)
@@ -310,6 +316,20 @@ class SimConfig:
     # PNGs per shard (first objects in key order); 0 = none
     max_pictures: int = 8
 
+    @property
+    def mujoco_substeps(self) -> int:
+        """``substeps``, or the fewest that keep MuJoCo's dt within half of finger_solref's time constant."""
+        if self.substeps is not None:
+            return self.substeps
+        if self.finger_solref[0] <= 0:  # MuJoCo's direct (stiffness, damping) form: no time constant to keep
+            return 1
+        return max(1, math.ceil(2 * self.protocol.timestep / self.finger_solref[0] - 1e-9))
+
+    @property
+    def mujoco_timestep(self) -> float:
+        """Seconds per MuJoCo step (``opt.timestep``)."""
+        return self.protocol.timestep / self.mujoco_substeps
+
     def __post_init__(self) -> None:
         if self.backend not in BACKEND_NAMES:  # a loaded mapping is checked by type; this guards direct use
             raise ConfigError(
@@ -336,6 +356,8 @@ class SimConfig:
             raise ValueError(f"solver_tolerance must be >= 0, got {self.solver_tolerance}")
         if self.closing_force is not None and not self.closing_force > 0:
             raise ValueError(f"closing_force must be > 0 or null, got {self.closing_force}")
+        if self.substeps is not None and self.substeps < 1:
+            raise ValueError(f"substeps must be >= 1 or null, got {self.substeps}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if not self.labels:
@@ -366,6 +388,9 @@ class SimConfig:
 # ramped 6x as fast, slamming the pads in: the 2F-85 passed through a 30 mm box (issue 28). Scaled, the fingers
 # close along the same path at every force and press with the force asked for.
 DRIVE_FORCE = 40.0
+# kg at the pads: a DRIVE_FORCE finger's reflected inertia (the box finger joint's armature; real hands scale it to
+# their driven joint's units by lever^2 / 2)
+DRIVE_ARMATURE = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -376,6 +401,7 @@ class FingerDrive:
     kp: float  # N/m
     kv: float  # N s/m
     scale: float  # force / DRIVE_FORCE: multiplies kp, kv and the joint armature
+    armature: float  # kg at the pads, DRIVE_ARMATURE x scale
 
 
 def closing_force_of(gripper_force: float | None, cfg: SimConfig, *, where: str) -> float:
@@ -392,7 +418,13 @@ def closing_force_of(gripper_force: float | None, cfg: SimConfig, *, where: str)
 def finger_drive(force: float, cfg: SimConfig) -> FingerDrive:
     """The servo of a finger closing with ``force`` newtons: cfg's DRIVE_FORCE gains, scaled."""
     scale = float(force) / DRIVE_FORCE
-    return FingerDrive(force=float(force), kp=cfg.finger_kp * scale, kv=cfg.finger_kv * scale, scale=scale)
+    return FingerDrive(
+        force=float(force),
+        kp=cfg.finger_kp * scale,
+        kv=cfg.finger_kv * scale,
+        scale=scale,
+        armature=DRIVE_ARMATURE * scale,
+    )
 
 
 def _merge(base: dict, changes: Mapping) -> dict:

@@ -139,7 +139,7 @@ def build_hand_scene(obj: SimObject, hand: SimHand, cfg: SimConfig) -> HandScene
     drive = finger_drive(closing_force_of(hand.model.closing_force, cfg, where=str(hand.model.source)), cfg)
     force = drive.force
     spec.worldbody.add_body(name="target", mocap=True)
-    names = _add_bodies(spec, hand, cfg, drive.scale)
+    names = _add_bodies(spec, hand, cfg, drive.armature)
     scale = hand.lever**2 / 2  # box servo gains per finger slide -> the leader's
     kp = drive.kp * scale
     _add_joint_drive(spec, hand, cfg, names, kp, force, drive.kv * scale)
@@ -150,10 +150,10 @@ def build_hand_scene(obj: SimObject, hand: SimHand, cfg: SimConfig) -> HandScene
     return _hand_scene(model, spec, hand, names, end + np.sign(end) * force * hand.lever / kp, force)
 
 
-def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, drive_scale: float) -> list[str]:
+def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, armature: float) -> list[str]:
     """The hand's bodies, joints and geoms; returns each joint's MuJoCo name ("" when fixed).
 
-    ``drive_scale``: :attr:`FingerDrive.scale`, on the joints' armature (the drive's reflected inertia)."""
+    ``armature``: :attr:`FingerDrive.armature`, kg at the pads (the drive's reflected inertia)."""
     model, tree = hand.model, hand.tree
     root = spec.worldbody.add_body(name="hand", gravcomp=1.0)
     root.add_freejoint(name="hand_free")
@@ -172,12 +172,12 @@ def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, drive_scale:
         if j.kind != "fixed":
             kind = mujoco.mjtJoint.mjJNT_HINGE if j.kind == "hinge" else mujoco.mjtJoint.mjJNT_SLIDE
             joint = body.add_joint(name=names[-1], type=kind, axis=j.axis.tolist(), pos=j.pivot.tolist())
-            joint.armature = 0.01 * scale * drive_scale  # the box finger's armature, felt at the pads
+            joint.armature = armature * scale  # the box finger's armature, felt at the pads
             if k == tree.leader:
                 joint.limited = mujoco.mjtLimited.mjLIMITED_TRUE
                 joint.range = sorted([0.0, tree.leader_end])
                 # a light linkage: a stop stiff per unit mass (the box's -1e5 N/m) would hold grams only
-                joint.solref_limit = [2 * cfg.protocol.timestep, 1.0]
+                joint.solref_limit = [2 * cfg.mujoco_timestep, 1.0]
                 joint.solimp_limit = STIFF_SOLIMP
         for p, (verts, faces) in enumerate(hand.parts[j.body]):
             mesh = spec.add_mesh(
@@ -209,7 +209,7 @@ def _add_joint_drive(
             name1=names[k],
             name2=leader,
             objtype=mujoco.mjtObj.mjOBJ_JOINT,
-            solref=[2 * cfg.protocol.timestep, 1.0],
+            solref=[2 * cfg.mujoco_timestep, 1.0],
         )
         couple.solimp = STIFF_SOLIMP
         couple.data = np.concatenate([tree.joints[k].poly, np.zeros(7)])  # 5 coefficients, 12 slots

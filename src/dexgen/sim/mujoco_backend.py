@@ -74,24 +74,38 @@ class _Buffers:
     ``rest_control`` are flat: each post-close segment views a contiguous (trials, steps, size) block.
     """
 
-    def __init__(self, nstate: int, ncontrol: int, batch: int, schedule: Schedule) -> None:
+    def __init__(self, nstate: int, ncontrol: int, batch: int, schedule: Schedule, substeps: int) -> None:
         n_close = schedule.end_of_close + 1
         n_rest = schedule.nstep - n_close
-        self.key = (nstate, ncontrol, batch, schedule.nstep)
+        self.key = (nstate, ncontrol, batch, schedule.nstep, substeps)
+        self.substeps = substeps
         self.init = np.empty((batch, nstate))
         self.control = np.empty((batch, schedule.nstep, ncontrol))
-        self.control_close = np.empty((batch, n_close, ncontrol))
+        self.control_close = np.empty((batch, n_close * substeps, ncontrol))
         self.state = np.empty((batch, schedule.nstep, nstate))
-        self.state_close = np.empty((batch, n_close, nstate))
-        self.rest_control = np.empty(batch * n_rest * ncontrol)
-        self.rest_state = np.empty(batch * n_rest * nstate)
+        self.state_close = np.empty((batch, n_close * substeps, nstate))
+        self.rest_control = np.empty(batch * n_rest * substeps * ncontrol)
+        self.rest_state = np.empty(batch * n_rest * substeps * nstate)
 
     def rest(self, trials: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """Contiguous (trials, steps, ncontrol) control and (trials, steps, nstate) state views."""
+        """Contiguous (trials, steps x substeps, ncontrol) control and (.., nstate) state views."""
         ncontrol, nstate = self.control.shape[-1], self.state.shape[-1]
+        steps *= self.substeps
         control = self.rest_control[: trials * steps * ncontrol].reshape(trials, steps, ncontrol)
         state = self.rest_state[: trials * steps * nstate].reshape(trials, steps, nstate)
         return control, state
+
+
+def _hold(control: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``control`` (n, steps, c) held over each step's substeps into ``out`` (n, steps x substeps, c)."""
+    n, steps, c = control.shape
+    out.reshape(n, steps, -1, c)[:] = control[:, :, None]
+    return out
+
+
+def _every(state: np.ndarray, substeps: int) -> np.ndarray:
+    """The states at the end of each protocol step of a (n, steps x substeps, s) substep trajectory."""
+    return state[:, substeps - 1 :: substeps]
 
 
 class MujocoBackend(SimBackend):
@@ -109,9 +123,10 @@ class MujocoBackend(SimBackend):
 
     def _buffers_for(self, model: mujoco.MjModel) -> _Buffers:
         nstate, ncontrol = mujoco.mj_stateSize(model, FULL), mujoco.mj_stateSize(model, CONTROL)
-        key = (nstate, ncontrol, self.config.batch_size, self.schedule.nstep)
+        k = self.config.mujoco_substeps
+        key = (nstate, ncontrol, self.config.batch_size, self.schedule.nstep, k)
         if self._buffers is None or self._buffers.key != key:
-            self._buffers = _Buffers(nstate, ncontrol, self.config.batch_size, self.schedule)
+            self._buffers = _Buffers(nstate, ncontrol, self.config.batch_size, self.schedule, k)
         return self._buffers
 
     @classmethod
@@ -186,11 +201,11 @@ class MujocoBackend(SimBackend):
         state = buf.state[:n]
 
         # close for every trial, then go on only with those that grasp something (early exit, stack.md §4)
-        np.copyto(buf.control_close[:n], control[:, : ref + 1])
+        _hold(control[:, : ref + 1], buf.control_close[:n])
         self._pool.rollout(
             model, datas, init, buf.control_close[:n], control_spec=CONTROL, state=buf.state_close[:n]
         )
-        state[:, : ref + 1] = buf.state_close[:n]
+        state[:, : ref + 1] = _every(buf.state_close[:n], buf.substeps)
         at_close = [self._contacts(scene, probe, state[i, ref], control[i, ref]) for i in range(n)]
         touch_close = np.array([t for t, _ in at_close])
         depth_close = np.array([d for _, d in at_close])
@@ -271,8 +286,9 @@ class MujocoBackend(SimBackend):
         while len(idx) and k0 < last:
             k1 = min(k0 + seg, last)
             rest_control, rest = buf.rest(len(idx), k1 - k0)
-            np.take(control[:, k0 + 1 : k1 + 1], idx, axis=0, out=rest_control)
+            _hold(control[idx, k0 + 1 : k1 + 1], rest_control)
             self._pool.rollout(model, datas, state[idx, k0], rest_control, control_spec=CONTROL, state=rest)
+            rest = _every(rest, buf.substeps)
             state[idx, k0 + 1 : k1 + 1] = rest
             stop[idx] = k1
             if k1 == last or not early_exit:

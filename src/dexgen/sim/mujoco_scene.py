@@ -94,11 +94,11 @@ def _add_hand(spec: mujoco.MjSpec, gripper: ParallelJawGripper, cfg: SimConfig, 
             )
             # kg, reflected inertia of the drive: keeps the light finger stable under the stiff servo at dt = 2 ms;
             # scaled with the force, so the contact feels the same acceleration at every force (finger_drive)
-            joint.armature = 0.01 * drive.scale
+            joint.armature = drive.armature
             joint.limited = mujoco.mjtLimited.mjLIMITED_TRUE
             # the stops hold against the force limit: a stop stiff per unit mass (direct -1e5, -100) gave way
             # 1.9 mm per finger at 40 N and 3 mm at 235 N, which would read as pads through each other
-            joint.solref_limit = [2 * cfg.protocol.timestep, 1.0]
+            joint.solref_limit = [2 * cfg.mujoco_timestep, 1.0]
             joint.solimp_limit = STIFF_SOLIMP
             finger_bodies[body.name] = parent
         geom = parent.add_geom(
@@ -201,7 +201,7 @@ def new_spec(name: str, cfg: SimConfig) -> mujoco.MjSpec:
     spec = mujoco.MjSpec()
     spec.modelname = name.replace("/", "_")
     opt = spec.option
-    opt.timestep = cfg.protocol.timestep
+    opt.timestep = cfg.mujoco_timestep
     opt.gravity = [0.0, 0.0, -9.81 if cfg.protocol.gravity else 0.0]
     opt.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
     opt.cone = mujoco.mjtCone.mjCONE_ELLIPTIC

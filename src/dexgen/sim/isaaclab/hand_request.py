@@ -29,7 +29,6 @@ from dexgen.sim.hand_tree import follow
 
 LEADER_JOINT = "finger_drive"  # the one driven joint
 FOLLOWER_PREFIX = "finger_mimic_"  # + the follower's index, leader excluded
-ARMATURE = 0.01  # kg at the pads, the box finger's (scaled by L^2 / 2 to the leader's units)
 NONLINEAR_TOL = 1e-6  # rad or m over the stroke: a coupling farther than this from a line is refused
 
 
@@ -180,7 +179,7 @@ def hand_description(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.
         "leader_kp": kp,
         "leader_kv": drive.kv * scale,
         "leader_effort": force * lever,
-        "armature": ARMATURE * scale * drive.scale,
+        "armature": drive.armature * scale,  # the pads' kg in the leader's units
     }
     arrays = {
         "hand_part_vertices": np.concatenate(verts) if verts else np.zeros((0, 3)),

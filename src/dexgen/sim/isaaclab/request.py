@@ -160,7 +160,7 @@ def scene_description(
             "finger_kv": drive.kv,
             # the drive's reflected inertia, MuJoCo's 0.01 kg scaled with the force as well (at 235 N, left at
             # 0.01 kg, PhysX held 77.6 % of the collision-free guesses on examples/meshes, 86.7 % scaled)
-            "finger_armature": 0.01 * drive.scale,
+            "finger_armature": drive.armature,
             "finger_coupling": cfg.finger_coupling,
             "density": cfg.hand_density,
             **_hand_chain(cfg),
