@@ -1,5 +1,5 @@
-"""No tunnelling at the gripper's own force: the 2F-85 (box and real) at 235 N on a 30 mm box, a 12 mm plate
-and a 5 mm-walled tube ends with its pads on the surface, under both protocol presets, and never crosses the
+"""No tunnelling at the gripper's own force: the 2F-85 (box and real) at 235 N on a 30 mm box, a 12 mm plate,
+a 5 mm-walled tube and a light 16 mm rod ends with its pads on the surface, under both presets, and never crosses the
 object during the trial. A trial whose pads did cross is labelled "crossed", never a plain miss."""
 
 from __future__ import annotations
@@ -8,68 +8,25 @@ import numpy as np
 import pytest
 import trimesh
 from real_hand_guesses import top_down
+from tunnel_objects import (
+    BELOW_TOP,
+    FINAL_TOLERANCE,
+    FORCE,
+    OBJECTS,
+    TRANSIENT_TOLERANCE,
+    box,
+    tunnel_object,
+)
 
 from dexgen.errors import ConfigError
 from dexgen.grippers.description import load_model
 from dexgen.grippers.loader import load_gripper
 from dexgen.params.sim import DecompositionConfig, SimConfig, SuccessConfig, closing_force_of, protocol_preset
 from dexgen.records.trials import PHASES, REASONS
-from dexgen.sim.decomposition import Decomposition, decompose
+from dexgen.sim.decomposition import Decomposition
 from dexgen.sim.evaluate import label_trials
 from dexgen.sim.mujoco_backend import MujocoBackend
 from dexgen.sim.objects import make_sim_object
-
-FORCE = 235.0  # N, the 2F-85's own (its YAML and its datasheet maximum)
-BELOW_TOP = 0.012  # m of the object's top above the TCP (the real 2F-85's knuckles swing in higher up)
-FINAL_TOLERANCE = 0.001  # m: the final opening is within this of the width at the grasp
-# m: the opening never falls further below the width during the trial. The pads meet the object at up to
-# ~0.1 m/s and MuJoCo's contact yields over its time constant (finger_solref's 4 ms, at least 2 dt) before it
-# pushes back: up to 2.2 mm at 4 ms dt, transiently. A pad through a 5 mm wall needs at least 5 mm.
-TRANSIENT_TOLERANCE = 0.003
-
-
-def _parts(boxes) -> list:
-    return [(np.asarray(b.vertices, float), np.asarray(b.faces, np.int32)) for b in boxes]
-
-
-def _box(extents, centre=(0.0, 0.0, 0.0)) -> trimesh.Trimesh:
-    return trimesh.creation.box(extents, trimesh.transformations.translation_matrix(centre))
-
-
-def _tube() -> list:
-    """A square tube 60 mm across, 60 mm tall, with 5 mm walls, as its four exact convex walls."""
-    return _parts(
-        [_box((0.005, 0.06, 0.06), (s * 0.0275, 0, 0)) for s in (-1, 1)]
-        + [_box((0.05, 0.005, 0.06), (0, s * 0.0275, 0)) for s in (-1, 1)]
-    )
-
-
-# name: (parts or None (one hull), mesh extents, width at the grasp, TCP x (across the pads))
-OBJECTS = {
-    "box_30mm": (None, (0.03, 0.05, 0.06), 0.03, 0.0),
-    "plate_12mm": (None, (0.012, 0.08, 0.08), 0.012, 0.0),
-    "tube_5mm_wall": (_tube(), (0.06, 0.06, 0.06), 0.005, 0.0275),  # pinching one wall
-}
-
-
-def _object(name: str, cfg: SimConfig):
-    parts, extents, width, x = OBJECTS[name]
-    if parts is None:
-        mesh = _box(extents)
-        dec = decompose(mesh, DecompositionConfig(method="hull"))
-    else:
-        mesh = trimesh.util.concatenate([trimesh.Trimesh(v, f) for v, f in parts])
-        dec = Decomposition(parts, "coacd")
-    obj = make_sim_object(
-        name,
-        mesh,
-        dec,
-        density=cfg.density,
-        friction=cfg.friction,
-        torsional_friction=cfg.torsional_friction,
-        mass=cfg.protocol.object_mass,
-    )
-    return obj, width, np.array([x, 0.0, extents[2] / 2 - BELOW_TOP])
 
 
 @pytest.mark.slow
@@ -83,7 +40,7 @@ def test_the_2f85_at_235_n_ends_on_the_surface_and_never_crosses(preset, hand):
     failures = []
     with MujocoBackend(cfg) as backend:
         for name in OBJECTS:
-            obj, width, tcp = _object(name, cfg)
+            obj, width, tcp = tunnel_object(name, cfg)
             opening = np.array([min(width + 0.02, 0.95 * model.stroke)])
             trials = backend.run(obj, gripper, top_down(model, tcp)[None], opening)
             scene = backend._scene(obj, gripper)
@@ -142,7 +99,7 @@ def test_mujoco_labels_pads_through_a_thin_wall_crossed(gripper, soft):
     soft_contact = dict(finger_solref=(0.2, 1.0), finger_solimp=(0.5, 0.6, 0.01), contact_margin=0.0)
     cfg = SimConfig(protocol=protocol_preset("graspdatagen"), threads=1, **(soft_contact if soft else {}))
     wall = [
-        (np.asarray(b.vertices, float), np.asarray(b.faces, np.int32)) for b in [_box((0.001, 0.05, 0.06))]
+        (np.asarray(b.vertices, float), np.asarray(b.faces, np.int32)) for b in [box((0.001, 0.05, 0.06))]
     ]
     mesh = trimesh.Trimesh(*wall[0])
     obj = make_sim_object(
@@ -169,7 +126,7 @@ def test_the_squeeze_is_the_grippers_own_unless_params_set_one(gripper, sim):
     gripper that states none is refused, naming what to set."""
     cfg = SimConfig(threads=1, decomposition=DecompositionConfig(method="hull"))
     assert cfg.closing_force is None
-    obj, *_ = _object("box_30mm", cfg)
+    obj, *_ = tunnel_object("box_30mm", cfg)
     real = load_model("robotiq_2f_85_real")
     with MujocoBackend(cfg) as backend:
         assert backend._scene(obj, gripper).closing_force == gripper.closing_force == FORCE
@@ -195,7 +152,7 @@ def test_mujoco_substeps_keep_the_finger_contacts_time_constant():
     assert one.mujoco_timestep == 0.004
     with pytest.raises(ValueError, match="substeps must be >= 1"):
         SimConfig(substeps=0)
-    obj, width, tcp = _object("box_30mm", gdg)
+    obj, width, tcp = tunnel_object("box_30mm", gdg)
     model = load_model("robotiq_2f_85_real")
     finals = {}
     for cfg in (gdg, one):
