@@ -13,7 +13,6 @@ moved. Writes metrics/bench/sim_contact.json. Never fails on time.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import tempfile
@@ -25,13 +24,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim import KINDS, prepare  # noqa: E402
+from sim import KINDS, prepare
 
-from dexgen import atomic  # noqa: E402
-from dexgen.grippers.description import load_model  # noqa: E402
-from dexgen.params.sim import SimConfig, protocol_preset, sim_variant  # noqa: E402
-from dexgen.records.trials import REASONS  # noqa: E402
-from dexgen.sim.registry import make_backend  # noqa: E402
+from dexgen import atomic
+from dexgen.grippers.description import load_model
+from dexgen.params.sim import SimConfig, protocol_preset, sim_variant
+from dexgen.records.trials import REASONS
+from dexgen.sim.registry import make_backend
 
 BEFORE = "{finger_solimp: [0.95, 0.99, 0.001], substeps: 1}"
 
