@@ -15,6 +15,7 @@ import yaml
 from docs.graspgen_standins import write_runs_for
 from docs.tutorial_blocks import (
     AFTER_TRAINING,
+    FAILS,
     ISAACLAB,
     OUTPUT,
     RUN,
@@ -29,7 +30,11 @@ from isaaclab_env import REQUIRE_ISAACLAB, unavailable
 
 TUTORIALS = REPO / "docs" / "tutorials"
 TINY = TUTORIALS / "tiny" / "params.yaml"
-PAGES = sorted(p for p in TUTORIALS.glob("*.md") if p.name != "index.md")
+# The troubleshooting page is run the same way: its messages are printed by the commands above them.
+PAGES = [
+    *sorted(p for p in TUTORIALS.glob("*.md") if p.name != "index.md"),
+    REPO / "docs" / "troubleshooting.md",
+]
 
 
 def _can_unshare() -> bool:
@@ -82,10 +87,10 @@ def test_tutorial_runs_as_written(page, tmp_path):
 
 
 def test_every_tutorial_page_runs_something():
-    assert [p.stem for p in PAGES] == ["cluster", "dexnet", "graspgen", "isaaclab"]
+    assert [p.stem for p in PAGES] == ["cluster", "dexnet", "graspgen", "isaaclab", "troubleshooting"]
     for page in PAGES:
         found = blocks(page.read_text(), where=page.name)
-        assert any(b.kind == RUN for b in found), f"{page.name}: no block titled {RUN!r}"
+        assert any(b.kind in (RUN, FAILS) for b in found), f"{page.name}: no block titled {RUN!r}"
         assert produces(page.read_text())[0], f"{page.name}: no `<!-- tutorial-test: produces ... -->` list"
 
 
@@ -132,3 +137,11 @@ def test_the_graspgen_standins_feed_the_inference_config(tmp_path):
         "gen.pth",
         "graspgen_g.yml",
     ]
+
+
+def test_a_failing_block_must_fail_with_dexgen_s_error_code(tmp_path):
+    fails = Block(FAILS, "dexgen guess --params nope.yaml --objects x --out y\n", 3)
+    assert "nope.yaml: params file not found" in run_block(fails, tmp_path, where="p.md")
+    passes = Block(FAILS, "dexgen gripper list\n", 5)
+    with pytest.raises(AssertionError, match=r"p\.md:5: the block exited 0, not 1"):
+        run_block(passes, tmp_path, where="p.md")

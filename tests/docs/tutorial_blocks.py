@@ -6,6 +6,7 @@ block, so a reader sees what was run):
 - ``title="run"``: executed with ``bash -euo pipefail`` in the repo copy, failing the test on a non-zero exit;
 - ``title="run (needs the Isaac Lab environment)"``: the same, where the Isaac Lab environment is built;
 - ``title="run (after GraspGen training)"``: the same, after stand-in GraspGen training runs are written;
+- ``title="run (fails)"``: must exit 1, dexgen's code for an error (troubleshooting shows real messages);
 - ``title="output"``: lines that must appear, in this order, in what the run block before it printed.
 
 and lists the files its blocks make in an HTML comment, ``<!-- tutorial-test: produces a, b -->`` (and
@@ -24,8 +25,10 @@ from pathlib import Path
 RUN = "run"
 ISAACLAB = "run (needs the Isaac Lab environment)"
 AFTER_TRAINING = "run (after GraspGen training)"
+FAILS = "run (fails)"
 OUTPUT = "output"
-KINDS = (RUN, ISAACLAB, AFTER_TRAINING, OUTPUT)
+KINDS = (RUN, ISAACLAB, AFTER_TRAINING, FAILS, OUTPUT)
+EXIT_ERROR = 1  # dexgen.cli.common.EXIT_ERROR: bad input or config, the message names the file
 _FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<code>.*?)^```[ \t]*$", re.M | re.S)
 _TITLE = re.compile(r'title="(?P<title>[^"]*)"')
 _PRODUCES = re.compile(r"<!-- tutorial-test(?P<isaac> with Isaac Lab)?: produces (?P<paths>.*?)-->", re.S)
@@ -78,7 +81,8 @@ def environment(repo: Path) -> dict[str, str]:
 
 
 def run_block(block: Block, repo: Path, *, where: str, timeout: float = 900) -> str:
-    """Run one block in ``repo``; its stdout and stderr together. A non-zero exit fails, showing both."""
+    """Run one block in ``repo``; its stdout and stderr together. An exit other than the block's kind
+    expects (0, or 1 for ``run (fails)``) fails, showing both."""
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block.code],
         cwd=repo,
@@ -88,9 +92,10 @@ def run_block(block: Block, repo: Path, *, where: str, timeout: float = 900) -> 
         timeout=timeout,
     )
     output = done.stdout + done.stderr
-    if done.returncode != 0:
+    expected = EXIT_ERROR if block.kind == FAILS else 0
+    if done.returncode != expected:
         raise AssertionError(
-            f"{where}:{block.line}: the block exited {done.returncode}:\n{block.code}\n--- its output ---\n"
+            f"{where}:{block.line}: the block exited {done.returncode}, not {expected}:\n{block.code}\n--- its output ---\n"
             f"{output[-4000:]}"
         )
     return output
