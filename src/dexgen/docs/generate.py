@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
@@ -31,8 +30,6 @@ def dvc_stages(repo: Path) -> dict:
 
 def generated_pages(repo: Path) -> dict[Path, str]:
     """{path relative to ``repo``: the text it must hold} for every generated page or page part."""
-    # argparse wraps usage and help to the terminal; a fixed width makes the page the same everywhere
-    os.environ["COLUMNS"] = "100"
     pages = {PARAMS_PAGE: params_reference(), CLI_PAGE: cli_reference()}
     stages, sections = dvc_stages(repo), section_paths()
     for page in sorted((repo / STAGE_PAGES).glob("*.md")):
