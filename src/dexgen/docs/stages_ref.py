@@ -44,7 +44,7 @@ def stage_block(name: str, stage: dict, sections: set[str]) -> str:
     deps = [_entry(d)[0] for d in stage.get("deps", [])]
     data = [d for d in deps if not d.startswith(CODE_PREFIXES)]
     code = [d for d in deps if d.startswith(CODE_PREFIXES)]
-    rows = ["| | |", "|---|---|"]
+    rows = ["| role | from `dvc.yaml` |", "|---|---|"]
     rows.append(f"| reads | {', '.join(f'`{d}`' for d in data) or 'nothing but its params'} |")
     rows.append(f"| code it runs (deps) | {len(code)} paths: {', '.join(f'`{d}`' for d in code)} |")
     params = [str(p) for p in stage.get("params", [])]
