@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 export DVC_NO_ANALYTICS := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv repro test lint bench review clean-venv isaaclab-env
+.PHONY: venv repro test lint bench review clean-venv isaaclab-env docs docs-serve
 BASE ?= main
 
 venv: $(STAMP)
@@ -42,6 +42,15 @@ bench: venv
 # envs/isaaclab/requirements.lock under ${DEXGEN_ENV_HOME:-~/.cache/dexgen/envs}/isaaclab-<lock hash>.
 isaaclab-env: venv
 	$(BIN)/python -m dexgen.sim.isaaclab.environment
+
+# The documentation site (mkdocs.yml, docs/): strict, so a broken link or a stale generated page fails.
+export NO_MKDOCS_2_WARNING := 1
+docs: venv
+	$(BIN)/python scripts/gen_docs.py --check
+	$(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: venv
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 clean-venv:
 	rm -rf $(VENV)
