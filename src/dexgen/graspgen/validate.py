@@ -134,7 +134,8 @@ def _load_module(path: Path) -> Any:
 
 
 def check_gripper_files(config_dir: Path, name: str, rep: Report, *, require_mesh: bool) -> float | None:
-    """Rule 8; returns the YAML depth (or None when unusable)."""
+    """Rule 8; returns the TCP depth (the ``.py``'s base link -> TCP when it says, else the YAML depth;
+    None when unusable)."""
     ypath, ppath = config_dir / f"{name}.yaml", config_dir / f"{name}.py"
     if not ypath.is_file():
         rep.errors.append(f"{ypath}: missing; GraspGen registers a gripper only when its YAML exists")
@@ -174,6 +175,11 @@ def check_gripper_files(config_dir: Path, name: str, rep: Report, *, require_mes
     for attr in ("GripperModel", "load_control_points", "load_control_points_for_visualization"):
         if not hasattr(module, attr):
             rep.errors.append(f"{ppath}: does not define {attr}")
+    if hasattr(module, "get_transform_from_base_link_to_tool_tcp") and depth is not None:
+        try:  # GraspGen's visibility filter puts the TCP where the .py says (a suction cup: at the lip)
+            depth = float(np.asarray(module.get_transform_from_base_link_to_tool_tcp())[2, 3])
+        except Exception as exc:  # a foreign file is a finding, not a crash
+            rep.errors.append(f"{ppath}: get_transform_from_base_link_to_tool_tcp() fails ({exc})")
     if hasattr(module, "load_control_points"):
         cp = np.asarray(module.load_control_points())
         if cp.ndim != 2 or cp.shape[0] != 4:
