@@ -2,7 +2,7 @@
 same contacts of the same meshes, on the same threads.
 
     PYTHONPATH=src python benchmarks/vs_graspgen_suction.py --graspgen-src DIR [--graspgen-python PY]
-        [--builtin 24] [--grasps 200] [--threads 1] [--quick] [--out metrics/bench/vs_graspgen_suction.json]
+        [--builtin 72] [--grasps 300] [--threads 1] [--quick] [--out metrics/bench/vs_graspgen_suction.json]
 
 DIR is a source tree of NVlabs/GraspGen (``grasp_gen/dataset/suction.py``, ``config/grippers/
 single_suction_cup_30mm.yaml`` and the cup mesh it names); PY a Python with what that file imports
@@ -249,8 +249,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--graspgen-python", type=Path, default=Path(sys.executable), help="Python for GraspGen's side"
     )
-    p.add_argument("--builtin", type=int, default=24, help="builtin objects (0: none)")
-    p.add_argument("--grasps", type=int, default=200, help="contacts per object")
+    p.add_argument("--builtin", type=int, default=72, help="builtin objects (0: none; 72 = the params set)")
+    p.add_argument("--grasps", type=int, default=300, help="contacts per object")
     p.add_argument("--num-disturbances", type=int, default=10)
     p.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads of both sides")
     p.add_argument("--seed", type=int, default=0)

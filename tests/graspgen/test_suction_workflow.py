@@ -155,6 +155,7 @@ cups:
 """
 
 
+@pytest.mark.slow  # two exports of examples/meshes
 def test_two_cup_array_through_the_same_command(tmp_path, capsys):
     gripper = tmp_path / "two_cups_30mm.yaml"
     gripper.write_text(TWO_CUPS)
