@@ -100,6 +100,8 @@ def draw(mesh, gripper: SuctionGripper, cfg: GraspgenConfig, *, seed: int, key: 
 
 def farthest_points(points: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of ``count`` of ``points`` (n, 3) in farthest-point order from a random start."""
+    if count <= 0:
+        return np.zeros(0, np.int64)
     if count >= len(points):
         return np.arange(len(points))
     chosen = [int(rng.integers(len(points)))]
