@@ -9,9 +9,11 @@ import pytest
 import trimesh
 
 from dexgen.errors import ConfigError
+from dexgen.graspgen.suction_export import draw
 from dexgen.grippers.loader import load_gripper
+from dexgen.params.graspgen import GraspgenConfig
 from dexgen.params.suction import SuctionLabelConfig
-from dexgen.suction.contacts import sample_contacts
+from dexgen.suction.contacts import jitter_contacts, sample_contacts
 from dexgen.suction.cup import CupArray, sunflower
 from dexgen.suction.rules import LabelContext, cup_collisions, label, required_cups
 from dexgen.suction.seal_graspgen import caster
@@ -94,3 +96,33 @@ def _shift(x, y, z):
     T = np.eye(4)
     T[:3, 3] = [x, y, z]
     return T
+
+
+def test_jitter_contacts_stay_on_the_surface_near_their_centres():
+    mesh = trimesh.creation.box((0.05, 0.03, 0.08))
+    cup = CupArray.from_gripper(G30)
+    centres = np.array([[0.0, 0.0, 0.04], [0.025, 0.0, 0.0]])
+    T, points, _ = jitter_contacts(mesh, cup, centres, 100, 0.005, np.random.default_rng(1))
+    _, dist, face = trimesh.proximity.closest_point(mesh, points)
+    np.testing.assert_allclose(dist, 0.0, atol=1e-9)
+    np.testing.assert_allclose(T[:, :3, 2], mesh.face_normals[face], atol=1e-9)
+    assert np.min(np.linalg.norm(points[:, None] - centres[None], axis=2), axis=1).max() < 0.03
+
+
+def test_small_sealable_patch_meets_the_quota_only_with_searches_around_positives():
+    """A 31 mm square bar under a 30 mm cup: the lip fits only near each face's midline."""
+    mesh = trimesh.creation.box((0.031, 0.031, 0.2))
+    cfg = GraspgenConfig(
+        num_collision_free_grasps=24, suction=SuctionLabelConfig(candidates=200, max_rounds=4)
+    )
+    drawn = draw(mesh, G30, cfg, seed=0, key="bar")
+    uniform = draw(
+        mesh,
+        G30,
+        dataclasses.replace(cfg, suction=dataclasses.replace(cfg.suction, near_share=0.0)),
+        seed=0,
+        key="bar",
+    )
+    assert 0 < uniform.field("success").sum() < 24 <= drawn.field("success").sum()
+    again = draw(mesh, G30, cfg, seed=0, key="bar")
+    np.testing.assert_array_equal(drawn.T, again.T)

@@ -11,7 +11,9 @@ module does what it does, for every object of the set, seeded:
 - the file keeps ``num_collision_free_grasps`` positives spread over the surface (farthest-point order
   over the contacts) and ``num_colliding_grasps`` negatives, ``near_miss_fraction`` of them near misses
   (within two cup radii of a positive: edges, curved patches) and the rest anywhere; a sealable object
-  short of its quota gets more seeded rounds (``max_rounds``).
+  short of its quota gets more seeded rounds (``max_rounds``), ``near_share`` of each drawn around the
+  positives found so far (half a cup radius off, back on the surface): a sealable patch too small for
+  uniform draws (a 30 mm face under a 30 mm cup) fills its quota, and the uniform rest still finds others.
 
 Fixed against the tutorial: the file records the scale of the mesh it names (the tutorial records the
 scale of a mesh it has already scaled, so GraspGen's loader would scale twice). The map, splits, gripper
@@ -47,7 +49,7 @@ from dexgen.provenance import provenance
 from dexgen.records.objects import ObjectRecord
 from dexgen.runner import Unit
 from dexgen.seeding import rng_for
-from dexgen.suction.contacts import sample_contacts
+from dexgen.suction.contacts import jitter_contacts, sample_contacts
 from dexgen.suction.cup import CupArray
 from dexgen.suction.rules import LabelContext, SuctionLabels, label, required_cups
 from dexgen.suction.seal_graspgen import caster
@@ -86,14 +88,19 @@ def draw(mesh, gripper: SuctionGripper, cfg: GraspgenConfig, *, seed: int, key: 
     cup = CupArray.from_gripper(gripper)
     ctx = LabelContext(mesh, caster(mesh), cup, gripper, sc, required_cups(cup, sc, gripper.name), None)
     Ts, points, labels = [], [], []
+    found = np.zeros((0, 3))
     for r in range(sc.max_rounds):
         ctx.rng = rng_for(seed, "graspgen-suction", gripper.name, key, "label", r)
-        T, p, _ = sample_contacts(
-            mesh, cup, sc.candidates, rng_for(seed, "graspgen-suction", gripper.name, key, r)
-        )
+        rng = rng_for(seed, "graspgen-suction", gripper.name, key, r)
+        near = round(sc.candidates * sc.near_share) if len(found) else 0
+        T, p, _ = sample_contacts(mesh, cup, sc.candidates - near, rng)
+        if near:  # short of the quota: part of the round searches around the positives found
+            Tj, pj, _ = jitter_contacts(mesh, cup, found, near, cup.radius / 2, rng)
+            T, p = np.concatenate([T, Tj]), np.concatenate([p, pj])
         Ts.append(T), points.append(p), labels.append(label(ctx, T))
-        found = sum(int(lab.success.sum()) for lab in labels)
-        if found >= cfg.num_collision_free_grasps:
+        ok = np.concatenate([lab.success for lab in labels])
+        found = np.concatenate(points)[ok]
+        if ok.sum() >= cfg.num_collision_free_grasps:
             break
     return Drawn(np.concatenate(Ts), np.concatenate(points), labels, len(labels))
 

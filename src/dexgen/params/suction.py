@@ -24,6 +24,9 @@ class SuctionLabelConfig:
     # more seeded rounds while an object is short of its positive quota: a small sealable face (a bottle's
     # cap under a 30 mm cup) may take thousands of uniform draws; an object with none spends them all
     max_rounds: int = 8
+    # after a round short of the quota, this share of the next round's contacts is drawn around the positives
+    # found (0 = uniform rounds throughout)
+    near_share: float = 0.5
     # cups that must seal for a cup-array grasp to count: null = every cup (GraspGen's sealed.all)
     cups_required: int | None = None
     num_disturbances: int = 10  # GraspGen's random unit disturbance forces (its score, written per grasp)
@@ -43,5 +46,7 @@ class SuctionLabelConfig:
             raise ValueError(f"cups_required must be >= 1 or null (every cup), got {self.cups_required}")
         if not 0.0 <= self.dexnet_threshold < 1.0 or not 0.0 <= self.near_miss_fraction <= 1.0:
             raise ValueError("dexnet_threshold must be in [0, 1) and near_miss_fraction in [0, 1]")
+        if not 0.0 <= self.near_share <= 1.0:
+            raise ValueError(f"near_share must be in [0, 1], got {self.near_share}")
         if not (self.dexnet_mass > 0 and self.dexnet_kappa > 0):
             raise ValueError("dexnet_mass and dexnet_kappa must be > 0")
