@@ -122,12 +122,18 @@ def test_graspgens_own_config_is_kept(tmp_path, capsys):
         k: v for k, v in suction_fields(gripper).items() if k not in ("name", "file_name", "dexgen_sha256")
     }
     theirs = {src / "single_suction_cup_30mm.yaml": yaml.safe_dump(fields)}
-    theirs[src / "single_suction_cup_30mm.py"] = "# GraspGen's own\n" + suction_python(gripper)
+    # GraspGen's own .py imports its package, which is not installed here
+    theirs[src / "single_suction_cup_30mm.py"] = (
+        "from grasp_gen.robot import load_control_points_core\n" + suction_python(gripper)
+    )
     for path, text in theirs.items():
         path.write_text(text)
     assert _cli(tmp_path, "single_suction_cup_30mm", "--graspgen_source", str(tmp_path / "GraspGen")) == 0
-    assert json.loads(capsys.readouterr().out)["gripper_config"] == "kept"
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["gripper_config"] == "kept" and metrics["positives"] > 0
+    assert any("imports GraspGen's package (grasp_gen)" in w for w in metrics["warnings"])
     assert all(path.read_text() == text for path, text in theirs.items())
+    assert (tmp_path / "GraspGen" / "runs" / "train_graspgen_single_suction_cup_30mm_gen.sh").is_file()
     assert (
         _cli(
             tmp_path,
