@@ -17,9 +17,10 @@ from dexgen.graspgen.gripper_config import (
     write_gripper_config,
 )
 from dexgen.graspgen.splits import make_splits, parse_split, write_splits
+from dexgen.graspgen.suction_config import suction_collision_mesh
 from dexgen.grippers.geometry import bodies, body_mesh, gripper_mesh
 from dexgen.grippers.loader import gripper_names, load_gripper
-from dexgen.grippers.spec import ParallelJawGripper
+from dexgen.grippers.spec import ParallelJawGripper, SuctionGripper
 
 KEYS = [f"obj_{i:03d}" for i in range(40)]
 
@@ -76,11 +77,16 @@ def test_gripper_files_hold_the_real_collision_mesh(tmp_path, name):
     assert write_gripper_config(gripper, tmp_path, overwrite=False) == "written"
     module = _module(tmp_path / f"{name}.py")
     mesh = module.GripperModel().get_gripper_collision_mesh()
-    expected = gripper_mesh(gripper)
+    suction = isinstance(gripper, SuctionGripper)  # GraspGen's suction frame: cups on +z from the lip
+    expected = suction_collision_mesh(gripper) if suction else gripper_mesh(gripper)
     assert len(mesh.faces) > 0
     np.testing.assert_array_equal(mesh.vertices, expected.vertices)
     np.testing.assert_array_equal(mesh.faces, expected.faces)
-    assert mesh.volume == pytest.approx(sum(body_mesh(b).volume for b in bodies(gripper)))
+    if suction:
+        assert mesh.bounds[0][2] == pytest.approx(0.0) and mesh.bounds[1][2] == pytest.approx(gripper.depth)
+        np.testing.assert_allclose(module.get_transform_from_base_link_to_tool_tcp(), np.eye(4))
+    else:
+        assert mesh.volume == pytest.approx(sum(body_mesh(b).volume for b in bodies(gripper)))
     cp = module.load_control_points()
     assert isinstance(cp, torch.Tensor) and cp.shape[0] == 4
     np.testing.assert_allclose(cp[3].numpy(), 1.0)

@@ -11,7 +11,14 @@ from dexgen.errors import InputError
 from dexgen.grippers.loader import gripper_names, load_gripper
 from dexgen.grippers.spec import ParallelJawGripper
 
-SHIPPED = ["franka_panda", "onrobot_rg6", "robotiq_2f_140", "robotiq_2f_85", "suction_30mm"]
+SHIPPED = [
+    "franka_panda",
+    "onrobot_rg6",
+    "robotiq_2f_140",
+    "robotiq_2f_85",
+    "single_suction_cup_30mm",
+    "suction_30mm",
+]
 
 
 def test_registry_lists_shipped_grippers():

@@ -51,7 +51,7 @@ from dexgen.graspgen.splits import write_splits
 from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_training_scripts
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.model import GripperModel
-from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.grippers.spec import Gripper, ParallelJawGripper, SuctionGripper
 from dexgen.objects.width import min_width
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
@@ -247,6 +247,8 @@ def exclusion(counts: dict[str, Any], cfg: GraspgenConfig) -> str | None:
         if tried := counts.get("collision_free_guesses", 0):  # fingertips closed on corners; none held
             return f"wider than the stroke ({sizes}); none of {tried} collision-free corner grasp(s) held in simulation"
         return f"wider than the stroke in every direction ({sizes})"
+    if counts.get("positive_candidates") == 0 and counts.get("candidates"):  # suction: nothing seals
+        return f"no sealable face: none of {counts['candidates']} suction contacts passed"
     if positives < cfg.min_positives:
         return f"{positives} positive(s); GraspGen's generator needs {cfg.min_positives}"
     if counts.get("visible_positives", 1) == 0:
@@ -267,7 +269,11 @@ def eligible_objects(per_object: dict[str, dict[str, Any]], cfg: GraspgenConfig,
             len(keys),
             "; ".join(f"{k}: {why}" for k, why in list(excluded.items())[:10]),
         )
-    if not eligible or len(excluded) / len(keys) > cfg.max_excluded_fraction:
+    # an object a suction cup cannot seal on anywhere is a fact of the cup, not a failed export: reported,
+    # but not counted against max_excluded_fraction
+    unsealable = sum(why.startswith("no sealable face") for why in excluded.values())
+    counted = len(keys) - unsealable
+    if not eligible or (len(excluded) - unsealable) / max(counted, 1) > cfg.max_excluded_fraction:
         raise DexgenError(
             f"{gdir}: {len(excluded)} of {len(keys)} objects would be dropped by GraspGen (more than "
             f"graspgen.max_excluded_fraction={cfg.max_excluded_fraction}): "
@@ -335,13 +341,25 @@ def finish_dataset(
     pages = write_split_pages(dataset, gripper.name, splits, names, object_root, hand)
     metrics["viewer"] = [p.relative_to(dataset).as_posix() for p in pages]
     metrics["training_scripts"] = _training_scripts(
-        dataset, source, gripper.name, train, report, overwrite_gripper_config
+        dataset,
+        source,
+        gripper.name,
+        train,
+        report,
+        overwrite_gripper_config,
+        isinstance(gripper, SuctionGripper),
     )
     return metrics
 
 
 def _training_scripts(
-    dataset: Path, source: Path | None, gripper: str, train: list[str], report: Any, overwrite: bool
+    dataset: Path,
+    source: Path | None,
+    gripper: str,
+    train: list[str],
+    report: Any,
+    overwrite: bool,
+    suction: bool = False,
 ) -> dict[str, Any]:
     """GraspGen's ``runs/train_graspgen_<gripper>_{gen,dis}.sh`` from the checked data (see training_scripts)."""
     keys = sorted(report.objects)
@@ -351,6 +369,7 @@ def _training_scripts(
         train_objects=len(train),
         positives=tuple(report.objects[k]["positives"] for k in keys),
         grasps=tuple(report.objects[k]["positives"] + report.objects[k]["negatives"] for k in keys),
+        suction=suction,
     )
     values = script_values(facts)
     state = {"dataset": write_training_scripts(dataset / "runs", facts)}

@@ -22,9 +22,11 @@ import yaml
 from dexgen.atomic import write_text
 from dexgen.errors import ConfigError, InputError
 from dexgen.graspgen.hand_config import collision_file_name, collision_obj, model_fields, model_python
+from dexgen.graspgen.suction_config import collision_file_name as suction_collision_name
+from dexgen.graspgen.suction_config import suction_collision_obj, suction_fields, suction_python
 from dexgen.grippers.geometry import bodies, control_points, gripper_mesh
 from dexgen.grippers.model import GripperModel
-from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.grippers.spec import Gripper, ParallelJawGripper, SuctionGripper
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,10 @@ def gripper_points(gripper: Gripper) -> np.ndarray:
 
 
 def tcp_depth(gripper: Gripper | GripperModel) -> float:
-    """Base link -> TCP along +z, metres (GraspGen's ``depth``) of any gripper we export."""
+    """Base link -> TCP along +z, metres, of any gripper we export (GraspGen's ``depth``; a suction
+    grasp is at the cup lip, so its TCP is the base link, as GraspGen's suction ``.py`` says)."""
+    if isinstance(gripper, SuctionGripper):
+        return 0.0
     if isinstance(gripper, GripperModel):
         return float(model_fields(gripper)["depth"])
     return float(gripper.tcp_depth if isinstance(gripper, ParallelJawGripper) else gripper.depth)
@@ -61,6 +66,8 @@ def tcp_depth(gripper: Gripper | GripperModel) -> float:
 def gripper_fields(gripper: Gripper | GripperModel) -> dict[str, Any]:
     """The YAML mapping (also the ``gripper`` block of each grasp file)."""
     check_gripper_name(gripper.name)
+    if isinstance(gripper, SuctionGripper):
+        return suction_fields(gripper)
     fields: dict[str, Any] = {"name": gripper.name, "file_name": gripper.source}
     if isinstance(gripper, GripperModel):
         fields.update(model_fields(gripper))
@@ -149,6 +156,9 @@ def gripper_python(gripper: Gripper | GripperModel) -> str:
     """Source of ``<name>.py``: GripperModel with the real collision mesh, control points, TCP."""
     if isinstance(gripper, GripperModel):
         return model_python(gripper)
+    if isinstance(gripper, SuctionGripper):
+        check_gripper_name(gripper.name)
+        return suction_python(gripper)
     mesh = gripper_mesh(gripper)
     depth = gripper.tcp_depth if isinstance(gripper, ParallelJawGripper) else gripper.depth
     return _PY.format(
@@ -205,6 +215,8 @@ def config_files(gripper: Gripper | GripperModel, config_dir: str | Path) -> dic
     }
     if isinstance(gripper, GripperModel):
         files[config_dir / collision_file_name(gripper.name)] = collision_obj(gripper)
+    if isinstance(gripper, SuctionGripper):
+        files[config_dir / suction_collision_name(gripper.name)] = suction_collision_obj(gripper)
     return files
 
 

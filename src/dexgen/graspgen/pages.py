@@ -1,6 +1,7 @@
 """3-D pages of a GraspGen dataset as GraspGen sees it (:mod:`dexgen.viewer`): the scaled mesh of each
 object and its grasps drawn as GraspGen's own gripper sketch (the control-point "Y" of
-``load_control_points_for_visualization``, from the file's ``width`` and ``depth``), true ones green,
+``load_control_points_for_visualization``, from the file's ``width`` and ``depth``; a suction gripper's
+cups as lip circles at their contacts), true ones green,
 false ones red, colliding guesses orange. A real hand is drawn too, with its meshes at full opening:
 the pose of the collision mesh GraspGen loads from ``config/grippers``.
 """
@@ -37,6 +38,31 @@ def y_segments(width: float, depth: float) -> np.ndarray:
     )
 
 
+def cup_segments(poses: np.ndarray, radius: float, depth: float, sides: int = 16) -> np.ndarray:
+    """(s, 2, 3) a suction gripper's sketch in GraspGen's grasp frame: each cup's lip circle at its pose
+    (the contact, +z out of the object) and the stem from the plate to ``depth``."""
+    a = np.linspace(0.0, 2 * np.pi, sides + 1)
+    ring = np.stack([radius * np.cos(a), radius * np.sin(a), np.zeros_like(a), np.ones_like(a)], axis=1)
+    segs = []
+    for pose in np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4):
+        pts = (ring @ pose.T)[:, :3]
+        segs += [[pts[i], pts[i + 1]] for i in range(sides)]
+    segs.append([np.zeros(3), np.array([0.0, 0.0, depth])])
+    return np.array(segs)
+
+
+def gripper_sketch(gripper: dict, path: str | Path) -> np.ndarray:
+    """The segments GraspGen would draw for a grasp file's gripper block: cups for a suction gripper
+    (``poses``, ``radius``), else the parallel-jaw "Y" from ``width`` and ``depth``."""
+    if "poses" in gripper and "radius" in gripper:
+        return cup_segments(
+            np.array(gripper["poses"]), float(gripper["radius"]), float(gripper.get("depth", 0.0))
+        )
+    if "width" not in gripper or "depth" not in gripper:
+        raise InputError(f"{path}: the gripper block has no width and depth to draw it with")
+    return y_segments(float(gripper["width"]), float(gripper["depth"]))
+
+
 def grasp_file_object(
     path: str | Path, object_root: str | Path, hand: GripperModel | None = None
 ) -> ViewerObject:
@@ -50,9 +76,7 @@ def grasp_file_object(
     mesh = trimesh.load(mesh_path, force="mesh", process=False)
     mesh.apply_scale(scale)
     gripper = doc.get("gripper", {})
-    if "width" not in gripper or "depth" not in gripper:
-        raise InputError(f"{path}: the gripper block has no width and depth to draw it with")
-    sketch = y_segments(float(gripper["width"]), float(gripper["depth"]))
+    sketch = gripper_sketch(gripper, path)
     # (k, s, 2, 3): each grasp's sketch, rotated and moved into the object frame
     segments = np.einsum("kij,sej->ksei", transforms[:, :3, :3], sketch) + transforms[:, None, None, :3, 3]
     kinds = doc.get("dexgen", {}).get("kinds")

@@ -46,6 +46,10 @@ RATIO_NAMES = (
 )
 RATIO_WITH_NEGATIVES = (0.25, 0.25, 0.0, 0.0, 0.0, 0.25, 0.25)  # GraspDataGen's advice
 RATIO_WITHOUT_NEGATIVES = (0.25, 0.0, 0.40, 0.10, 0.0, 0.25, 0.0)  # half positives, half synthetic negatives
+# GraspGen's suction tutorial (tutorials/tutorial_train_dis.sh): no colliding hard negatives, 1 % free space
+RATIO_SUCTION = (0.25, 0.24, 0.0, 0.01, 0.0, 0.25, 0.25)
+# GraspGen's suction tutorial trains both models on a PointTransformerV3 backbone, 3500 points for the generator
+SUCTION_BACKBONE, SUCTION_GEN_POINTS = "ptv3", 3500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +65,7 @@ class DatasetFacts:
     train_objects: int
     positives: tuple[int, ...]
     grasps: tuple[int, ...]
+    suction: bool = False  # a suction gripper: GraspGen's suction tutorial values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +77,8 @@ class ScriptValues:
     dis_grasps: int
     save_freq: int
     reasons: tuple[str, ...]
+    backbone: str = "pointnet"
+    gen_points: int = 2048
 
 
 def _save_freq(train_objects: int) -> int:
@@ -85,6 +92,8 @@ def script_values(facts: DatasetFacts) -> ScriptValues:
         raise ValueError(f"{facts.gripper}: no positive grasps in the splits; nothing to train on")
     has_negatives = any(g > p for p, g in zip(facts.positives, facts.grasps))
     ratio = RATIO_WITH_NEGATIVES if has_negatives else RATIO_WITHOUT_NEGATIVES
+    if facts.suction and has_negatives:
+        ratio = RATIO_SUCTION
     gen = min(GEN_GRASPS, max(1, int(median(facts.positives))))
     dis = min(DIS_GRASPS, max(1, int(median(facts.grasps))))
     save = _save_freq(facts.train_objects)
@@ -94,7 +103,9 @@ def script_values(facts: DatasetFacts) -> ScriptValues:
         f"NOISE_SCALE: kappa = 1 / mean extent of the positive translations of the {n} split objects' grasps",
         "RATIO: "
         + (
-            "true negatives present, no on-generator data: GraspDataGen's [0.25,0.25,0,0,0,0.25,0.25]"
+            "suction, true negatives present: GraspGen's suction tutorial [0.25,0.24,0,0.01,0,0.25,0.25]"
+            if facts.suction and has_negatives
+            else "true negatives present, no on-generator data: GraspDataGen's [0.25,0.25,0,0,0,0.25,0.25]"
             if has_negatives
             else "no true negatives: the negative half from synthetic colliding (0.40) and free-space (0.10) poses"
         ),
@@ -103,6 +114,22 @@ def script_values(facts: DatasetFacts) -> ScriptValues:
         f"SAVE_FREQ: divides NEPOCH={NEPOCH}; about {OBJECT_PASSES_PER_CHECKPOINT:,} object passes per checkpoint "
         f"over {facts.train_objects} train objects",
     )
+    if facts.suction:
+        reasons += (
+            f"suction: GraspGen's suction tutorial values: BACKBONE={SUCTION_BACKBONE}, generator "
+            f"NUM_POINTS={SUCTION_GEN_POINTS}",
+        )
+        return ScriptValues(
+            facts.gripper,
+            round(facts.kappa, 5),
+            ratio,
+            gen,
+            dis,
+            save,
+            reasons,
+            SUCTION_BACKBONE,
+            SUCTION_GEN_POINTS,
+        )
     return ScriptValues(facts.gripper, round(facts.kappa, 5), ratio, gen, dis, save, reasons)
 
 
@@ -174,8 +201,8 @@ cd $CODE_DIR && cd $CODE_DIR/scripts && \\
 
 _GEN_VARS = """export TIMESTEPS=10
 export NUM_GRASPS_PER_OBJ={gen_grasps}
-export BACKBONE="pointnet"
-export NUM_POINTS=2048
+export BACKBONE="{backbone}"
+export NUM_POINTS={gen_points}
 export NAME="meshandpc"
 export PROBABILITY_SAMPLE_PARTIAL_POINTCLOUD=0.5
 export NUM_REDUNDANT_DATAPOINTS=7
@@ -205,7 +232,7 @@ _GEN_TAIL = """    train.model_name='diffusion' \\
 
 _DIS_VARS = """export NUM_GRASPS_PER_OBJ={dis_grasps}
 export POSE_REPR="mlp"
-export BACKBONE="pointnet"
+export BACKBONE="{backbone}"
 export ROTATION_REPR="r3_so3"
 export TOPK_RATIO=0.75
 export NUM_POINTS=2048
@@ -250,7 +277,7 @@ def generator_script(v: ScriptValues) -> str:
     extra = f'export ROTATION_REPR="r3_so3"\nexport NOISE_SCALE={v.noise_scale}\n'
     return (
         head
-        + _GEN_VARS.format(gen_grasps=v.gen_grasps)
+        + _GEN_VARS.format(gen_grasps=v.gen_grasps, backbone=v.backbone, gen_points=v.gen_points)
         + paths
         + extra
         + _COMMON_RUN.format(suffix="gen")
@@ -269,7 +296,7 @@ def discriminator_script(v: ScriptValues) -> str:
         nepoch=NEPOCH,
         save_freq=v.save_freq,
     )
-    body = _DIS_VARS.format(dis_grasps=v.dis_grasps, noise_scale=v.noise_scale)
+    body = _DIS_VARS.format(dis_grasps=v.dis_grasps, noise_scale=v.noise_scale, backbone=v.backbone)
     paths = _COMMON_PATHS.format(gripper=v.gripper) + f'export RATIO="{_ratio_text(v.ratio)}"\n'
     return head + body + paths + _COMMON_RUN.format(suffix="dis") + _DIS_TAIL
 

@@ -134,7 +134,8 @@ def _load_module(path: Path) -> Any:
 
 
 def check_gripper_files(config_dir: Path, name: str, rep: Report, *, require_mesh: bool) -> float | None:
-    """Rule 8; returns the YAML depth (or None when unusable)."""
+    """Rule 8; returns the TCP depth (the ``.py``'s base link -> TCP when it says, else the YAML depth;
+    None when unusable)."""
     ypath, ppath = config_dir / f"{name}.yaml", config_dir / f"{name}.py"
     if not ypath.is_file():
         rep.errors.append(f"{ypath}: missing; GraspGen registers a gripper only when its YAML exists")
@@ -166,14 +167,30 @@ def check_gripper_files(config_dir: Path, name: str, rep: Report, *, require_mes
     if not ppath.is_file():
         rep.errors.append(f"{ppath}: missing; GraspGen imports it for every registered gripper")
         return depth
+    suction = isinstance(cfg.get("poses"), list) and "radius" in cfg  # GraspGen's SuctionCupArray layout
     try:
         module = _load_module(ppath)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "grasp_gen":
+            rep.errors.append(f"{ppath}: does not import (ModuleNotFoundError: {exc})")
+            return depth
+        # GraspGen's own config (kept from a checkout) imports GraspGen, which is not installed here: it is
+        # GraspGen's to load; a suction one puts the TCP at the cup lip (its .py returns the identity)
+        rep.warnings.append(
+            f"{ppath}: imports GraspGen's package ({exc.name}), not importable here; not checked"
+        )
+        return 0.0 if suction and depth is not None else depth
     except Exception as exc:  # any import failure of a foreign file is a finding, not a crash
         rep.errors.append(f"{ppath}: does not import ({type(exc).__name__}: {exc})")
         return depth
     for attr in ("GripperModel", "load_control_points", "load_control_points_for_visualization"):
         if not hasattr(module, attr):
             rep.errors.append(f"{ppath}: does not define {attr}")
+    if hasattr(module, "get_transform_from_base_link_to_tool_tcp") and depth is not None:
+        try:  # GraspGen's visibility filter puts the TCP where the .py says (a suction cup: at the lip)
+            depth = float(np.asarray(module.get_transform_from_base_link_to_tool_tcp())[2, 3])
+        except Exception as exc:  # a foreign file is a finding, not a crash
+            rep.errors.append(f"{ppath}: get_transform_from_base_link_to_tool_tcp() fails ({exc})")
     if hasattr(module, "load_control_points"):
         cp = np.asarray(module.load_control_points())
         if cp.ndim != 2 or cp.shape[0] != 4:

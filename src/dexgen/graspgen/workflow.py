@@ -34,7 +34,7 @@ from dexgen.graspgen.gripper_config import check_gripper_name, refuse_stale_conf
 from dexgen.graspgen.sources import object_result
 from dexgen.grippers.hand import Hand, is_box, load_hand
 from dexgen.grippers.loader import load_gripper
-from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.grippers.spec import Gripper, ParallelJawGripper, SuctionGripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
@@ -312,8 +312,12 @@ def run_graspgen(
     address each object's guess -> simulate -> export is one Ray task (physics on the task's CPUs)."""
     from dexgen.objects.build import build_object_set
 
-    gripper = parallel_jaw(guess_cfg.gripper, guess_cfg.gripper_bounds)
     opts = options
+    if is_box(guess_cfg.gripper):
+        suction = load_gripper(guess_cfg.gripper, bounds=guess_cfg.gripper_bounds)
+        if isinstance(suction, SuctionGripper):
+            return _run_suction(objects_cfg, suction, cfg, opts, seed=seed, cluster=cluster)
+    gripper = parallel_jaw(guess_cfg.gripper, guess_cfg.gripper_bounds)
     if not opts.overwrite_gripper_config:  # before any work, not after every object is done
         refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))
     if cluster is not None and cluster.enabled:
@@ -347,3 +351,39 @@ def run_graspgen(
         )
     finally:
         work.close()
+
+
+def _run_suction(
+    objects_cfg: ObjectsConfig,
+    gripper: SuctionGripper,
+    cfg: GraspgenConfig,
+    opts: WorkflowOptions,
+    *,
+    seed: int,
+    cluster: ClusterConfig | None,
+) -> dict[str, Any]:
+    """A suction gripper: contacts labelled by ``cfg.suction.rule`` (no guess or physics phase), GraspGen's
+    suction dataset (:mod:`dexgen.graspgen.suction_export`)."""
+    from dexgen.graspgen.suction_export import run_suction_export
+    from dexgen.objects.build import build_object_set
+
+    check_gripper_name(gripper.name)
+    if not opts.overwrite_gripper_config:
+        refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))
+    work_dir = opts.grasp_dataset / WORK
+    build_object_set(objects_cfg, seed=seed, out_dir=work_dir / "objects", cache_dir=work_dir / "cache")
+    records = _object_records(objects_cfg, work_dir / "objects")
+    source_root = objects_cfg.object_dataset if objects_cfg.source == "directory" else None
+    return run_suction_export(
+        records,
+        gripper,
+        cfg,
+        dataset=opts.grasp_dataset,
+        seed=seed,
+        source_root=source_root,
+        overwrite_grasps=opts.overwrite_grasps,
+        cluster=cluster,
+        progress=opts.progress,
+        graspgen_source=opts.graspgen_source,
+        overwrite_gripper_config=opts.overwrite_gripper_config,
+    )

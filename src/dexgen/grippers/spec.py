@@ -123,11 +123,39 @@ class SuctionGripper:
     suction_force: float  # newtons
     friction: float  # cup-object friction coefficient
     description: str = ""
+    # GraspGen's SuctionCupArray fields (grippers.md §3); the defaults are its single_suction_cup_30mm values.
+    # cups: each cup's lip frame on the plate, 4x4 row lists in GraspGen's contact frame (+z out of
+    # the object); None = one cup at the identity
+    cups: tuple[tuple[tuple[float, float, float, float], ...], ...] | None = None
+    num_sides: int = 15  # perimeter vertices of the spring cone
+    material_kappa: float = 0.005  # elastic limit of the cup material (wrench model)
+    spring_max_length_change: float = 0.1  # +-10 % spring stretch (Provot), seal test
+    standoff_distance: float = 0.001  # m; the lip frame sits this far off the surface along the normal
+    num_suction_points_for_hole_check: int = 50  # sunflower rays inside the lip that must hit the object
+    # GraspGen's training control points, its frame (+z away from the object), metres; None = lip, cup top, flange
+    control_points: tuple[tuple[float, float, float], ...] | None = None
     source: str = ""  # set by the loader
     sha256: str = ""  # set by the loader
     document: str = ""  # set by the loader
 
     def __post_init__(self) -> None:
+        if self.cups is not None:
+            if not self.cups:
+                raise ValueError("cups must list at least one 4x4 pose (or be left out: one cup)")
+            for i, pose in enumerate(self.cups):
+                if len(pose) != 4 or list(pose[3]) != [0.0, 0.0, 0.0, 1.0]:
+                    raise ValueError(f"cups[{i}] is not a 4x4 rigid pose (last row must be [0, 0, 0, 1])")
+        if self.num_sides < 3 or self.num_suction_points_for_hole_check < 1:
+            raise ValueError(
+                f"num_sides must be >= 3 and num_suction_points_for_hole_check >= 1, got "
+                f"{self.num_sides} and {self.num_suction_points_for_hole_check}"
+            )
+        if not 0.0 < self.spring_max_length_change < 1.0 or not self.standoff_distance >= 0:
+            raise ValueError(
+                "spring_max_length_change must be in (0, 1) and standoff_distance >= 0, got "
+                f"{self.spring_max_length_change} and {self.standoff_distance}"
+            )
+        _positive("", material_kappa=self.material_kappa)
         _positive(
             "",
             cup_radius=self.cup_radius,
@@ -147,6 +175,18 @@ class SuctionGripper:
     @property
     def tube_length(self) -> float:
         return self.depth - self.cup_height
+
+    @property
+    def cup_poses(self) -> tuple[tuple[tuple[float, ...], ...], ...]:
+        """Every cup's lip frame on the plate (one identity cup when ``cups`` is not given)."""
+        identity = tuple(tuple(1.0 if i == j else 0.0 for j in range(4)) for i in range(4))
+        return self.cups if self.cups is not None else (identity,)
+
+    @property
+    def graspgen_control_points(self) -> tuple[tuple[float, float, float], ...]:
+        if self.control_points is not None:
+            return self.control_points
+        return ((0.0, 0.0, 0.0), (0.0, 0.0, self.cup_height), (0.0, 0.0, self.depth))
 
 
 Gripper = ParallelJawGripper | SuctionGripper

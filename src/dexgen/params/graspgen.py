@@ -6,6 +6,7 @@ import dataclasses
 
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
+from dexgen.params.suction import SuctionLabelConfig
 
 # GraspGen skips an object with fewer positives (min_pos_grasps_gen, graspgen-format.md §2).
 GENERATOR_MIN_POSITIVES = 5
@@ -41,6 +42,8 @@ class GraspgenConfig:
     # negative, a sim failure at its input pose, as a stricter rule would have labelled it; null = no limit
     max_motion_translation: float | None = None
     max_motion_rotation: float | None = None
+    # suction grippers: how contacts are drawn and labelled (rule graspgen | dexnet, cup-array k of n)
+    suction: SuctionLabelConfig = SuctionLabelConfig()
 
     def __post_init__(self) -> None:
         for name in ("num_collision_free_grasps", "num_colliding_grasps", "min_positives"):
@@ -80,8 +83,14 @@ class GraspgenConfig:
             "visibility_distance",
             "surface_samples",
             "graspgen_source",
+            "suction",  # parallel-jaw files never depend on it (suction files: suction_hash)
         )
         unset = tuple(
             k for k in ("max_motion_translation", "max_motion_rotation") if getattr(self, k) is None
         )
         return stable_hash({k: v for k, v in to_mapping(self).items() if k not in skip + unset})
+
+    def suction_hash(self) -> str:
+        """Hash of what decides a suction grasp file's bytes: the counts and the suction section."""
+        keep = ("num_collision_free_grasps", "num_colliding_grasps", "suction")
+        return stable_hash({k: v for k, v in to_mapping(self).items() if k in keep})

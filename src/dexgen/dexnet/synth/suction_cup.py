@@ -153,10 +153,13 @@ def robust_wrench_resistance(
     cfg: SuctionConfig,
     *,
     rng: np.random.Generator,
+    gravity: np.ndarray | None = None,
 ) -> np.ndarray:
     """(m,) float64 in [0, 1] -- fraction of ``cfg.num_perturbations`` perturbed trials that seal and resist.
 
     targets, approaches : (m, 3) as in :func:`seal`, table frame (gravity is -z); com : (3,) metres.
+    gravity : (m, 3) unit directions of gravity per target before perturbation (None: the table's -z;
+    a held object's frame has no table, so GraspGen labels pass the approach: the object hangs below the cup).
     """
     m, k = len(targets), cfg.num_perturbations
     if m == 0:
@@ -166,9 +169,8 @@ def robust_wrench_resistance(
     shift = rng.normal(0.0, cfg.sigma_target, (m * k, 2))
     a = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(cfg.sigma_approach), (m * k, 3))).apply(a0)
     a /= np.linalg.norm(a, axis=1, keepdims=True)
-    g = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(cfg.sigma_gravity), (m * k, 3))).apply(
-        np.tile([0.0, 0.0, -1.0], (m * k, 1))
-    )
+    g0 = np.tile([0.0, 0.0, -1.0], (m * k, 1)) if gravity is None else np.repeat(gravity, k, axis=0)
+    g = Rotation.from_rotvec(rng.normal(0.0, np.deg2rad(cfg.sigma_gravity), (m * k, 3))).apply(g0)
     c = com + rng.normal(0.0, cfg.sigma_com, (m * k, 3))
     mu = np.clip(rng.normal(cup.friction, cfg.friction_std, m * k), 0.0, 1.0)
     # the perturbed target is where the approach line through the shifted point meets the surface
