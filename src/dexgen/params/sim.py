@@ -267,7 +267,7 @@ class SimConfig:
     finger_solref: tuple[float, float] = (0.004, 1.0)
     # impedance (dmin, dmax, width): MuJoCo's steady sink under a force grows as (1 - d) / d over the contact's
     # effective mass, so 235 N pads sank through grams-light objects at dmax 0.99 (248 of 4,247 collision-free
-    # guesses "crossed" on the builtin set, a 0.8 g cylinder 50 of 64); 0.9999 holds them on the surface
+    # guesses "crossed" on the builtin set, a 0.8 g cylinder 50 of 64); 0.999 holds them on the surface
     finger_solimp: tuple[float, float, float] = (0.95, 0.999, 0.001)
     # m; MuJoCo contact margin of gripper and object geoms: the soft contact pushes back from this far out, so
     # the pads' steady sink at the closing force (0.5-0.8 mm per pad at 235 N on the 2F-85) ends on the surface
