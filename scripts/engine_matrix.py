@@ -11,7 +11,11 @@ Writes ``metrics/engine_matrix.json`` (every cell's headline and per-kind figure
 table. A measurement, not a test; needs the Isaac Lab environment (``make isaaclab-env``).
 
     python scripts/engine_matrix.py --work /tmp/matrix                   # the whole matrix
-    python scripts/engine_matrix.py --work /tmp/matrix --only box-graspdatagen-builtin-10
+    python scripts/engine_matrix.py --work /tmp/matrix --only box-graspdatagen-builtin-10,real-dexgen-builtin-10
+
+``--only`` runs the cells it names and replaces them in ``--out``, keeping the other cells there. A cell
+already run under ``--work`` is read back, not run again: delete its ``cells/<name>.json`` after changing
+what it measures.
 """
 
 from __future__ import annotations
@@ -142,7 +146,9 @@ def main() -> None:
     parser.add_argument("--presets", default=",".join(PRESETS))
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--impratios", default=",".join(f"{x:g}" for x in IMPRATIOS))
-    parser.add_argument("--only", default=None, help="one cell, e.g. real-graspdatagen-examples-10")
+    parser.add_argument(
+        "--only", default=None, help="cells, comma-separated, e.g. real-graspdatagen-examples-10"
+    )
     parser.add_argument("--out", default=str(ROOT / "metrics/engine_matrix.json"))
     args = parser.parse_args()
     work = Path(args.work).resolve()
@@ -152,14 +158,18 @@ def main() -> None:
         args.sets.split(","),
         [float(x) for x in args.impratios.split(",")],
     )
+    only = set(args.only.split(",")) if args.only else None
     cells = []
     for hand, preset, which, impratio in grid:
-        if args.only and args.only != f"{hand}-{preset}-{which}-{impratio:g}":
-            continue
-        cells.append(cell(hand, preset, which, impratio, args.params, work))
+        if only is None or f"{hand}-{preset}-{which}-{impratio:g}" in only:
+            cells.append(cell(hand, preset, which, impratio, args.params, work))
     out = Path(args.out)
-    if not args.only:
-        atomic.write_text(out, json.dumps({"cells": cells}, indent=1) + "\n")
+    if only is not None and out.exists():  # the other cells as they were
+        key = lambda c: (c["hand"], c["preset"], c["set"], c["impratio"])  # noqa: E731
+        new = {key(c): c for c in cells}
+        old = json.loads(out.read_text())["cells"]
+        cells = [new.pop(key(c), c) for c in old] + list(new.values())
+    atomic.write_text(out, json.dumps({"cells": cells}, indent=1) + "\n")
     print(table(cells))
 
 
