@@ -14,11 +14,11 @@ import pytest
 from dexgen.atomic import RecordFolder
 from dexgen.executors import InlineExecutor, process_pool
 from dexgen.records import npz
-from dexgen.runner import Unit, prune, run_units
+from dexgen.runner import Unit, UnitWork, prune, run_units
 
 
 @dataclasses.dataclass(frozen=True)
-class Square:
+class Square(UnitWork):
     """Writes ``key ** 2`` with the unit's provenance; fails on ``bad`` keys. Picklable (module level)."""
 
     bad: tuple[str, ...] = ()
@@ -130,3 +130,31 @@ def test_a_parallel_run_starts_the_costliest_units_first(tmp_path):
         _units(tmp_path / "inline"), Square(), desc="t", executor=InlineExecutor(), progress=False
     )
     assert list(inline.ran) == ["k0", "k1", "k2", "k3", "k4"]
+
+
+class Held(UnitWork):
+    """Counts closes: run_units owns them, finished or failed, so no caller writes its own try/finally."""
+
+    def __init__(self, bad: tuple[str, ...] = ()) -> None:
+        self.square, self.closed = Square(bad), 0
+
+    def __call__(self, unit: Unit) -> dict[str, Any]:
+        return self.square(unit)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_run_units_closes_the_work_whether_it_finished_or_failed(tmp_path):
+    work = Held()
+    run_units(_units(tmp_path / "ok"), work, desc="t", progress=False)
+    assert work.closed == 1
+    failing = Held(bad=("k2",))
+    with pytest.raises(ValueError, match="cannot square k2"):
+        run_units(_units(tmp_path / "bad"), failing, desc="t", progress=False)
+    assert failing.closed == 1
+
+
+def test_a_work_that_names_no_inputs_is_refused_for_a_cluster(tmp_path):
+    with pytest.raises(TypeError, match="Square cannot run on a cluster: it declares no inputs"):
+        Square().inputs(_units(tmp_path)[0])

@@ -9,10 +9,11 @@ picklable arguments its work function needs. :func:`run_units` then
 2. submits the rest to an executor (:mod:`dexgen.executors`: inline or a process pool; with
    ``cluster.address`` set, Ray tasks: :mod:`dexgen.cluster`): inline in key order, in parallel the
    costliest first (``Unit.cost``), so a run does not end on one long object while the other workers
-   idle; ``work(unit)`` writes its output atomically and returns the file's meta;
+   idle; ``work(unit)`` (a :class:`Work`) writes its output atomically and returns the file's meta;
 3. shows one progress bar over all objects (with trials/s when the stage counts trials) and logs how
    many were reused, run, and how fast;
-4. returns every unit's meta in unit order, so summaries do not depend on the order work finished.
+4. closes the work (its engines, pools, subprocesses), whether the run finished or failed;
+5. returns every unit's meta in unit order, so summaries do not depend on the order work finished.
 
 A unit that fails stops the run with the object named; units already finished keep their files,
 so the next run starts where this one stopped. :func:`prune` removes the files of objects that left
@@ -21,13 +22,14 @@ the set, since per-object outputs persist between runs, but only files our metad
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tqdm import tqdm
 
@@ -58,7 +60,38 @@ class Unit:
 
 
 Reader = Callable[[Unit], "dict[str, Any] | None"]
-Work = Callable[[Unit], "dict[str, Any]"]
+
+
+class Work(Protocol):
+    """One stage's per-unit work, as :func:`run_units` and the executors use it.
+
+    ``__call__(unit)`` writes the unit's output and returns its meta; ``inputs(unit)`` names the files it
+    reads, so the unit can run where our file system is not (:mod:`dexgen.cluster.staging`);
+    ``close()`` releases what the work started lazily (engines, thread pools, subprocesses). It must be
+    picklable unless it runs inline: start expensive things on first use, never in ``__init__``.
+    """
+
+    def __call__(self, unit: Unit) -> dict[str, Any]: ...
+
+    def inputs(self, unit: Unit) -> tuple[Path, ...]: ...
+
+    def close(self) -> None: ...
+
+
+class UnitWork(abc.ABC):
+    """A :class:`Work` that holds nothing to release and, unless it says which files it reads, runs only
+    on machines that share our file system."""
+
+    @abc.abstractmethod
+    def __call__(self, unit: Unit) -> dict[str, Any]: ...
+
+    def inputs(self, unit: Unit) -> tuple[Path, ...]:
+        raise TypeError(f"{type(self).__name__} cannot run on a cluster: it declares no inputs(unit)")
+
+    def close(self) -> None:  # noqa: B027 -- a hook, overridden by works that hold engines
+        """Nothing to release."""
+
+
 Count = Callable[["dict[str, Any]"], int]
 
 
@@ -145,11 +178,10 @@ def run_units(
 ) -> RunResult:
     """Bring every unit's output up to date; see the module docstring.
 
-    ``work`` must be picklable (a module-level function or a plain object) unless it runs inline.
-    ``executor`` is the caller's (left open); without one, ``cluster`` (when its address is set) or
-    else ``workers`` processes (0 = every core, 1 = this process) run the units that need work and are
-    released at the end. On a cluster ``work`` must also declare ``inputs(unit)``, the files it reads
-    (:mod:`dexgen.cluster.staging`). ``count(meta)`` (trials of a unit) adds a rate to the bar.
+    ``work`` is closed on return, finished or failed (it may be used again: works start what they hold
+    on first use). ``executor`` is the caller's (left open); without one, ``cluster`` (when its address
+    is set) or else ``workers`` processes (0 = every core, 1 = this process) run the units that need
+    work and are released at the end. ``count(meta)`` (trials of a unit) adds a rate to the bar.
     """
     keys = [u.key for u in units]
     if len(set(keys)) != len(keys):
@@ -183,6 +215,7 @@ def run_units(
                     pool.shutdown(wait=True, cancel_futures=True)
     finally:
         bar.close()
+        work.close()
     seconds = time.perf_counter() - started
     if todo:
         log.info(

@@ -7,7 +7,7 @@ import pytest
 from dexgen.errors import ConfigError
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.tree import params_from_mapping
-from dexgen.runner import Unit, run_units
+from dexgen.runner import Unit, UnitWork, run_units
 
 
 @pytest.mark.parametrize("address", [None, "auto", "ray://head:10001", "10.0.0.5:6379", "127.0.0.1:6379"])
@@ -34,9 +34,12 @@ def test_threads_follow_the_cpus_a_task_holds():
 def test_no_address_runs_locally_and_counts_trials(tmp_path):
     seen = []
 
-    def work(unit):
-        seen.append(unit.key)
-        return {"trials": 3}
+    class Work(UnitWork):
+        def __call__(self, unit):
+            seen.append(unit.key)
+            return {"trials": 3}
+
+    work = Work()
 
     units = [Unit(k, tmp_path / f"{k}.npz", {}) for k in ("a", "b")]
     result = run_units(

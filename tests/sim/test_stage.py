@@ -13,6 +13,7 @@ import trimesh
 import yaml
 from object_shards import write_shard
 
+from dexgen.errors import InputError
 from dexgen.guess.shard import guess_shard
 from dexgen.params.guess import GuessConfig
 from dexgen.params.sim import SimConfig
@@ -97,6 +98,14 @@ def test_outputs_are_complete_and_byte_identical(shard, tmp_path, sim):
 
     png = render_results_file(tmp_path / "a" / "box_000.npz", objects, tmp_path / "show.png", per_group=4)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from dexgen.sim.pages import results_page  # the 3-D page loads the file the same way
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "index.json").write_text((objects / "index.json").read_text().replace("box_000", "box_999"))
+    for draw in (render_results_file, results_page):
+        with pytest.raises(InputError, match="'box_000'.* is not in this shard's index"):
+            draw(tmp_path / "a" / "box_000.npz", other, tmp_path / "x.out")
 
 
 def test_resume_skips_finished_objects_and_redoes_changed_ones(shard, tmp_path, sim, monkeypatch):

@@ -147,11 +147,8 @@ class RayExecutor(Executor):
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
         if kwargs or len(args) != 1:
             raise TypeError("RayExecutor.submit(work, unit): one runner unit per task")
-        inputs_of = getattr(fn, "inputs", None)
-        if not callable(inputs_of):
-            raise TypeError(f"{type(fn).__name__} cannot run on a cluster: it declares no inputs(unit)")
         unit = absolute(args[0])
-        ref = self._task.remote(self._work_ref(fn), unit, read_inputs(inputs_of(unit)))
+        ref = self._task.remote(self._work_ref(fn), unit, read_inputs(fn.inputs(unit)))
         future: Future = Future()
         with self._lock:
             self._pending[future] = ref

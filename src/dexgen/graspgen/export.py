@@ -56,7 +56,7 @@ from dexgen.objects.width import min_width
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.provenance import provenance
-from dexgen.runner import Reader, Unit, run_units
+from dexgen.runner import Reader, Unit, UnitWork, run_units
 from dexgen.seeding import rng_for
 
 log = logging.getLogger(__name__)
@@ -432,7 +432,7 @@ def current_grasp_file(unit: Unit) -> dict[str, Any] | None:
 
 
 @dataclasses.dataclass(frozen=True)
-class ResultWork:
+class ResultWork(UnitWork):
     """Write the grasp file of an :class:`ObjectResult` already in memory (the unit's only argument)."""
 
     dataset: Path

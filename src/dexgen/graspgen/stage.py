@@ -33,7 +33,7 @@ from dexgen.params.graspgen import GraspgenConfig
 from dexgen.records.grippers import gripper_from_record, same_gripper
 from dexgen.records.guesses import read_meta as read_guess_meta
 from dexgen.records.objects import ObjectRecord, check_made_for, mesh_stem, read_index
-from dexgen.runner import Unit
+from dexgen.runner import Unit, UnitWork
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +97,7 @@ def data_gripper(inputs: list[ObjectInputs]) -> Gripper | GripperModel:
 
 
 @dataclasses.dataclass(frozen=True)
-class ExportWork:
+class ExportWork(UnitWork):
     """Read one object's guesses and trials and write its grasp file; returns its counts."""
 
     dataset: Path

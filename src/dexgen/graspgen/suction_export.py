@@ -47,7 +47,7 @@ from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.provenance import provenance
 from dexgen.records.objects import ObjectRecord
-from dexgen.runner import Unit
+from dexgen.runner import Unit, UnitWork
 from dexgen.seeding import rng_for
 from dexgen.suction.contacts import jitter_contacts, sample_contacts
 from dexgen.suction.cup import CupArray
@@ -176,7 +176,7 @@ def suction_provenance(
 
 
 @dataclasses.dataclass(frozen=True)
-class SuctionWork:
+class SuctionWork(UnitWork):
     """One object's contacts -> labels -> grasp file (the unit's args: shard folder and record)."""
 
     dataset: Path

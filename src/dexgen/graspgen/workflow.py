@@ -45,7 +45,7 @@ from dexgen.params.objects import ObjectsConfig
 from dexgen.params.sim import SimConfig
 from dexgen.records.guesses import NO_SAMPLER, ObjectGuesses, guess_meta, guess_provenance, write_guesses
 from dexgen.records.objects import ObjectRecord, mesh_stem, read_index, shard_dirname
-from dexgen.runner import Unit
+from dexgen.runner import Unit, UnitWork
 from dexgen.seeding import rng_for
 from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.shard import SimulateWork, sim_provenance
@@ -185,7 +185,7 @@ class KeptFiles:
         return counts_of(path)
 
 
-class WorkflowWork:
+class WorkflowWork(UnitWork):
     """guess -> simulate -> grasp file for one object (inline: the backend uses every core)."""
 
     def __init__(
@@ -337,20 +337,17 @@ def run_graspgen(
         "seed": seed,
         "progress": opts.progress,
     }
-    try:
-        return run_export(
-            units,
-            work,
-            names,
-            reader=KeptFiles(opts, cfg, gripper),
-            cluster=cluster,
-            source_root=source_root,
-            graspgen_source=opts.graspgen_source,
-            overwrite_gripper_config=opts.overwrite_gripper_config,
-            **kw,
-        )
-    finally:
-        work.close()
+    return run_export(
+        units,
+        work,
+        names,
+        reader=KeptFiles(opts, cfg, gripper),
+        cluster=cluster,
+        source_root=source_root,
+        graspgen_source=opts.graspgen_source,
+        overwrite_gripper_config=opts.overwrite_gripper_config,
+        **kw,
+    )
 
 
 def _run_suction(

@@ -28,7 +28,7 @@ from dexgen.params.cluster import ClusterConfig
 from dexgen.params.guess import GuessConfig
 from dexgen.records.guesses import guess_meta, guess_provenance, write_guesses
 from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
-from dexgen.runner import Unit, prune, run_units
+from dexgen.runner import Unit, UnitWork, prune, run_units
 from dexgen.seeding import rng_for
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def parallel_jaw_gripper(cfg: GuessConfig) -> Hand:
 
 
 @dataclasses.dataclass(frozen=True)
-class GuessWork:
+class GuessWork(UnitWork):
     """Guess one object and write its file (and picture); picklable, so it runs in any worker.
 
     The gripper travels with the work as loaded on the driver (its text and hash included), so a

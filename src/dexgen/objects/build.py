@@ -31,7 +31,7 @@ from dexgen.objects.scales import read_scales
 from dexgen.objects.shards import shard_of
 from dexgen.params.objects import ObjectsConfig
 from dexgen.records.objects import FORMAT_VERSION, INDEX, ObjectRecord, shard_dirname
-from dexgen.runner import Unit, run_units
+from dexgen.runner import Unit, UnitWork, run_units
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def cached_object(unit: Unit) -> dict[str, Any] | None:
 
 
 @dataclasses.dataclass(frozen=True)
-class ObjectWork:
+class ObjectWork(UnitWork):
     """Load (or generate), repair and scale one object into the cache. A bad mesh is reported, not
     raised: ``on_bad_mesh`` decides after every object has been tried."""
 

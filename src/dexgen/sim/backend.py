@@ -14,10 +14,21 @@ import abc
 
 import numpy as np
 
+from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
+from dexgen.sim.hand_spec import SimHand, sim_hand
 from dexgen.sim.objects import SimObject
+
+
+def trial_inputs(poses: np.ndarray, openings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every backend's first check: (n, 4, 4) float64 poses and one opening per pose."""
+    poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
+    openings = np.asarray(openings, dtype=np.float64).reshape(-1)
+    if len(poses) != len(openings):
+        raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
+    return poses, openings
 
 
 class SimBackend(abc.ABC):
@@ -27,6 +38,17 @@ class SimBackend(abc.ABC):
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
+        self._hands: dict[str, SimHand] = {}
+
+    def hand(self, gripper: ParallelJawGripper | GripperModel | SimHand) -> ParallelJawGripper | SimHand:
+        """A real hand's :class:`SimHand` (its joints and convex parts, made once per hand: both engines
+        simulate the same parts); a box gripper or a hand already made as it is."""
+        if not isinstance(gripper, GripperModel):
+            return gripper
+        key = f"{gripper.sha256}/{len(gripper.openings)}"
+        if key not in self._hands:
+            self._hands[key] = sim_hand(gripper, self.config, cache_dir=None)
+        return self._hands[key]
 
     @abc.abstractmethod
     def run(

@@ -25,9 +25,9 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.portable import matmul, rigid_inverse
 from dexgen.records.trials import Trials
-from dexgen.sim.backend import SimBackend
+from dexgen.sim.backend import SimBackend, trial_inputs
 from dexgen.sim.evaluate import drift, drift_from, label_trials, peak_drift, relative_poses
-from dexgen.sim.hand_spec import SimHand, build_hand_scene, sim_hand
+from dexgen.sim.hand_spec import SimHand, build_hand_scene
 from dexgen.sim.mujoco_scene import Scene, build_scene
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import Schedule, hand_targets, make_schedule, object_forces
@@ -119,7 +119,6 @@ class MujocoBackend(SimBackend):
         self._pool = rollout.Rollout(nthread=self.threads)
         self.schedule: Schedule = make_schedule(config.protocol)
         self._buffers: _Buffers | None = None
-        self._hands: dict[str, SimHand] = {}
 
     def _buffers_for(self, model: mujoco.MjModel) -> _Buffers:
         nstate, ncontrol = mujoco.mj_stateSize(model, FULL), mujoco.mj_stateSize(model, CONTROL)
@@ -141,11 +140,7 @@ class MujocoBackend(SimBackend):
 
     def _scene(self, obj: SimObject, gripper: ParallelJawGripper | GripperModel | SimHand) -> Scene:
         """The box scene of a box gripper, the real-hand scene of a model (parts made once per hand)."""
-        if isinstance(gripper, GripperModel):
-            key = f"{gripper.sha256}/{len(gripper.openings)}"
-            if key not in self._hands:
-                self._hands[key] = sim_hand(gripper, self.config, cache_dir=None)
-            gripper = self._hands[key]
+        gripper = self.hand(gripper)
         if isinstance(gripper, SimHand):
             return build_hand_scene(obj, gripper, self.config)
         return build_scene(obj, gripper, self.config)
@@ -157,10 +152,7 @@ class MujocoBackend(SimBackend):
         poses: np.ndarray,
         openings: np.ndarray,
     ) -> Trials:
-        poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
-        openings = np.asarray(openings, dtype=np.float64).reshape(-1)
-        if len(poses) != len(openings):
-            raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
+        poses, openings = trial_inputs(poses, openings)
         if len(poses) == 0:
             return Trials.empty()
         if self._pool is None:

@@ -13,31 +13,20 @@ def results_page(
     """Write an interactive 3-D page (:mod:`dexgen.viewer`) of a per-object simulation file: held grasps
     green, failed red (or coloured by score), and, with the object's ``guesses`` file, its colliding
     guesses orange. Returns ``out``."""
-    from dexgen.errors import InputError
     from dexgen.grippers.model import GripperModel
-    from dexgen.objects.loading import load_object_mesh
-    from dexgen.records.grippers import gripper_from_record
     from dexgen.records.guesses import read_guesses, rows_of
-    from dexgen.records.objects import check_made_for, read_index
-    from dexgen.records.trials import read_results
+    from dexgen.sim.trial_file import load_trial_file
     from dexgen.viewer.hand import hand_poses
     from dexgen.viewer.page import ViewerObject, grasp_segments, write_page
 
-    arrays, meta = read_results(results, record=None)  # the record is found by the file's own key
-    records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
-    if not records:
-        raise InputError(
-            f"{objects_dir}: object {meta['object']!r} of {results} is not in this shard's index"
-        )
-    check_made_for(meta, records[0], where=str(results))
-    mesh = load_object_mesh(objects_dir, records[0])
-    gripper = gripper_from_record(meta["gripper"], where=str(results))
+    trial = load_trial_file(results, objects_dir)
+    arrays, meta, gripper = trial.arrays, trial.meta, trial.gripper
     held = np.asarray(arrays["success"], dtype=bool)
     shown = [(arrays["poses"], arrays["openings"])]
     groups = ["held" if h else "failed" for h in held]
     scores = list(np.asarray(arrays["score"], dtype=np.float64))
     if guesses is not None:
-        guess_arrays, guess_meta = read_guesses(guesses, record=records[0])
+        guess_arrays, guess_meta = read_guesses(guesses, record=trial.record)
         rows = rows_of(guess_arrays["labels"], guess_meta, "colliding")
         shown.append((guess_arrays["poses"][rows], guess_arrays["openings"][rows]))
         groups += ["colliding"] * len(rows)
@@ -45,8 +34,8 @@ def results_page(
     hand = gripper if isinstance(gripper, GripperModel) else None  # real hand: its meshes per grasp
     obj = ViewerObject(
         meta["object"],
-        np.asarray(mesh.vertices),
-        np.asarray(mesh.faces),
+        np.asarray(trial.mesh.vertices),
+        np.asarray(trial.mesh.faces),
         np.concatenate([grasp_segments(gripper, p, o) for p, o in shown]),
         groups,
         np.asarray(scores),

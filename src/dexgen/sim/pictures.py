@@ -81,28 +81,17 @@ def render_results_file(
 
     ``objects_dir`` is the object shard the results came from (its index names the mesh). Returns ``out``.
     """
-    from dexgen.errors import InputError
-    from dexgen.objects.loading import load_object_mesh
-    from dexgen.records.grippers import gripper_from_record
-    from dexgen.records.objects import check_made_for, read_index
-    from dexgen.records.trials import read_results
+    from dexgen.sim.trial_file import load_trial_file
 
-    arrays, meta = read_results(results, record=None)  # the record is found by the file's own key
-    records = [r for r in read_index(objects_dir) if r.key == meta["object"]]
-    if not records:
-        raise InputError(
-            f"{objects_dir}: object {meta['object']!r} of {results} is not in this shard's index"
-        )
-    check_made_for(meta, records[0], where=str(results))
-    mesh = load_object_mesh(objects_dir, records[0])
-    held = arrays["success"]
+    trial = load_trial_file(results, objects_dir)
+    arrays, meta = trial.arrays, trial.meta
     render_trials(
         out,
-        mesh,
-        gripper_from_record(meta["gripper"], where=str(results)),
+        trial.mesh,
+        trial.gripper,
         arrays["poses"],
         arrays["openings"],
-        held,
+        arrays["success"],
         reasons=arrays["reason"],
         per_group=per_group,
         title=f"{meta['object']} / {meta['gripper']['name']} ({meta['engine']})",

@@ -34,7 +34,7 @@ from dexgen.records.guesses import read_guesses
 from dexgen.records.guesses import read_meta as read_guess_meta
 from dexgen.records.objects import ObjectRecord, mesh_stem, read_index
 from dexgen.records.trials import PHASES, REASONS, write_results
-from dexgen.runner import Unit, prune, run_units
+from dexgen.runner import Unit, UnitWork, prune, run_units
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.engines import check_real_hand
@@ -209,7 +209,7 @@ def sim_provenance(
     )
 
 
-class SimulateWork:
+class SimulateWork(UnitWork):
     """Simulate one object per call with one backend, started on first use in whichever process runs
     it (the backend is never pickled) and released by :meth:`close`."""
 
@@ -250,12 +250,6 @@ class SimulateWork:
         if self._backend is not None:
             self._backend.close()
             self._backend = None
-
-    def __enter__(self) -> SimulateWork:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def simulate_units(
@@ -329,15 +323,14 @@ def simulate_shard(
     prune(
         out_dir, [u.output.stem for u in units], owned=owned, patterns=("*.npz", "*.png", f"{PICTURES}/*.png")
     )
-    with SimulateWork(config, cache_dir=cache) as work:
-        result = run_units(
-            units,
-            work,
-            desc=f"simulate {objects_dir.name}",
-            cluster=cluster,
-            count=trial_count,
-            progress=progress,
-        )
+    result = run_units(
+        units,
+        SimulateWork(config, cache_dir=cache),
+        desc=f"simulate {objects_dir.name}",
+        cluster=cluster,
+        count=trial_count,
+        progress=progress,
+    )
     trials = sum(s["trials"] for k in result.ran for s in result.metas[k]["stats"].values())
     if trials:
         log.info("%s: %d trials, %.0f trials/s", objects_dir.name, trials, trials / max(result.seconds, 1e-9))

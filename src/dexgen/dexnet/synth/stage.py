@@ -34,7 +34,7 @@ from dexgen.params.synth import SynthConfig
 from dexgen.provenance import provenance
 from dexgen.records import npz
 from dexgen.records.objects import ObjectRecord, read_index, shard_dirname
-from dexgen.runner import Unit, run_units
+from dexgen.runner import Unit, UnitWork, run_units
 from dexgen.seeding import rng_for
 from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.objects import object_for_record
@@ -78,7 +78,7 @@ def cache_path(cache_dir: Path, task: str, key: str) -> Path:
     return cache_dir / STAGE / task / f"{key.replace('/', '__')}.npz"
 
 
-class SynthWork:
+class SynthWork(UnitWork):
     """Synthesize one object of one task into its cache file; the physics backend (tasks that need one)
     starts on first use in whichever process runs it and is released by :meth:`close`."""
 
@@ -198,10 +198,7 @@ def synthesize(
         gripper = grippers[task.name]
         work = SynthWork(objects_dir, task, gripper, config, sim_config, seed=seed, cache_dir=cache_dir)
         units = work.units(records)
-        try:
-            run_units(units, work, desc=f"{STAGE} {task.name}", cluster=cluster, progress=progress)
-        finally:
-            work.close()
+        run_units(units, work, desc=f"{STAGE} {task.name}", cluster=cluster, progress=progress)
         per_object = [npz.decode(u.output.read_bytes())[0] for u in units]
         summary = _write_task(task, gripper, records, per_object, config, seed, out_dir, pictures_dir)
         metrics["tasks"][task.name] = summary

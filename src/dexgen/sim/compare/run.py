@@ -31,7 +31,7 @@ from dexgen.records.guesses import read_guesses
 from dexgen.records.guesses import read_meta as read_guess_meta
 from dexgen.records.objects import mesh_stem, read_index
 from dexgen.records.trials import PHASES, REASONS
-from dexgen.runner import Unit, prune, run_units
+from dexgen.runner import Unit, UnitWork, prune, run_units
 from dexgen.seeding import rng_for
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.compare.agreement import agreement
@@ -116,7 +116,7 @@ def compare_units(
     return units
 
 
-class CompareWork:
+class CompareWork(UnitWork):
     """Both engines on one object per call; backends start on first use where the work runs."""
 
     def __init__(
@@ -301,17 +301,9 @@ def compare_engines(
     work = CompareWork(
         a, b, config, seed=seed, clearance=clearance, cache_dir=Path(cache_dir) if cache_dir else None
     )
-    try:
-        run_units(
-            units,
-            work,
-            desc="sim_compare",
-            cluster=cluster,
-            count=lambda m: 2 * m["trials"],
-            progress=progress,
-        )
-    finally:
-        work.close()
+    run_units(
+        units, work, desc="sim_compare", cluster=cluster, count=lambda m: 2 * m["trials"], progress=progress
+    )
     loaded = load([u.output for u in units])
     engines = {"a": engine_name(a), "b": engine_name(b)}
     result = report(loaded, engines)

@@ -23,9 +23,9 @@ from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
-from dexgen.sim.backend import SimBackend
+from dexgen.sim.backend import SimBackend, trial_inputs
 from dexgen.sim.evaluate import drift, label_trials, peak_drift, relative_poses
-from dexgen.sim.hand_spec import SimHand, sim_hand
+from dexgen.sim.hand_spec import SimHand
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
 from dexgen.sim.isaaclab.penetration import start_penetration
@@ -60,7 +60,6 @@ class IsaacLabBackend(SimBackend):
         self._client: WorkerClient | None = None
         self._closed = False
         self.last_timings: list[dict] = []  # the worker's answers of the last run (build_s, run_s, wall_s)
-        self._hands: dict[str, SimHand] = {}
 
     def _version(self) -> str:
         icfg = self.config.isaaclab
@@ -104,16 +103,6 @@ class IsaacLabBackend(SimBackend):
                 log.warning("isaaclab: worker failed, retrying the chunk once on a new worker: %s", exc)
         raise AssertionError("unreachable")
 
-    def _hand(self, gripper: ParallelJawGripper | GripperModel | SimHand) -> ParallelJawGripper | SimHand:
-        """A real hand's :class:`SimHand` (its joints and the same convex parts as MuJoCo's, made once per
-        hand); a box gripper as it is."""
-        if isinstance(gripper, GripperModel):
-            key = f"{gripper.sha256}/{len(gripper.openings)}"
-            if key not in self._hands:
-                self._hands[key] = sim_hand(gripper, self.config, cache_dir=None)
-            return self._hands[key]
-        return gripper
-
     def run(
         self,
         obj: SimObject,
@@ -121,11 +110,8 @@ class IsaacLabBackend(SimBackend):
         poses: np.ndarray,
         openings: np.ndarray,
     ) -> Trials:
-        poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
-        openings = np.asarray(openings, dtype=np.float64).reshape(-1)
-        if len(poses) != len(openings):
-            raise ValueError(f"{len(poses)} poses but {len(openings)} openings")
-        gripper = self._hand(gripper)
+        poses, openings = trial_inputs(poses, openings)
+        gripper = self.hand(gripper)
         if len(poses) == 0:
             return Trials.empty()
         if self._closed:
