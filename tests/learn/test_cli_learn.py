@@ -98,6 +98,31 @@ def test_dataset_mode_still_scores_rows(in_work, tiny_pj, capsys):
     assert np.load(in_work / "s.npy").shape == (1500,)
 
 
+def test_predict_and_analyze_take_device_and_batch_size_from_params(in_work, tiny_pj, monkeypatch):
+    """No flag: the params' ``device`` and the checkpoint model's ``eval_batch_size`` (512 in exp.yaml),
+    as the evaluate stage runs; a flag still wins."""
+    import dexgen.inference.analyze as analyze_module
+    import dexgen.inference.predict as predict_module
+
+    seen = []
+    monkeypatch.setattr(predict_module, "predict", lambda *a, **kw: seen.append(kw) or _Scored())
+    monkeypatch.setattr(analyze_module, "analyze", lambda *a, **kw: seen.append(kw) or {})
+    assert main(["predict", "models/pj/model.pt", str(tiny_pj), "--params", "exp.yaml"]) == 0
+    assert (
+        main(["predict", "models/pj-fc/model.pt", str(tiny_pj), "--params", "exp.yaml", "--batch-size", "3"])
+        == 0
+    )
+    (in_work / "gpu.yaml").write_text(yaml.safe_dump({**PARAMS, "device": "cuda:1"}))
+    argv = ["analyze", "--model_path", "models/pj", "--model_name", "DexNetGQCNN", "--params", "gpu.yaml"]
+    assert main(argv) == 0
+    assert [(kw["device"], kw["batch_size"]) for kw in seen] == [("cpu", 512), ("cpu", 3), ("cuda:1", 512)]
+
+
+class _Scored:
+    scores = np.zeros(1, dtype=np.float32)
+    metrics: dict = {}
+
+
 def test_crop_score_equals_the_dataset_row(in_work, tiny_pj, crops, capsys):
     depth, poses = crops
     every = predict("models/pj/model.pt", tiny_pj, cache_dir=layout.PACKED, device="cpu")

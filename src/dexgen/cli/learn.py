@@ -136,9 +136,34 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", help="write scores to this .npy: (n,) per dataset row, (h, w) heatmap, (1,) for a crop"
     )
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=positive_int, default=1024)
+    add_inference_options(p)
     p.set_defaults(run=predict, parser=p)
+
+
+def add_inference_options(p: argparse.ArgumentParser) -> None:
+    """``--params``, ``--device`` and ``--batch-size``, whose defaults are the params' (see :func:`inference_defaults`)."""
+    add_params_option(p)
+    p.add_argument("--device", help="torch device (default: params 'device')")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        help="inference batch (default: the model's models.<name>.train.eval_batch_size in params)",
+    )
+
+
+def inference_defaults(args: argparse.Namespace, model_name: str | None) -> None:
+    """Fill ``--device`` and ``--batch-size`` from params where not given, as the evaluate stage runs:
+    ``device`` and the checkpoint model's ``eval_batch_size`` (``model_name`` None: read it from the
+    checkpoint; "": the device only, for the image modes, which score one image at a time)."""
+    params = params_of(args)
+    if args.device is None:
+        args.device = params.device
+    if args.batch_size is None and model_name != "":
+        if model_name is None:
+            from dexgen.learn.checkpoint import load_checkpoint
+
+            model_name = load_checkpoint(args.checkpoint)["model_name"]
+        args.batch_size = params.models.eval_batch_size(model_name)
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -177,6 +202,7 @@ def _predict_angles(args: argparse.Namespace) -> int:
     from dexgen.inference.predict import load_depth_image
 
     depth = load_depth_image(args.image, depth_range=_depth_range(args))
+    inference_defaults(args, model_name="")
     result = predict_angles(
         args.checkpoint, depth, args.angles, pose=args.pose, stride=args.stride, device=args.device
     )
@@ -208,6 +234,7 @@ def _predict_dataset(args: argparse.Namespace) -> int:
 
     from dexgen.inference.predict import predict, save_npy
 
+    inference_defaults(args, model_name=None)
     result = predict(
         args.checkpoint,
         args.dataset,
@@ -231,6 +258,7 @@ def _predict_image(args: argparse.Namespace) -> int:
     )
 
     depth = load_depth_image(args.image, depth_range=_depth_range(args))
+    inference_defaults(args, model_name="")
     result = predict_image(
         args.checkpoint,
         depth,
@@ -270,9 +298,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", help="Dex-Net tensors folder (default: data/dexnet/<dexnet.source>/<task>)")
     p.add_argument("--out", help="output folder (default: analysis/<model folder name>)")
     p.add_argument("--rows", choices=["val", "all"], default="val", help="the saved val split or every row")
-    add_params_option(p)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=positive_int, default=1024)
+    add_inference_options(p)
     p.add_argument("--repeats", type=positive_int, default=5, help="timed calls per batch size")
     p.set_defaults(run=analyze)
 
@@ -281,6 +307,10 @@ def analyze(args: argparse.Namespace) -> int:
     from dexgen.inference.analyze import analyze, checkpoint_path
 
     model_dir = checkpoint_path(args.model_path).parent
+    from dexgen.models.registry import MODELS
+
+    known = args.model_name in MODELS  # an unknown name is analyze's to refuse, naming the valid ones
+    inference_defaults(args, model_name=args.model_name if known else "")
     if args.out:
         check_apart(args.out, {"--model_path": args.model_path, "--dataset": args.dataset})
     report = analyze(

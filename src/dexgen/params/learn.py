@@ -80,6 +80,10 @@ class EfficientNetSection:
     )
 
 
+# What each fully convolutional model is converted from (convert-weights), for its inference settings.
+CONVERTED_FROM = {"DexNetFCGQCNN": "DexNetGQCNN", "fakeFCGQCNN": "DexNetGQCNN"}
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelsConfig:
     """``models``: one section per trainable architecture, named as ``model.name`` names them."""
@@ -91,6 +95,10 @@ class ModelsConfig:
         if name not in TRAINABLE:
             raise ConfigError(f"model.name {name!r} is not trainable; choose one of {list(TRAINABLE)}")
         return getattr(self, name)
+
+    def eval_batch_size(self, model_name: str) -> int:
+        """The inference batch of a checkpoint's model: a converted FC model's is its GQ-CNN's."""
+        return self.section(CONVERTED_FROM.get(model_name, model_name)).train.eval_batch_size
 
 
 @dataclasses.dataclass(frozen=True)
