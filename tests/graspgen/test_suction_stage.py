@@ -12,6 +12,7 @@ import trimesh
 from object_shards import write_shard
 from tiny_stages import GUESS
 
+from dexgen.cli.main import build_parser
 from dexgen.graspgen.validate import check_dataset
 from dexgen.guess.shard import guess_shard
 
@@ -97,5 +98,26 @@ def test_another_two_finger_gripper_is_refused_naming_the_param(inputs, tmp_path
     code, _ = _run(inputs, tmp_path, "franka_panda")
     err = capsys.readouterr().err
     assert code != 0
-    assert "graspgen.gripper franka_panda" in err and "is not the gripper guess and sim made the data with" in err
+    assert (
+        "graspgen.gripper franka_panda" in err
+        and "is not the gripper guess and sim made the data with" in err
+    )
     assert not (tmp_path / "ds" / "grasp_data").exists()
+
+
+def test_the_cli_reads_the_same_param(tmp_path, capsys):
+    """``dexgen graspgen`` without --gripper_config takes graspgen.gripper before guess.gripper."""
+    meshes = REPO / "examples" / "meshes"
+    params = tmp_path / "params.yaml"
+    params.write_text(PARAMS + f"  gripper: {SUCTION}\n")
+    argv = ["graspgen", "--params", str(params), "--object_dataset", str(meshes), "--no-progress"]
+    argv += [
+        "--object_scales_json",
+        str(meshes / "object_scales.json"),
+        "--grasp_dataset",
+        str(tmp_path / "ds"),
+    ]
+    args = build_parser().parse_args(argv)
+    assert args.run(args) == 0
+    assert json.loads(capsys.readouterr().out)["suction"]["rule"] == "graspgen"
+    assert sorted(p.name for p in (tmp_path / "ds" / "grasp_data").iterdir()) == [SUCTION]
