@@ -47,7 +47,7 @@ def graspgen_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--gripper_config",
         help="gripper: a shipped name, a gripper YAML, or a robot description (.urdf, .xml, .usd) "
-        "(default: params guess.gripper)",
+        "(default: params graspgen.gripper, else guess.gripper)",
     )
     p.add_argument(
         "--num_collision_free_grasps", type=int, help="positives requested from guessing and max kept"
@@ -91,7 +91,8 @@ def graspgen_run(args: argparse.Namespace) -> int:
         "num_collision_free_grasps": args.num_collision_free_grasps,
         "num_colliding_grasps": args.num_colliding_grasps,
     }
-    guess = override(params.guess, where="dexgen graspgen", gripper=args.gripper_config, **counts)
+    gripper = args.gripper_config or params.graspgen.gripper
+    guess = override(params.guess, where="dexgen graspgen", gripper=gripper, **counts)
     export = override(
         params.graspgen,
         where="dexgen graspgen",

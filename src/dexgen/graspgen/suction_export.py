@@ -1,4 +1,6 @@
-"""GraspGen's suction dataset for a whole mesh set (``dexgen graspgen`` with a suction gripper).
+"""GraspGen's suction dataset for a whole mesh set (``dexgen graspgen`` with a suction gripper, and the
+``graspgen`` stage under ``graspgen.gripper``: both through :func:`suction_gripper` and
+:func:`run_suction_export`).
 
 GraspGen's only suction generator is a tutorial for one object (grippers.md §4-5); per object this
 module does what it does, for every object of the set, seeded:
@@ -36,12 +38,15 @@ from dexgen.graspgen.export import (
     current_counts,
     grasp_dir,
     grasp_file_names,
+    gripper_config_dir,
     mesh_target,
     run_export,
 )
 from dexgen.graspgen.grasp_file import grasp_document, write_grasp_file
-from dexgen.graspgen.gripper_config import gripper_fields
-from dexgen.grippers.spec import SuctionGripper
+from dexgen.graspgen.gripper_config import check_gripper_name, gripper_fields, refuse_stale_config
+from dexgen.grippers.hand import is_box
+from dexgen.grippers.loader import load_gripper
+from dexgen.grippers.spec import GripperBounds, SuctionGripper
 from dexgen.objects.loading import load_object_mesh
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
@@ -252,6 +257,15 @@ class KeptSuctionFile:
         )
 
 
+def suction_gripper(name_or_path: str | Path, *, bounds: GripperBounds) -> SuctionGripper | None:
+    """The suction gripper ``name_or_path`` names (a shipped name or a gripper YAML, refused outside
+    ``bounds``); None when it names any other gripper (a parallel jaw, a robot description)."""
+    if not is_box(name_or_path):
+        return None
+    gripper = load_gripper(name_or_path, bounds=bounds)
+    return gripper if isinstance(gripper, SuctionGripper) else None
+
+
 def run_suction_export(
     records: list[tuple[Path, ObjectRecord]],
     gripper: SuctionGripper,
@@ -260,13 +274,20 @@ def run_suction_export(
     dataset: Path,
     seed: int,
     source_root: Path | None,
+    graspgen_source: Path | None = None,
+    overwrite_gripper_config: bool = True,
     overwrite_grasps: bool = False,
     cluster: ClusterConfig | None = None,
     progress: bool = True,
-    **finish: Any,
+    prune: bool = False,
 ) -> dict[str, Any]:
     """Every object's suction grasp file (kept when its provenance is current, unless ``overwrite_grasps``),
-    then the map, splits, gripper config, training scripts and the dataset check."""
+    then the map, splits, gripper config, training scripts and the dataset check. A config dexgen wrote
+    for another description of the gripper's name stops it before any work unless
+    ``overwrite_gripper_config``; ``prune`` removes grasp files of objects no longer in ``records``."""
+    check_gripper_name(gripper.name)
+    if not overwrite_gripper_config:  # before any work, not after every object is done
+        refuse_stale_config(gripper, gripper_config_dir(dataset, graspgen_source))
     gdir = grasp_dir(dataset, gripper.name)
     names = grasp_file_names([(r.key, r.scale) for _, r in records], gdir)
     units = []
@@ -288,7 +309,9 @@ def run_suction_export(
         cluster=cluster,
         progress=progress,
         source_root=source_root,
-        **finish,
+        graspgen_source=graspgen_source,
+        overwrite_gripper_config=overwrite_gripper_config,
+        prune=prune,
     )
     metrics["suction"] = suction_metrics({k: counts_of(gdir / n) for k, n in names.items()}, cfg)
     return metrics

@@ -310,13 +310,13 @@ def run_graspgen(
 ) -> dict[str, Any]:
     """The ``dexgen graspgen`` workflow; returns the export metrics of the gripper. With a ``cluster``
     address each object's guess -> simulate -> export is one Ray task (physics on the task's CPUs)."""
+    from dexgen.graspgen.suction_export import suction_gripper
     from dexgen.objects.build import build_object_set
 
     opts = options
-    if is_box(guess_cfg.gripper):
-        suction = load_gripper(guess_cfg.gripper, bounds=guess_cfg.gripper_bounds)
-        if isinstance(suction, SuctionGripper):
-            return _run_suction(objects_cfg, suction, cfg, opts, seed=seed, cluster=cluster)
+    suction = suction_gripper(guess_cfg.gripper, bounds=guess_cfg.gripper_bounds)
+    if suction is not None:
+        return _run_suction(objects_cfg, suction, cfg, opts, seed=seed, cluster=cluster)
     gripper = parallel_jaw(guess_cfg.gripper, guess_cfg.gripper_bounds)
     if not opts.overwrite_gripper_config:  # before any work, not after every object is done
         refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))
@@ -364,9 +364,7 @@ def _run_suction(
     from dexgen.graspgen.suction_export import run_suction_export
     from dexgen.objects.build import build_object_set
 
-    check_gripper_name(gripper.name)
-    if not opts.overwrite_gripper_config:
-        refuse_stale_config(gripper, gripper_config_dir(opts.grasp_dataset, opts.graspgen_source))
+    check_gripper_name(gripper.name)  # before the object set is built
     work_dir = opts.grasp_dataset / WORK
     build_object_set(objects_cfg, seed=seed, out_dir=work_dir / "objects", cache_dir=work_dir / "cache")
     records = _object_records(objects_cfg, work_dir / "objects")

@@ -44,6 +44,9 @@ class GraspgenConfig:
     max_motion_rotation: float | None = None
     # suction grippers: how contacts are drawn and labelled (rule graspgen | dexnet, cup-array k of n)
     suction: SuctionLabelConfig = SuctionLabelConfig()
+    # the stage's gripper: null = the one guess and sim used (trials exported); a suction gripper (shipped
+    # name or YAML) = GraspGen's suction dataset of the pipeline's objects, labelled by the suction section
+    gripper: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("num_collision_free_grasps", "num_colliding_grasps", "min_positives"):
@@ -64,6 +67,8 @@ class GraspgenConfig:
         for name in ("max_motion_translation", "max_motion_rotation"):
             if getattr(self, name) is not None and not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0 or null, got {getattr(self, name)}")
+        if self.gripper is not None and not self.gripper.strip():
+            raise ValueError("gripper must be a gripper name or path, or null")
         if self.guess_only and self.motion_limited:
             raise ValueError(
                 "max_motion_translation / max_motion_rotation need simulated trials, not guess_only"
@@ -84,6 +89,7 @@ class GraspgenConfig:
             "surface_samples",
             "graspgen_source",
             "suction",  # parallel-jaw files never depend on it (suction files: suction_hash)
+            "gripper",  # the gripper's own hash is in every file's provenance
         )
         unset = tuple(
             k for k in ("max_motion_translation", "max_motion_rotation") if getattr(self, k) is None
