@@ -23,10 +23,16 @@ DEXNET = DATA / "dexnet"
 METRICS = Path("metrics")
 MODELS = Path("models")
 RESULTS = Path("results")
+OBJECTS_REPORT = METRICS / "objects.json"
+GUESS_REPORT = METRICS / "guess.json"
+GUESS_PICTURES = METRICS / "guess"  # the worst-covered objects
+SIM_REPORT = METRICS / "sim.json"
 SIM_COMPARE_METRICS = METRICS / "sim_compare.json"
 SIM_COMPARE_PICTURES = METRICS / "sim_compare"
 SCRATCH = Path(".dexgen")
 PACKED = SCRATCH / "packed"  # packed memmap copies of Dex-Net datasets (the fast loader)
+ANALYSIS = Path("analysis")  # `dexgen analyze` reports, one folder per model
+GRIPPER_CHECK = Path("gripper_check")  # `dexgen gripper check` pictures and pages
 
 
 def objects_shard(shard: str) -> Path:

@@ -98,10 +98,10 @@ def _expected_paths(stage) -> list[Path]:
     params = load_params(REPO / "params.yaml")
     name, _, item = stage.addressing.partition("@")
     per_stage = {
-        "objects": lambda: [layout.OBJECTS, layout.CACHE],
+        "objects": lambda: [layout.OBJECTS, layout.CACHE, layout.OBJECTS_REPORT],
         "guess": lambda: [layout.objects_shard(item), layout.guesses_shard(item)],
         "simulate": lambda: [layout.objects_shard(item), layout.guesses_shard(item), layout.sim_shard(item)],
-        "sim_report": lambda: [layout.SIM],
+        "sim_report": lambda: [layout.SIM, layout.SIM_REPORT],
         "sim_compare": lambda: [
             layout.OBJECTS,
             layout.GUESSES,
@@ -110,7 +110,13 @@ def _expected_paths(stage) -> list[Path]:
             layout.SIM_COMPARE_METRICS,
             layout.SIM_COMPARE_PICTURES,
         ],
-        "guess_report": lambda: [layout.OBJECTS, layout.GUESSES, layout.SIM],
+        "guess_report": lambda: [
+            layout.OBJECTS,
+            layout.GUESSES,
+            layout.SIM,
+            layout.GUESS_REPORT,
+            layout.GUESS_PICTURES,
+        ],
         "graspgen": lambda: [layout.OBJECTS, layout.GUESSES, layout.SIM, layout.GRASPGEN],
         "dexnet_synth": lambda: [layout.OBJECTS, layout.DEXNET / "synth", layout.CACHE],
         "fetch_dexnet": lambda: [layout.DEXNET / "download"],

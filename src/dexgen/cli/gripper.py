@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dexgen import layout
 from dexgen.cli.common import EXIT_OK, positive_int
 
 PAGE_MARK = "Written by dexgen"  # the viewer template's comment: an HTML file holding it is ours
@@ -26,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("gripper", help="a shipped name, a gripper YAML or a robot description file")
     check.add_argument(
-        "--out", default="gripper_check", help="folder for <name>.png and <name>.html (default: %(default)s)"
+        "--out",
+        default=str(layout.GRIPPER_CHECK),
+        help="folder for <name>.png and <name>.html (default: %(default)s)",
     )
     check.add_argument("--openings", type=positive_int, default=None, help="rows of the opening table")
     check.set_defaults(run=run_check)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from dexgen import layout
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
 from dexgen.cli.ray_option import add_ray_address, cluster_of
 from dexgen.errors import ConfigError
@@ -34,12 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="coverage of the guesses per kind, approach and surface, per sampler (guess_report)",
     )
     add_params_option(p)
-    p.add_argument("--objects", default="data/objects", help="object folder (default: %(default)s)")
-    p.add_argument("--guesses", default="data/guesses", help="guess folder (default: %(default)s)")
-    p.add_argument("--sim", default="data/sim", help="simulation folder (default: %(default)s)")
-    p.add_argument("--out", default="metrics/guess.json", help="report JSON (default: %(default)s)")
+    p.add_argument("--objects", default=str(layout.OBJECTS), help="object folder (default: %(default)s)")
+    p.add_argument("--guesses", default=str(layout.GUESSES), help="guess folder (default: %(default)s)")
+    p.add_argument("--sim", default=str(layout.SIM), help="simulation folder (default: %(default)s)")
+    p.add_argument("--out", default=str(layout.GUESS_REPORT), help="report JSON (default: %(default)s)")
     p.add_argument(
-        "--pictures", default="metrics/guess", help="worst-covered pictures (default: %(default)s)"
+        "--pictures", default=str(layout.GUESS_PICTURES), help="worst-covered pictures (default: %(default)s)"
     )
     p.set_defaults(run=report)
 

@@ -318,7 +318,7 @@ def analyze(args: argparse.Namespace) -> int:
         model_name=args.model_name,
         dataset=args.dataset,
         dataset_root=layout.DEXNET / params_of(args).dexnet.source,
-        out_dir=args.out or f"analysis/{model_dir.name}",
+        out_dir=args.out or layout.ANALYSIS / model_dir.name,
         cache_dir=layout.PACKED,
         rows=args.rows,
         device=args.device,

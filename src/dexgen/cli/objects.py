@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dexgen import layout
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
 from dexgen.params.tree import override
 
@@ -23,11 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="read meshes symlinked from outside --object_dataset (objects.follow_symlinks; refused by default)",
     )
-    p.add_argument("--out", default="data/objects", help="output folder (default: %(default)s)")
-    p.add_argument("--report", default="metrics/objects.json", help="report JSON (default: %(default)s)")
+    p.add_argument("--out", default=str(layout.OBJECTS), help="output folder (default: %(default)s)")
+    p.add_argument("--report", default=str(layout.OBJECTS_REPORT), help="report JSON (default: %(default)s)")
     p.add_argument("--preview", default=None, help="contact sheet PNG")
     p.add_argument(
-        "--cache", default="data/cache", help="download and processing cache (default: %(default)s)"
+        "--cache", default=str(layout.CACHE), help="download and processing cache (default: %(default)s)"
     )
     p.set_defaults(run=run)
 

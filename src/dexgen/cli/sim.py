@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--objects", required=True, help="object shard folder, e.g. data/objects/shard-00")
     p.add_argument("--guesses", required=True, help="guess folder of the same shard")
     p.add_argument("--out", required=True, help="output folder, e.g. data/sim/shard-00")
-    p.add_argument("--cache", default="data/cache", help="convex decomposition cache (default: %(default)s)")
+    p.add_argument(
+        "--cache", default=str(layout.CACHE), help="convex decomposition cache (default: %(default)s)"
+    )
     p.add_argument("--backend", help="override sim.backend")
     p.add_argument("--threads", type=int, help="override sim.threads (0 = every core)")
     add_ray_address(p)
@@ -49,8 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="success rates, negative control, start penetration, held objects that moved (sim_report)",
     )
     add_params_option(p)
-    p.add_argument("--sim", default="data/sim", help="folder of shard-*/summary.json (default: %(default)s)")
-    p.add_argument("--out", default="metrics/sim.json", help="report JSON (default: %(default)s)")
+    p.add_argument(
+        "--sim", default=str(layout.SIM), help="folder of shard-*/summary.json (default: %(default)s)"
+    )
+    p.add_argument("--out", default=str(layout.SIM_REPORT), help="report JSON (default: %(default)s)")
     p.set_defaults(run=report)
 
     p = sub.add_parser(
