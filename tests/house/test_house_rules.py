@@ -48,6 +48,29 @@ def test_no_function_is_longer_than_a_screenful_or_two(path):
     assert not long, f"{path.relative_to(REPO)}: split {long}"
 
 
+def _imported(path: Path) -> set[str]:
+    """Top-level module names a file imports."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_argparse_lives_in_the_cli():
+    """Flags and their defaults in one package (defaults from params and layout); the docs generator
+    reads the parser to write the command reference."""
+    allowed = (SRC / "dexgen" / "cli", SRC / "dexgen" / "docs")
+    stray = [
+        str(path.relative_to(REPO))
+        for path in sorted((SRC / "dexgen").rglob("*.py"))
+        if not any(path.is_relative_to(folder) for folder in allowed) and "argparse" in _imported(path)
+    ]
+    assert not stray, f"{stray} parse command lines: move that to dexgen.cli"
+
+
 INITS = sorted(SRC.rglob("__init__.py"))
 
 

@@ -8,14 +8,13 @@ worker nodes with ``ray start --block``, each in its own process group, and stop
 group, never with ``ray stop`` (which kills every Ray process on the machine by name). Health checks
 are tightened so a killed node is declared dead in a few seconds instead of ~30.
 
-    python -m dexgen.cluster.loopback --workers 2 -- python stages/simulate.py ... --params p.yaml
+    python -m dexgen.cli.loopback --workers 2 -- python stages/simulate.py ... --params p.yaml
 
 runs the command against ``127.0.0.1:6379`` (set ``cluster.address`` to it) and stops the cluster.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 
 PORT = 6379
 ADDRESS = f"127.0.0.1:{PORT}"
-_MARK = "DEXGEN_PRIVATE_NETWORK"
+PRIVATE_NETWORK_ENV = "DEXGEN_PRIVATE_NETWORK"
 HEALTH = {  # GCS health checks every 0.5 s, dead after 4 misses (defaults: ~30 s)
     "RAY_health_check_initial_delay_ms": "500",
     "RAY_health_check_period_ms": "500",
@@ -41,7 +40,7 @@ HEALTH = {  # GCS health checks every 0.5 s, dead after 4 misses (defaults: ~30 
 
 def in_private_network() -> bool:
     """Whether this process runs where :func:`private_network_command` put it."""
-    return os.environ.get(_MARK) == "1"
+    return os.environ.get(PRIVATE_NETWORK_ENV) == "1"
 
 
 def private_network_command(argv: list[str]) -> list[str]:
@@ -64,7 +63,7 @@ class LocalCluster:
         if not in_private_network():
             raise RuntimeError(
                 "LocalCluster must run inside a private network namespace "
-                "(python -m dexgen.cluster.loopback, or private_network_command)"
+                "(the `dexgen.cli.loopback` command, or private_network_command)"
             )
         self.workers, self.cpus = workers, cpus
         self.temp = Path(tempfile.mkdtemp(prefix="dxray-"))
@@ -167,27 +166,3 @@ def _kill_group(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--workers", type=int, default=2, help="worker nodes (default: %(default)s)")
-    parser.add_argument("--cpus", type=int, default=1, help="CPUs per worker node (default: %(default)s)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run against the cluster")
-    args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        parser.error("give a command after --")
-    if not in_private_network():
-        inner = [sys.executable, "-m", "dexgen.cluster.loopback", f"--workers={args.workers}"]
-        inner += [f"--cpus={args.cpus}", "--", *command]
-        return subprocess.call(private_network_command(inner), env={**os.environ, _MARK: "1"})
-    with LocalCluster(args.workers, cpus=args.cpus) as cluster:
-        print(f"loopback cluster at {ADDRESS}: nodes {cluster.addresses}", file=sys.stderr, flush=True)
-        return subprocess.call(command)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

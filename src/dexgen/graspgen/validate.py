@@ -38,6 +38,7 @@ from dexgen.errors import InputError
 from dexgen.graspgen.grasp_file import load_json, read_grasp_file
 from dexgen.graspgen.gripper_config import recorded_sha256
 from dexgen.graspgen.splits import FILES, parse_split
+from dexgen.params.graspgen import GraspgenConfig
 from dexgen.seeding import rng_for
 
 MAP = "map_uuid_to_path.json"
@@ -45,6 +46,9 @@ OBJECT_MAPS = ("map_uuid_to_path_simplified.json", "map_uuid_to_path.json")  # o
 RIGID_TOL = 1e-5  # orthonormality / bottom-row tolerance
 MIN_EXTENT, MAX_EXTENT = 1e-3, 5.0  # m; outside this a mesh is almost surely not in metres
 SIZE_GATE = 0.075  # m; GraspGen rejects partial renderings of smaller objects (§7)
+
+
+_PARAMS = GraspgenConfig()  # the checks a standalone validation applies are the export's defaults
 
 
 @dataclasses.dataclass
@@ -317,10 +321,10 @@ def validate_dataset(
     *,
     object_root: str | Path | None = None,
     config_dir: str | Path | None = None,
-    min_positives: int = 5,
+    min_positives: int = _PARAMS.min_positives,
     require_collision_mesh: bool = True,
-    visibility_distance: float = 0.03,
-    surface_samples: int = 2048,
+    visibility_distance: float = _PARAMS.visibility_distance,
+    surface_samples: int = _PARAMS.surface_samples,
 ) -> Report:
     """Check ``dataset`` (with ``grasp_data/``, ``splits/``) for ``gripper``; see the module docstring."""
     dataset = Path(dataset)

@@ -93,7 +93,7 @@ def evaluate_task(
     task_cfg: TaskConfig,
     model_name: str,
     device: str,
-    batch_size: int = 1024,
+    batch_size: int,
     cache_dir: str | Path,
 ) -> dict[str, Any]:
     """Score the validation split saved with the checkpoint (which must hold a ``model_name``); write
