@@ -7,7 +7,11 @@ A missing dep is the dangerous kind of mistake: DVC then silently skips a re-run
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
+import subprocess
+import sys
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import pytest
 from house.imports import REPO, closure
 
 from dexgen import layout
-from dexgen.params.tree import load_params
+from dexgen.params.tree import Params, load_params
 
 # Source files a stage imports but whose edits cannot change any output. Empty: every file counts.
 ALLOWED_UNDECLARED: dict[str, str] = {}
@@ -64,34 +68,86 @@ def test_every_imported_source_file_is_a_dep(stage):
             missing.append(rel)
     assert not missing, (
         f"{stage.addressing} imports files dvc.yaml does not list as deps, so editing them would not "
-        f"re-run it; add them to the stage's deps: {missing}"
+        f"re-run it; run `python scripts/gen_stage_deps.py`: {missing}"
     )
 
 
+# Sections a stage may take whole while declaring only one entry of them: the library indexes them by
+# the matrix item (``tasks.${item.task}``) or by ``model.name`` (``models.${model.name}``).
+INDEXED = {"tasks", "models"}
+
+
+def _field_chain(names: list[str]) -> str:
+    """The longest prefix of ``names`` that is a key path of the params tree (``models.section`` is a
+    method: ``models``)."""
+    node, keys = Params, []
+    for name in names:
+        if not dataclasses.is_dataclass(node):
+            break
+        fields = {f.name: f for f in dataclasses.fields(node)}
+        if name not in fields:
+            break
+        keys.append(name)
+        node = typing.get_type_hints(node)[name]
+    return ".".join(keys)
+
+
 def _params_reads(tree: ast.AST) -> Iterator[tuple[str | None, int]]:
-    """(top-level section, line) of every use of the ``params`` argument; None for a bare use."""
+    """(key path, line) of every use of the ``params`` argument; None for a bare use."""
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id == "params" and isinstance(node.ctx, ast.Load):
-            parent = parents.get(node)
-            yield (parent.attr if isinstance(parent, ast.Attribute) else None), node.lineno
+            names, parent = [], parents.get(node)
+            while isinstance(parent, ast.Attribute):
+                names.append(parent.attr)
+                parent = parents.get(parent)
+            yield (_field_chain(names) or None), node.lineno
+
+
+def _covered(key: str, declared: set[str]) -> bool:
+    if any(key == d or key.startswith(f"{d}.") for d in declared):
+        return True
+    return key in INDEXED and any(d.startswith(f"{key}.") for d in declared)
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=NAMES)
 def test_a_stage_reads_only_the_params_it_declares(stage):
+    """By full key path: a stage declaring ``dexnet.synth`` may not read ``dexnet.source``."""
     script = _script(stage)
     tree = ast.parse(script.read_text())
     run = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "run"), None)
     assert run is not None, f"{script}: no run(args, params) function"
-    declared = {key.split(".")[0] for key in _declared_params(stage)}
-    for section, line in _params_reads(run):
-        assert section is not None, (
+    declared = _declared_params(stage)
+    for key, line in _params_reads(run):
+        assert key is not None, (
             f"{script}:{line}: passes the whole params tree on; hand over the sections the stage declares"
         )
-        assert section in declared, (
-            f"{script}:{line}: reads params.{section}, which {stage.addressing} does not declare in dvc.yaml "
-            f"(it declares {sorted(declared)}): DVC would not re-run it when {section} changes"
+        assert _covered(key, declared), (
+            f"{script}:{line}: reads params.{key}, which {stage.addressing} does not declare in dvc.yaml "
+            f"(it declares {sorted(declared)}): DVC would not re-run it when {key} changes"
         )
+
+
+def test_a_read_outside_the_declared_key_path_is_caught():
+    tree = ast.parse("def run(args, params):\n    return params.dexnet.source, params.dexnet.synth.tasks\n")
+    reads = [key for key, _ in _params_reads(tree)]
+    assert reads == ["dexnet.source", "dexnet.synth.tasks"] or sorted(reads) == [
+        "dexnet.source",
+        "dexnet.synth.tasks",
+    ]
+    assert not _covered("dexnet.source", {"dexnet.synth"}) and _covered(
+        "dexnet.synth.tasks", {"dexnet.synth"}
+    )
+    assert not _covered("dexnet", {"dexnet.synth"})  # the whole section is more than was declared
+    assert _covered("tasks", {"tasks.suction"}) and not _covered("sim", {"sim.backend"})
+
+
+def test_code_deps_are_generated_from_the_closures():
+    """``scripts/gen_stage_deps.py --check``: dvc.yaml's code deps are what the generator writes."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts/gen_stage_deps.py"), "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def _expected_paths(stage) -> list[Path]:
