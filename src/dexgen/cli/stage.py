@@ -17,7 +17,7 @@ from typing import Any
 
 from dexgen.cli.common import EXIT_OK, debug_wanted, report_error, setup_logging
 from dexgen.errors import DexgenError
-from dexgen.params.synth import TASK_NAMES
+from dexgen.params.tasks import TASK_NAMES
 from dexgen.params.tree import Params, load_params
 
 Run = Callable[[argparse.Namespace, Params], Any]

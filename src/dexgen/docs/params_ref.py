@@ -12,12 +12,16 @@ import ast
 import dataclasses
 import inspect
 import json
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
 
 from dexgen.config import to_mapping
+from dexgen.params.tasks import TaskName
 from dexgen.params.tree import Params
+
+TYPE_ALIASES = {"TaskName": str(TaskName)}
 
 HEADER = """# Params reference
 
@@ -134,7 +138,10 @@ def _section(path: str, section: Any) -> str:
             default = ", ".join(f"[`{name}`](#{_anchor(f'{key}.{name}')})" for name in value)
         else:
             default = _show(value)
-        type_text = str(field.type).strip().replace("typing.", "")
+        type_text = str(field.type).strip()
+        for alias, spelled in TYPE_ALIASES.items():  # the reader sees the values, not our alias
+            type_text = re.sub(rf"\b{alias}\b", spelled, type_text)
+        type_text = type_text.replace("typing.", "")
         rows.append(
             f"| `{key}` | `{_cell(type_text)}` | {_cell(default)} | {_cell(comments.get(field.name, ''))} |"
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from dexgen.params.synth import SynthConfig
+from dexgen.params.tasks import TASK_NAMES, TaskName
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _suction() -> ArchiveConfig:
 class DownloadConfig:
     """``params.yaml: dexnet.download``."""
 
-    tasks: tuple[Literal["parallel_jaw", "suction"], ...] = ("parallel_jaw", "suction")
+    tasks: tuple[TaskName, ...] = TASK_NAMES
     parallel_jaw: ArchiveConfig = dataclasses.field(default_factory=_parallel_jaw)
     suction: ArchiveConfig = dataclasses.field(default_factory=_suction)
 

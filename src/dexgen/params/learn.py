@@ -12,7 +12,7 @@ from typing import Literal
 
 from dexgen.errors import ConfigError
 from dexgen.params.models import TRAINABLE, EfficientNetConfig, GQCNNConfig
-from dexgen.params.synth import TASK_NAMES
+from dexgen.params.tasks import TASK_NAMES
 
 Device = str  # "auto", "cpu", "cuda" or "cuda:<n>"
 

@@ -15,8 +15,7 @@ from typing import Literal
 from dexgen.config import to_mapping
 from dexgen.hashing import stable_hash
 from dexgen.params.guess import check_gripper
-
-TASK_NAMES = ("parallel_jaw", "suction")
+from dexgen.params.tasks import TASK_NAMES, TaskName
 
 
 def _check_range(name: str, lo_hi: tuple[float, float], *, lo: float, hi: float) -> None:
@@ -167,7 +166,7 @@ class SuctionConfig:
 class SynthConfig:
     """``params.yaml: dexnet.synth``."""
 
-    tasks: tuple[Literal["parallel_jaw", "suction"], ...] = TASK_NAMES
+    tasks: tuple[TaskName, ...] = TASK_NAMES
     poses_per_object: int = 3  # most probable stable poses (trimesh), each turned by a seeded yaw
     min_pose_probability: float = 0.01  # Dex-Net's database kept poses with p > 0.01
     max_objects: int = 0  # 0 = every object of the set (in key order)
