@@ -180,7 +180,7 @@ def write_object(
     counts["visible_positives"] = int(visible.sum())
     if isinstance(gripper, (ParallelJawGripper, GripperModel)):  # why an object is dropped, if it is
         counts["narrowest_width"] = round(min_width(mesh), 6)
-        counts["stroke"] = gripper.max_opening if isinstance(gripper, ParallelJawGripper) else gripper.stroke
+        counts["stroke"] = gripper.stroke
         counts["collision_free_guesses"] = len(result.free_poses)
     target = mesh_target(dataset, result.key, source_root)
     if target is not None:

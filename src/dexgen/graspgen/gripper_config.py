@@ -60,7 +60,7 @@ def tcp_depth(gripper: Gripper | GripperModel) -> float:
         return 0.0
     if isinstance(gripper, GripperModel):
         return float(model_fields(gripper)["depth"])
-    return float(gripper.tcp_depth if isinstance(gripper, ParallelJawGripper) else gripper.depth)
+    return float(gripper.tcp_depth)
 
 
 def gripper_fields(gripper: Gripper | GripperModel) -> dict[str, Any]:
@@ -71,13 +71,8 @@ def gripper_fields(gripper: Gripper | GripperModel) -> dict[str, Any]:
     fields: dict[str, Any] = {"name": gripper.name, "file_name": gripper.source}
     if isinstance(gripper, GripperModel):
         fields.update(model_fields(gripper))
-    elif isinstance(gripper, ParallelJawGripper):
-        fields.update(
-            width=float(gripper.max_opening), depth=float(gripper.tcp_depth), symmetric_antipodal=True
-        )
     else:
-        fields.update(depth=float(gripper.depth), control_points=gripper_points(gripper).tolist())
-        fields["symmetric_antipodal"] = False
+        fields.update(width=float(gripper.max_opening), depth=tcp_depth(gripper), symmetric_antipodal=True)
     fields["transform_offset_from_asset_to_graspgen_convention"] = IDENTITY_OFFSET
     fields["dexgen_sha256"] = gripper.sha256
     return fields
@@ -160,12 +155,11 @@ def gripper_python(gripper: Gripper | GripperModel) -> str:
         check_gripper_name(gripper.name)
         return suction_python(gripper)
     mesh = gripper_mesh(gripper)
-    depth = gripper.tcp_depth if isinstance(gripper, ParallelJawGripper) else gripper.depth
     return _PY.format(
         name=check_gripper_name(gripper.name),
         source=gripper.source,
         sha=gripper.sha256[:12],
-        depth=float(depth),
+        depth=tcp_depth(gripper),
         points=_rows(gripper_points(gripper)),
         bodies=", ".join(b.name for b in bodies(gripper)),
         vertices=_rows(np.asarray(mesh.vertices, dtype=np.float64)),

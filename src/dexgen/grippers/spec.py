@@ -73,6 +73,11 @@ class ParallelJawGripper:
     sha256: str = ""  # set by the loader: hash of the file's bytes (provenance)
     document: str = ""  # set by the loader: the file's text, embedded in every output made with it
 
+    @property
+    def stroke(self) -> float:
+        """Metres between the pads fully open (``max_opening``), as a real hand's model names it."""
+        return self.max_opening
+
     def __post_init__(self) -> None:
         _positive(
             "",

@@ -24,7 +24,6 @@ import numpy as np
 
 from dexgen.atomic import check_out_dir, make_dir, write_json
 from dexgen.errors import InputError
-from dexgen.grippers.model import GripperModel
 from dexgen.guess.coverage import (
     APPROACH_BINS,
     SURFACE_RADIUS,
@@ -145,8 +144,7 @@ def shard_rows(
             hands[block] = parallel_jaw_from_record(meta["gripper"], where=str(path))
         gripper = hands[block]
         mesh = load_object_mesh(objects_dir, record)
-        widest = gripper.stroke if isinstance(gripper, GripperModel) else gripper.max_opening
-        stroke = widest - 2 * cfg.clearance
+        stroke = gripper.stroke - 2 * cfg.clearance
         rows.append(_object_row(record, arrays, meta, mesh, stroke, seed) | {"shard": objects_dir.name})
         inputs[record.key] = (mesh, gripper, arrays)
     for row in _worst(rows, cfg.worst_pictures if pictures is not None else 0):

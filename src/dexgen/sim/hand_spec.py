@@ -55,6 +55,14 @@ class SimHand:
         return self.model.sha256
 
     @property
+    def stroke(self) -> float:
+        return self.model.stroke
+
+    @property
+    def min_opening(self) -> float:
+        return self.model.min_opening
+
+    @property
     def lever(self) -> float:
         """Mean metres of pad opening per unit of leader travel over the stroke."""
         return abs(self.model.stroke - self.model.min_opening) / abs(self.tree.leader_end)

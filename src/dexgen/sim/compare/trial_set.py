@@ -56,7 +56,7 @@ def perturb(
 
 def open_width(gripper: ParallelJawGripper | GripperModel) -> float:
     """Pad opening, metres, of the gripper wide open (a near miss starts there)."""
-    return gripper.stroke if isinstance(gripper, GripperModel) else gripper.max_opening
+    return gripper.stroke
 
 
 def _pick(rows: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:

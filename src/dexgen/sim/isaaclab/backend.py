@@ -119,7 +119,7 @@ class IsaacLabBackend(SimBackend):
         num_envs = min(self.config.isaaclab.num_envs, len(poses))
         # checks the gripper and the parts before any worker starts: clear errors naming the file or part
         scene, scene_arrays = scene_description(obj, gripper, self.config, num_envs)
-        openings = np.clip(openings, _min_opening(gripper), _max_opening(gripper))
+        openings = np.clip(openings, gripper.min_opening, gripper.stroke)
         penetration = start_penetration(obj, gripper, self.config, poses, openings)
         request = {"scene": scene, "end_of_close": self.schedule.end_of_close, "nstep": self.schedule.nstep}
         self.last_timings = []
@@ -144,7 +144,7 @@ class IsaacLabBackend(SimBackend):
         touch_end = result["force_end"] > cfg.success.min_contact_force
         opening_close = _opening(gripper, result["finger_close"])
         opening_end = _opening(gripper, result["finger_end"])
-        min_opening = _min_opening(gripper)
+        min_opening = gripper.min_opening
         # as MuJoCo: a trial not holding after the close (or starting inside) stops at the end of the close
         closed = min_opening + cfg.success.closed_margin
         going = (
@@ -194,14 +194,6 @@ class IsaacLabBackend(SimBackend):
             peak_translation_drift=peak_t,
             peak_rotation_drift=peak_r,
         )
-
-
-def _min_opening(gripper: ParallelJawGripper | SimHand) -> float:
-    return gripper.model.min_opening if isinstance(gripper, SimHand) else gripper.min_opening
-
-
-def _max_opening(gripper: ParallelJawGripper | SimHand) -> float:
-    return gripper.model.stroke if isinstance(gripper, SimHand) else gripper.max_opening
 
 
 def _opening(gripper: ParallelJawGripper | SimHand, finger: np.ndarray) -> np.ndarray:
