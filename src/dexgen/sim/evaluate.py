@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from dexgen import portable
-from dexgen.params.sim import SuccessConfig
-from dexgen.records.trials import PHASES, REASONS
+from dexgen.params.sim import SimConfig, SuccessConfig
+from dexgen.records.trials import PHASES, REASONS, Trials
 
 
 def relative_poses(hand_pos, hand_quat, obj_pos, obj_quat) -> tuple[np.ndarray, np.ndarray]:
@@ -165,3 +165,50 @@ def label_trials(
     frac = np.maximum(d_t[:, -1] / max(cfg.max_translation, 1e-12), d_r[:, -1] / max(cfg.max_rotation, 1e-12))
     score[success] = 0.5 + 0.5 * (1.0 - np.clip(frac[success], 0.0, 1.0))
     return success, score, phase, reason
+
+
+def trials_from_motion(
+    rel_pos: np.ndarray,
+    rel_rot: np.ndarray,
+    *,
+    phase_of_step: np.ndarray,
+    ref: int,
+    cfg: SimConfig,
+    start_penetration: np.ndarray,
+    opening_end: np.ndarray,
+    **contacts: np.ndarray | float | bool,
+) -> Trials:
+    """A batch's :class:`Trials` from the object's pose in the hand at every step, (b, nstep, 3) and
+    (b, nstep, 3, 3), and the contacts at the end of the close and at the end (``contacts``: the rest of
+    :func:`label_trials`' arguments): every engine's last step, so their labels and records agree by
+    construction."""
+    last = rel_pos.shape[1] - 1
+    d_t, d_r = drift(rel_pos, rel_rot, ref)
+    peak_t, peak_r = peak_drift(d_t, d_r, ref)
+    success, score, phase, reason = label_trials(
+        d_t=d_t,
+        d_r=d_r,
+        phase_of_step=phase_of_step,
+        ref=ref,
+        start_penetration=start_penetration,
+        opening_end=opening_end,
+        cfg=cfg.success,
+        check_drift=cfg.protocol.success_rule == "held",
+        **contacts,
+    )
+    hand_T_obj = np.broadcast_to(np.eye(4), (len(success), 4, 4)).copy()
+    hand_T_obj[:, :3, :3] = rel_rot[:, last]
+    hand_T_obj[:, :3, 3] = rel_pos[:, last]
+    return Trials(
+        success=success,
+        score=score,
+        phase=phase,
+        reason=reason,
+        final_poses=portable.rigid_inverse(hand_T_obj),  # gripper base in the object frame
+        translation_drift=d_t[:, last],
+        rotation_drift=d_r[:, last],
+        start_penetration=start_penetration,
+        final_opening=opening_end,
+        peak_translation_drift=peak_t,
+        peak_rotation_drift=peak_r,
+    )

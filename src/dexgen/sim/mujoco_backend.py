@@ -26,7 +26,7 @@ from dexgen.params.sim import SimConfig
 from dexgen.portable import matmul, rigid_inverse
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend, trial_inputs
-from dexgen.sim.evaluate import drift, drift_from, label_trials, peak_drift, relative_poses
+from dexgen.sim.evaluate import drift_from, relative_poses, trials_from_motion
 from dexgen.sim.hand_spec import SimHand, build_hand_scene
 from dexgen.sim.mujoco_scene import Scene, build_scene
 from dexgen.sim.objects import SimObject
@@ -215,40 +215,21 @@ class MujocoBackend(SimBackend):
             touch_end[i], depth_end[i] = self._contacts(scene, probe, state[i, last], control[i, last])
 
         rel_pos, rel_rot = self._rel_poses(scene, state)
-        d_t, d_r = drift(rel_pos, rel_rot, ref)
-        peak_t, peak_r = peak_drift(d_t, d_r, ref)
-        success, score, phase, reason = label_trials(
-            d_t=d_t,
-            d_r=d_r,
+        return trials_from_motion(
+            rel_pos,
+            rel_rot,
             phase_of_step=sch.phase,
             ref=ref,
+            cfg=cfg,
             start_penetration=penetration,
+            opening_end=opening[:, last],
             touch_close=touch_close,
             touch_end=touch_end,
             opening_close=opening[:, ref],
-            opening_end=opening[:, last],
             finite=np.isfinite(state).all(axis=(1, 2)),
             min_opening=scene.min_opening,
-            cfg=cfg.success,
-            check_drift=cfg.protocol.success_rule == "held",
             depth_close=depth_close,
             depth_end=depth_end,
-        )
-        hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
-        hand_T_obj[:, :3, :3] = rel_rot[:, last]
-        hand_T_obj[:, :3, 3] = rel_pos[:, last]
-        return Trials(
-            success=success,
-            score=score,
-            phase=phase,
-            reason=reason,
-            final_poses=rigid_inverse(hand_T_obj),  # gripper base in the object frame
-            translation_drift=d_t[:, last],
-            rotation_drift=d_r[:, last],
-            start_penetration=penetration,
-            final_opening=opening[:, last],
-            peak_translation_drift=peak_t,
-            peak_rotation_drift=peak_r,
         )
 
     def _rest(

@@ -24,7 +24,7 @@ from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend, trial_inputs
-from dexgen.sim.evaluate import drift, label_trials, peak_drift, relative_poses
+from dexgen.sim.evaluate import relative_poses, trials_from_motion
 from dexgen.sim.hand_spec import SimHand
 from dexgen.sim.isaaclab.client import WorkerClient, WorkerError
 from dexgen.sim.isaaclab.environment import locate, pinned_version
@@ -136,7 +136,7 @@ class IsaacLabBackend(SimBackend):
     ) -> Trials:
         """Trials of one chunk from the worker's trajectories (labels exactly as the MuJoCo backend makes them)."""
         cfg, sch = self.config, self.schedule
-        ref, last = sch.end_of_close, sch.nstep - 1
+        ref = sch.end_of_close
         rel_pos, rel_rot = relative_poses(
             result["hand_pos"], result["hand_quat"], result["obj_pos"], result["obj_quat"]
         )
@@ -157,42 +157,21 @@ class IsaacLabBackend(SimBackend):
         rel_rot[stopped, ref + 1 :] = rel_rot[stopped, ref, None]
         touch_end[stopped] = touch_close[stopped]
         opening_end[stopped] = opening_close[stopped]
-        finite = result["finite"].astype(bool)
-        d_t, d_r = drift(rel_pos, rel_rot, ref)
-        peak_t, peak_r = peak_drift(d_t, d_r, ref)
-        success, score, phase, reason = label_trials(
-            d_t=d_t,
-            d_r=d_r,
+        return trials_from_motion(
+            rel_pos,
+            rel_rot,
             phase_of_step=sch.phase,
             ref=ref,
+            cfg=cfg,
             start_penetration=penetration,
+            opening_end=opening_end,
             touch_close=touch_close,
             touch_end=touch_end,
             opening_close=opening_close,
-            opening_end=opening_end,
-            finite=finite,
+            finite=result["finite"].astype(bool),
             min_opening=min_opening,
-            cfg=cfg.success,
-            check_drift=cfg.protocol.success_rule == "held",
             # PhysX's joint limits hold; Newton's (MuJoCo-Warp) are soft and close a few mm past on air
             stops_hold=cfg.isaaclab.physics == "physx",
-        )
-        n = len(success)
-        hand_T_obj = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
-        hand_T_obj[:, :3, :3] = rel_rot[:, last]
-        hand_T_obj[:, :3, 3] = rel_pos[:, last]
-        return Trials(
-            success=success,
-            score=score,
-            phase=phase,
-            reason=reason,
-            final_poses=np.linalg.inv(hand_T_obj),
-            translation_drift=d_t[:, last],
-            rotation_drift=d_r[:, last],
-            start_penetration=penetration,
-            final_opening=opening_end,
-            peak_translation_drift=peak_t,
-            peak_rotation_drift=peak_r,
         )
 
 
