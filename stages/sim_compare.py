@@ -11,8 +11,7 @@ from __future__ import annotations
 import sys
 
 from dexgen.cli.stage import run_stage
-from dexgen.params.compare import engines
-from dexgen.sim.compare.run import compare_engines, keep_last
+from dexgen.sim.compare.run import compare_with_params, keep_last
 
 PATHS = {
     "objects": "object folder (shard-*/index.json + meshes)",
@@ -29,14 +28,12 @@ def run(args, params) -> None:
     if not cfg.enabled:
         keep_last(args.metrics, args.pictures, args.out)
         return
-    a, b = engines(params.sim, cfg)
-    compare_engines(
+    compare_with_params(
         args.objects,
         args.guesses,
         args.out,
         args.metrics,
-        a=a,
-        b=b,
+        sim=params.sim,
         config=cfg,
         seed=params.seed,
         clearance=params.guess.clearance,

@@ -74,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pictures", default=str(layout.SIM_COMPARE_PICTURES), help="PNG folder (default: %(default)s)"
     )
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument(
         "--a", type=_mapping, help="YAML mapping of sim keys engine a changes (default: sim_compare.a)"
     )
@@ -146,8 +147,7 @@ def _mapping(text: str) -> dict:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from dexgen.params.compare import engines
-    from dexgen.sim.compare.run import compare_engines
+    from dexgen.sim.compare.run import compare_with_params
 
     params = params_of(args)
     cfg = override(
@@ -158,20 +158,19 @@ def compare(args: argparse.Namespace) -> int:
         max_objects=args.max_objects,
         trials_per_object=args.trials_per_object,
     )
-    a, b = engines(params.sim, cfg)
-    result = compare_engines(
+    result = compare_with_params(
         args.objects,
         args.guesses,
         args.out,
         args.metrics,
-        a=a,
-        b=b,
+        sim=params.sim,
         config=cfg,
         seed=params.seed,
         clearance=params.guess.clearance,
         cache_dir=args.cache,
         pictures=args.pictures,
         cluster=cluster_of(params, args, "sim-compare"),
+        progress=not args.no_progress,
     )
     print(agreement_table(result))
     return EXIT_OK

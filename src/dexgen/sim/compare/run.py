@@ -22,7 +22,7 @@ from dexgen.errors import InputError
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
 from dexgen.params.cluster import ClusterConfig
-from dexgen.params.compare import KINDS, SimCompareConfig
+from dexgen.params.compare import KINDS, SimCompareConfig, engines
 from dexgen.params.sim import SimConfig
 from dexgen.provenance import provenance
 from dexgen.records import npz
@@ -267,6 +267,41 @@ def draw_disagreements(loaded: Loaded, objects_dir: Path, out_dir: Path, count: 
         )
         written.append(out)
     return written
+
+
+def compare_with_params(
+    objects_dir: str | Path,
+    guesses_dir: str | Path,
+    out_dir: str | Path,
+    metrics: str | Path,
+    *,
+    sim: SimConfig,
+    config: SimCompareConfig,
+    seed: int,
+    clearance: float,
+    cache_dir: str | Path | None,
+    pictures: str | Path | None = None,
+    cluster: ClusterConfig | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """:func:`compare_engines` for ``sim`` changed by ``config.a`` and ``config.b``: the stage's call and
+    ``dexgen sim-compare``'s, one place."""
+    a, b = engines(sim, config)
+    return compare_engines(
+        objects_dir,
+        guesses_dir,
+        out_dir,
+        metrics,
+        a=a,
+        b=b,
+        config=config,
+        seed=seed,
+        clearance=clearance,
+        cache_dir=cache_dir,
+        pictures=pictures,
+        cluster=cluster,
+        progress=progress,
+    )
 
 
 def compare_engines(
