@@ -262,17 +262,17 @@ def _ratio_text(ratio: tuple[float, ...]) -> str:
     return "[" + ",".join(f"{r:.2f}" for r in ratio) + "]"
 
 
+def _head(v: ScriptValues, *, role: str, suffix: str) -> str:
+    """The header both scripts open with: what they train, why these values, epochs and save frequency."""
+    reasons = "\n".join(f"#   {r}" for r in v.reasons)
+    return _COMMON_HEAD.format(
+        role=role, gripper=v.gripper, suffix=suffix, reasons=reasons, nepoch=NEPOCH, save_freq=v.save_freq
+    )
+
+
 def generator_script(v: ScriptValues) -> str:
     """``train_graspgen_<gripper>_gen.sh``."""
-    reasons = "\n".join(f"#   {r}" for r in v.reasons)
-    head = _COMMON_HEAD.format(
-        role="generator",
-        gripper=v.gripper,
-        suffix="gen",
-        reasons=reasons,
-        nepoch=NEPOCH,
-        save_freq=v.save_freq,
-    )
+    head = _head(v, role="generator", suffix="gen")
     paths = _COMMON_PATHS.format(gripper=v.gripper)
     extra = f'export ROTATION_REPR="r3_so3"\nexport NOISE_SCALE={v.noise_scale}\n'
     return (
@@ -287,15 +287,7 @@ def generator_script(v: ScriptValues) -> str:
 
 def discriminator_script(v: ScriptValues) -> str:
     """``train_graspgen_<gripper>_dis.sh``."""
-    reasons = "\n".join(f"#   {r}" for r in v.reasons)
-    head = _COMMON_HEAD.format(
-        role="discriminator",
-        gripper=v.gripper,
-        suffix="dis",
-        reasons=reasons,
-        nepoch=NEPOCH,
-        save_freq=v.save_freq,
-    )
+    head = _head(v, role="discriminator", suffix="dis")
     body = _DIS_VARS.format(dis_grasps=v.dis_grasps, noise_scale=v.noise_scale, backbone=v.backbone)
     paths = _COMMON_PATHS.format(gripper=v.gripper) + f'export RATIO="{_ratio_text(v.ratio)}"\n'
     return head + body + paths + _COMMON_RUN.format(suffix="dis") + _DIS_TAIL

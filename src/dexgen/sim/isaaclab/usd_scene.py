@@ -125,24 +125,20 @@ def new_stage(path: Path, root_path: str) -> tuple[Usd.Stage, Usd.Prim]:
     return stage, root
 
 
+def _solver_iterations(prim: Usd.Prim, schema: str, scene: dict) -> None:
+    """PhysX's position and velocity iteration counts on an articulation or a rigid body (``schema``)."""
+    for kind in ("position", "velocity"):
+        count = scene[f"{kind}_iterations"]
+        _attr(prim, f"{schema}:solver{kind.title()}IterationCount", Sdf.ValueTypeNames.Int, count)
+
+
 def articulation(path: Path, scene: dict) -> tuple[Usd.Stage, UsdShade.Material]:
     """The gripper stage's articulation root ``/Robot`` (self-collisions off) and the gripper's material."""
     stage, root = new_stage(path, "/Robot")
     UsdPhysics.ArticulationRootAPI.Apply(root)
     root.AddAppliedSchema("PhysxArticulationAPI")
     _attr(root, "physxArticulation:enabledSelfCollisions", Sdf.ValueTypeNames.Bool, False)
-    _attr(
-        root,
-        "physxArticulation:solverPositionIterationCount",
-        Sdf.ValueTypeNames.Int,
-        scene["position_iterations"],
-    )
-    _attr(
-        root,
-        "physxArticulation:solverVelocityIterationCount",
-        Sdf.ValueTypeNames.Int,
-        scene["velocity_iterations"],
-    )
+    _solver_iterations(root, "physxArticulation", scene)
     return stage, _material(stage, "/Robot/Looks/gripper_material", scene["gripper"]["friction"])
 
 
@@ -232,18 +228,7 @@ def write_object(path: Path, scene: dict, arrays: dict[str, np.ndarray]) -> None
     UsdPhysics.RigidBodyAPI.Apply(root)
     root.AddAppliedSchema("PhysxRigidBodyAPI")
     _attr(root, "physxRigidBody:disableGravity", Sdf.ValueTypeNames.Bool, True)
-    _attr(
-        root,
-        "physxRigidBody:solverPositionIterationCount",
-        Sdf.ValueTypeNames.Int,
-        scene["position_iterations"],
-    )
-    _attr(
-        root,
-        "physxRigidBody:solverVelocityIterationCount",
-        Sdf.ValueTypeNames.Int,
-        scene["velocity_iterations"],
-    )
+    _solver_iterations(root, "physxRigidBody", scene)
     _attr(root, "physxRigidBody:enableCCD", Sdf.ValueTypeNames.Bool, True)
     mass = UsdPhysics.MassAPI.Apply(root)
     mass.CreateMassAttr(float(o["mass"]))
