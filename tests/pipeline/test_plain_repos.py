@@ -1,5 +1,5 @@
 """dvc on plain throw-away repos, no pipeline run: the project's remote verifies downloads, the review
-Markdown of two commits, and ``dvc exp run -S`` leaving every other param value as it reads."""
+Markdown of two commits, ``dvc exp run -S`` leaving every other param value as it reads, and the DAG."""
 
 from __future__ import annotations
 
@@ -124,3 +124,10 @@ def test_exp_run_set_keeps_every_other_param_value(tmp_path, monkeypatch):
         f.name for f in dataclasses.fields(before) if getattr(before, f.name) != getattr(after, f.name)
     ]
     assert not changed, f"dvc exp run -S changed how params.yaml reads in sections {changed}"
+
+
+def test_dag_lists_the_stages():
+    pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
+    assert "objects" in pipeline["stages"]
+    config = (REPO / ".dvc/config").read_text()
+    assert "analytics = false" in config
