@@ -168,9 +168,6 @@ def test_objects_short_of_positives_stay_out_of_map_and_splits(tmp_path, gripper
 def test_pruning_export_removes_its_grasp_files_the_map_leaves_out(tmp_path, gripper):
     out = tmp_path / "ds"
     gdir = out / "grasp_data" / GRIPPER
-    gdir.mkdir(parents=True)
-    theirs = gdir / "theirs.grasps.json"
-    theirs.write_text(json.dumps({"object": {"file": "theirs.obj"}}))
     kept = [make_result(tmp_path, k) for k in KEYS]
     export_results(
         kept + [make_result(tmp_path, "thin")],
@@ -182,7 +179,12 @@ def test_pruning_export_removes_its_grasp_files_the_map_leaves_out(tmp_path, gri
     )
     thin = gdir / grasp_file_name("thin", 1.0)
     assert thin.is_file()  # eligible in the earlier run
+    doc = json.loads(thin.read_text())  # a user's grasp file beside ours: no dexgen provenance
+    doc.pop("dexgen")
+    theirs = gdir / "theirs.grasps.json"
+    theirs.write_text(json.dumps(doc | {"object": {**doc["object"], "file": "theirs"}}))
     thin_now = make_result(tmp_path, "thin", n_ok=3)  # now short of positives: excluded
+    thin_now.inputs["sim"] = "fewer held"  # what the provenance records of the new sim results
     metrics = export_results(
         kept + [thin_now],
         dataset=out,
