@@ -1,8 +1,8 @@
-# Two entry points for a fresh machine with Python 3.11 and pip:
+# Entry points for a fresh machine with Python 3.11 and pip:
 #   make repro     create .venv and run the whole pipeline on the embedded defaults (dvc repro)
 #   make test      create .venv and run lint + the fast tests: every unit and fast integration test
-#                  (under 8 minutes on 2 cores; slow, pipeline, Isaac Lab and browser tests deselected)
-# and the full suite, which CI runs (.ci/run): make test-all   lint + every test
+#                  (slow, pipeline, Isaac Lab and browser tests deselected), under 8 minutes on 2 cores
+#   make test-all  create .venv and run lint + the full suite, which CI runs (.ci/run)
 # All are idempotent: the venv is rebuilt only when requirements.lock or pyproject.toml change.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
