@@ -1,7 +1,9 @@
-# Two entry points for a fresh machine with Python 3.11 and pip:
-#   make repro   create .venv and run the whole pipeline on the embedded defaults (dvc repro)
-#   make test    create .venv and run lint + the test suite
-# Both are idempotent: the venv is rebuilt only when requirements.lock or pyproject.toml change.
+# Entry points for a fresh machine with Python 3.11 and pip:
+#   make repro     create .venv and run the whole pipeline on the embedded defaults (dvc repro)
+#   make test      create .venv and run lint + the fast tests: every unit and fast integration test
+#                  (slow, pipeline, Isaac Lab and browser tests deselected), under 8 minutes on 2 cores
+#   make test-all  create .venv and run lint + the full suite, which CI runs (.ci/run)
+# All are idempotent: the venv is rebuilt only when requirements.lock or pyproject.toml change.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha2
 export DVC_NO_ANALYTICS := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: venv repro test lint bench review clean-venv isaaclab-env docs docs-serve
+.PHONY: venv repro test test-all lint bench review clean-venv isaaclab-env docs docs-serve
 BASE ?= main
 
 venv: $(STAMP)
@@ -25,7 +27,12 @@ $(STAMP): requirements.lock pyproject.toml
 repro: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
+FAST := not slow and not pipeline and not isaaclab
+
 test: venv lint
+	$(BIN)/python -m pytest -m "$(FAST)"
+
+test-all: venv lint
 	$(BIN)/python -m pytest
 
 lint: venv

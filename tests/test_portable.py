@@ -88,11 +88,13 @@ def _hash_under(**env_vars) -> str:
 needs_x86 = pytest.mark.skipif(platform.machine() != "x86_64", reason="OpenBLAS core types are x86-64 names")
 
 
+@pytest.mark.slow  # each child imports the label path (MuJoCo, scipy): ~5 s apiece
 @needs_x86
 def test_label_path_bits_do_not_depend_on_the_blas_kernel():
     assert _hash_under(OPENBLAS_CORETYPE="Haswell") == _hash_under(OPENBLAS_CORETYPE="Prescott")
 
 
+@pytest.mark.slow
 @needs_x86
 def test_label_path_bits_do_not_depend_on_numpy_simd_level():
     from numpy._core._multiarray_umath import __cpu_features__ as have

@@ -24,6 +24,7 @@ def _script():
     return module
 
 
+@pytest.mark.slow  # every benchmark of the script, quick sizes: ~15 s
 def test_quick_run_writes_every_figure(tmp_path, capsys):
     out = tmp_path / "bench" / "vs_dexnet5.json"
     assert _script().main(["--dexnet5-src", str(FAKE), "--quick", "--out", str(out)]) == 0

@@ -1,11 +1,8 @@
 """Fixtures: tiny datasets in the exact Dex-Net layout (written by dexgen.dexnet.testing)."""
 
 import pytest
-import torch
 
 from dexgen.dexnet.testing import write_tiny_dataset
-
-torch.set_num_threads(2)
 
 
 @pytest.fixture(scope="module")

@@ -165,6 +165,51 @@ def test_objects_short_of_positives_stay_out_of_map_and_splits(tmp_path, gripper
     assert "thin" not in splits.split()
 
 
+def test_pruning_export_removes_its_grasp_files_the_map_leaves_out(tmp_path, gripper):
+    out = tmp_path / "ds"
+    gdir = out / "grasp_data" / GRIPPER
+    kept = [make_result(tmp_path, k) for k in KEYS]
+    export_results(
+        kept + [make_result(tmp_path, "thin")],
+        dataset=out,
+        gripper=gripper,
+        cfg=GraspgenConfig(),
+        seed=3,
+        progress=False,
+    )
+    thin = gdir / grasp_file_name("thin", 1.0)
+    assert thin.is_file()  # eligible in the earlier run
+    doc = json.loads(thin.read_text())  # a user's grasp file beside ours: no dexgen provenance
+    doc.pop("dexgen")
+    theirs = gdir / "theirs.grasps.json"
+    theirs.write_text(json.dumps(doc | {"object": {**doc["object"], "file": "theirs"}}))
+    thin_now = make_result(tmp_path, "thin", n_ok=3)  # now short of positives: excluded
+    thin_now.inputs["sim"] = "fewer held"  # what the provenance records of the new sim results
+    metrics = export_results(
+        kept + [thin_now],
+        dataset=out,
+        gripper=gripper,
+        cfg=GraspgenConfig(),
+        seed=3,
+        progress=False,
+        prune=True,
+    )
+    assert list(metrics["excluded_objects"]) == ["thin"]
+    assert not thin.exists() and theirs.is_file()  # ours removed, the user's kept
+    mapping = json.loads((gdir / "map_uuid_to_path.json").read_text())
+    ours = sorted(p.name for p in gdir.glob("*.grasps.json") if p != theirs)
+    assert ours == sorted(mapping.values())
+
+
+def test_exclusion_warning_says_how_many_it_does_not_name(tmp_path, caplog):
+    from dexgen.graspgen.export import eligible_objects
+
+    few = {"positives": 1, "negatives": 4}
+    per_object = {f"obj_{i:02d}": few for i in range(12)} | {"good": {"positives": 9, "negatives": 4}}
+    eligible_objects(per_object, GraspgenConfig(max_excluded_fraction=1.0), tmp_path)
+    assert "12 of 13 objects" in caplog.text and "obj_09" in caplog.text and "and 2 more" in caplog.text
+
+
 def test_each_dropped_object_says_why():
     from dexgen.graspgen.export import exclusion
 

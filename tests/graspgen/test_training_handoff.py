@@ -116,6 +116,15 @@ def test_values_follow_the_data():
         script_values(DatasetFacts("g", 0.0, 0, (), ()))
 
 
+def test_docs_say_what_num_grasps_per_obj_is():
+    """The median (the header's reason), not a bound every object meets: (64, 40, 12) gives 40 > 12."""
+    page = " ".join((Path(__file__).parents[2] / "docs" / "stages" / "graspgen.md").read_text().split())
+    said = page[page.index("`NUM_GRASPS_PER_OBJ`") :][:120]
+    assert "median" in said, said
+    reasons = script_values(DatasetFacts("g", 3.0, 40, (64, 40, 12), (80, 56, 28))).reasons
+    assert any(r.startswith("NUM_GRASPS_PER_OBJ: the median") for r in reasons)
+
+
 def test_scripts_go_into_a_graspgen_checkout_and_are_kept_there_unless_overwritten(tmp_path, gripper):
     source = tmp_path / "GraspGen"
     (source / "runs").mkdir(parents=True)

@@ -1,14 +1,11 @@
 """Fixtures: a tiny parallel-jaw dataset in the exact layout, and a small, fast training setup."""
 
 import pytest
-import torch
 
 from dexgen.dexnet.testing import write_tiny_dataset
 from dexgen.learn.setup import TrainSetup
 from dexgen.params.learn import OptimConfig, TaskConfig
 from dexgen.params.models import GQCNNConfig
-
-torch.set_num_threads(2)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from dexgen.models.gqcnn import DexNetGQCNN, conv_one_channel, local_response_no
 from dexgen.models.registry import MODELS, get_model, is_heatmap, model_config
 from dexgen.params.models import EfficientNetConfig, GQCNNConfig
 
-torch.set_num_threads(2)
 SMALL = {"filters": 8, "fc3_size": 32, "fc4_size": 32}
 
 

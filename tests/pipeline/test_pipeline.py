@@ -1,4 +1,6 @@
-"""The whole DAG on tiny params: it runs, leaves a clean status, and a second repro does nothing."""
+"""The whole DAG on tiny params: it runs, leaves a clean status, and a second repro does nothing.
+
+Push, then pull into a fresh clone, is test_sharing.py's, on its one shared run."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import json
 
 import pytest
 import yaml
-from dvc_harness import dvc, git, reproduce, status
+from dvc_harness import dvc, reproduce, status
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.slow]
 
@@ -53,30 +55,6 @@ def test_changing_one_scale_reruns_only_its_shard(pipeline_repo):
     assert per_shard == {f"guess@{shard}", f"simulate@{shard}"}
     assert "objects" in ran  # the stages over the whole set run as well, and nothing else
     assert status(repo) == {}
-
-
-def test_push_then_pull_into_a_fresh_clone(pipeline_repo, tmp_path):
-    repo = pipeline_repo()
-    reproduce(repo)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "repro")
-    dvc(repo, "push")
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(repo), str(clone))
-    assert not (clone / "data/objects").exists()
-    dvc(clone, "pull")
-    assert (clone / "data/objects/index.json").read_bytes() == (repo / "data/objects/index.json").read_bytes()
-    assert status(clone) == {}
-    assert json.loads(dvc(clone, "status", "--json").stdout or "{}") == {}
-
-
-def test_dag_lists_the_stages():
-    from dvc_harness import REPO
-
-    pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
-    assert "objects" in pipeline["stages"]
-    config = (REPO / ".dvc/config").read_text()
-    assert "analytics = false" in config
 
 
 def test_a_gripper_file_through_the_pipeline_and_editing_it_reruns_what_it_made(pipeline_repo):

@@ -8,9 +8,7 @@ push so another clone skips the work, experiments (``dvc exp run -S``) and the r
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -29,6 +27,8 @@ from dvc_harness import (
     reproduce,
     status,
 )
+
+pytestmark = [pytest.mark.pipeline, pytest.mark.slow]
 
 BUCKET = "dexgen-test"
 
@@ -136,8 +136,6 @@ def s3_endpoint(shared: Path) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("remote", ["local", "s3"])
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_fresh_clone_pull_restores_everything_and_runs_nothing(shared, remote, request):
     repo = clone(shared, f"clone-{remote}")
     pull = ["pull"]
@@ -169,8 +167,6 @@ def test_fresh_clone_pull_restores_everything_and_runs_nothing(shared, remote, r
     assert not git(repo, "status", "--porcelain").strip()
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_predict_uses_weights_as_dvc_pull_brings_them(shared):
     repo = clone(shared, "clone-predict")
     dvc(repo, "pull", "train@parallel_jaw", "dexnet_synth")
@@ -196,8 +192,6 @@ def test_predict_uses_weights_as_dvc_pull_brings_them(shared):
     assert (repo / "scores.npy").is_file()
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_pull_by_stage_gets_only_that_stage(shared):
     repo = clone(shared, "clone-one-stage")
     dvc(repo, "pull", "objects")
@@ -208,8 +202,6 @@ def test_pull_by_stage_gets_only_that_stage(shared):
 # -- 2. bad cases: unreachable remote, corrupted object --------------------------------------------
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_pull_from_a_closed_s3_port_fails_naming_the_endpoint(shared, monkeypatch):
     repo = clone(shared, "clone-s3-down")
     endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
@@ -224,8 +216,6 @@ def test_pull_from_a_closed_s3_port_fails_naming_the_endpoint(shared, monkeypatc
     assert not (repo / "data/objects").exists()
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_pull_from_a_missing_local_remote_fails_listing_what_is_missing(shared):
     repo = clone(shared, "clone-no-remote")
     missing = shared.parent / "no-such-remote"
@@ -249,8 +239,6 @@ def corrupt_one_object(remote: Path) -> tuple[str, Path]:
     return victim.parent.name + victim.name, victim
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_corrupted_remote_object_is_reported_with_verify_and_silent_without(shared):
     bad_remote = shared.parent / "remote-corrupt"
     shutil.copytree(shared.parent / "remote", bad_remote)
@@ -290,24 +278,9 @@ def _md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def test_project_default_remote_verifies_downloads():
-    """A corrupted remote object must fail the pull (see the test above): ``verify = true``."""
-    from configobj import ConfigObj
-
-    config = ConfigObj(str(REPO / ".dvc/config"))
-    default = config["core"]["remote"]
-    section = config[f'remote "{default}"']
-    assert section.get("verify", "false").lower() == "true", (
-        f".dvc/config: remote '{default}' must set verify = true, or dvc pull checks out corrupted "
-        f"objects from the remote without a word (dvc remote modify {default} verify true)"
-    )
-
-
 # -- 3. what to push so another clone skips the work -----------------------------------------------
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_run_cache_alone_does_not_share_work(shared):
     # No stage here records a run-cache entry: persist outputs (guess, simulate, graspgen) and
     # cache: false outputs (objects, sim_report, graspgen) both turn it off (dvc/stage/__init__.py
@@ -347,8 +320,6 @@ def experiment(shared) -> Path:
     return repo
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_exp_run_set_param_shows_in_exp_show_and_diffs(experiment):
     repo = experiment
     rows = json.loads(dvc(repo, "exp", "show", "--json").stdout)
@@ -366,8 +337,6 @@ def test_exp_run_set_param_shows_in_exp_show_and_diffs(experiment):
     assert status(repo) == {}
 
 
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_review_markdown_on_the_pipeline(experiment, tmp_path):
     out = tmp_path / "review"
     proc = subprocess.run(
@@ -388,8 +357,6 @@ def test_review_markdown_on_the_pipeline(experiment, tmp_path):
     "model" not in yaml.safe_load((REPO / "params.yaml").read_text()),
     reason="params.yaml has no `model` section yet: activates when the train/evaluate stages land",
 )
-@pytest.mark.slow
-@pytest.mark.pipeline
 def test_exp_run_efficientnet_retrains_and_diffs(shared):
     repo = pulled_clone(shared, "clone-efficientnet")
     # As in the workspace that trained: git-ignored scratch (resume checkpoints, packed data) remains.
@@ -405,104 +372,3 @@ def test_exp_run_efficientnet_retrains_and_diffs(shared):
     assert json.loads(dvc(repo, "plots", "diff", "main", "--json", "-o", str(repo / "dvc_plots")).stdout)[
         "data"
     ]
-
-
-# -- review script on a plain two-commit repo (fast: no pipeline) ----------------------------------
-
-
-def test_review_markdown_two_commits(tmp_path, monkeypatch):
-    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
-    repo = tmp_path / "repo"
-    (repo / "metrics/prc").mkdir(parents=True)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "test@dexgen.invalid")
-    git(repo, "config", "user.name", "dexgen tests")
-    dvc(repo, "init", "-q")
-    (repo / "dvc.yaml").write_text(
-        "metrics:\n  - metrics/eval.json\nplots:\n  - metrics/pic.png\n"
-        "  - PR:\n      x: recall\n      y:\n        metrics/prc/test.json: precision\n"
-    )
-    png = _tiny_pngs()
-    for count, ap, rev in ((6, 0.5, 0), (8, 0.625, 1)):
-        (repo / "params.yaml").write_text(yaml.safe_dump({"objects": {"count": count}}))
-        (repo / "metrics/eval.json").write_text(json.dumps({"ap": ap}))
-        curve = [{"precision": 1.0 - 0.1 * i - 0.05 * rev, "recall": 0.2 * i} for i in range(5)]
-        (repo / "metrics/prc/test.json").write_text(json.dumps({"precision_recall": curve}))
-        (repo / "metrics/pic.png").write_bytes(png[rev])
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", f"count {count}")
-
-    out = tmp_path / "review"
-    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
-    subprocess.run(
-        [sys.executable, str(REPO / "scripts/review.py"), "--base", "HEAD~1", "--out", str(out)],
-        cwd=repo,
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    text = (out / "review.md").read_text()
-    param_row = next(line for line in text.splitlines() if "objects.count" in line)
-    assert [c.strip() for c in param_row.strip("|").split("|")] == ["params.yaml", "objects.count", "6", "8"]
-    metric_row = next(line for line in text.splitlines() if "| ap " in line)
-    assert [c.strip() for c in metric_row.strip("|").split("|")] == [
-        "metrics/eval.json",
-        "ap",
-        "0.5",
-        "0.625",
-        "0.125",
-    ]
-    assert "![HEAD~1](plots/HEAD_1__metrics_pic.png)" in text
-    assert "![workspace](plots/workspace__metrics_pic.png)" in text
-    assert (out / "plots/HEAD_1__metrics_pic.png").read_bytes() == png[0]
-    assert "![PR](plots/PR.png)" in text
-    assert (out / "plots/PR.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def _tiny_pngs() -> list[bytes]:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    images = []
-    for slope in (1, -1):
-        fig, ax = plt.subplots(figsize=(1, 1), dpi=20)
-        ax.plot([0, 1], [0, slope])
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-        images.append(buf.getvalue())
-    return images
-
-
-def test_exp_run_set_keeps_every_other_param_value(tmp_path, monkeypatch):
-    """``dvc exp run -S`` rewrites params.yaml with ruamel (YAML 1.2, quotes dropped): the stages
-    must read every other value back unchanged (``preprocess_mode: "off"`` must not become False)."""
-    from dexgen.params.tree import load_params
-
-    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copy2(REPO / "params.yaml", repo / "params.yaml")
-    (repo / "dvc.yaml").write_text(
-        "stages:\n  s:\n    cmd: python -c \"open('o.txt', 'w').write('x')\"\n"
-        "    params:\n      - seed\n    outs:\n      - o.txt\n"
-    )
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "test@dexgen.invalid")
-    git(repo, "config", "user.name", "dexgen tests")
-    dvc(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "params")
-    before = load_params(repo / "params.yaml")
-    dvc(repo, "exp", "run", "-S", "seed=7")
-    after = load_params(repo / "params.yaml")
-    assert after.seed == 7
-    after = dataclasses.replace(after, seed=before.seed)
-    changed = [
-        f.name for f in dataclasses.fields(before) if getattr(before, f.name) != getattr(after, f.name)
-    ]
-    assert not changed, f"dvc exp run -S changed how params.yaml reads in sections {changed}"

@@ -64,6 +64,13 @@ def test_unknown_groups_and_script_endings_are_handled():
     assert html.count("</script>") == 2  # the data block and the code block close; the title cannot
 
 
+def test_long_object_keys_are_cut_with_an_ellipsis_and_shown_whole_on_hover():
+    html = render_page([_object()], title="x")
+    rule = re.search(r"#object \{([^}]*)\}", html)
+    assert rule and "text-overflow: ellipsis" in rule.group(1) and "max-width" in rule.group(1)
+    assert "opt.title = o.name" in html and "select.title = DATA.objects[state.object].name" in html
+
+
 def _colour_pixels(image: np.ndarray, hex_colour: str, tol: int = 40) -> int:
     rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
     return int((np.abs(image[..., :3].astype(int) - rgb).max(axis=-1) < tol).sum())

@@ -11,6 +11,7 @@ from dexgen import layout
 from dexgen.atomic import check_out_file
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, print_json
 from dexgen.cli.ray_option import add_ray_address, cluster_of
+from dexgen.listing import first_n
 from dexgen.params.tree import override
 
 
@@ -191,4 +192,6 @@ def agreement_table(result: dict) -> str:
             f"{name:<16}{r['trials']:>6}{r['success_rate_a']:>9.3f}{r['success_rate_b']:>9.3f}"
             f"{r['agreement']:>8.3f}{r['kappa']:>8.3f}  {r['confusion']}"
         )
+    if only := result.get("random_poses_only"):
+        lines.append(f"compared on random poses only (no collision-free guess): {len(only)}: {first_n(only)}")
     return "\n".join(lines)

@@ -20,9 +20,10 @@ every file is there. The stage (:mod:`dexgen.graspgen.stage`) and ``dexgen grasp
 (:mod:`dexgen.graspgen.workflow`) drive both through the per-object runner.
 
 Objects with fewer than ``min_positives`` positives, or with no positive whose TCP passes GraspGen's
-visibility filter (a wide object grasped across its middle), keep their grasp file but stay out of the
-map and splits (GraspGen would drop them); they are reported, and past ``max_excluded_fraction`` the
-export fails.
+visibility filter (a wide object grasped across its middle), stay out of the map and splits (GraspGen
+would drop them); they are reported, and past ``max_excluded_fraction`` the export fails. With ``prune``
+(the stage) their grasp files are removed too, with those of objects that left the set, so the folder
+holds what the map lists; without it (a library call into a folder of the user's) they are kept.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
 from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import Gripper, ParallelJawGripper, SuctionGripper
+from dexgen.listing import first_n
 from dexgen.objects.width import min_width
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.graspgen import GraspgenConfig
@@ -214,9 +216,10 @@ def _our_object_file(path: Path) -> str | None:
 
 
 def _prune(dataset: Path, gripper: str, names: set[str], meshes: set[str]) -> None:
-    """Remove this gripper's grasp files of objects that left the set, and materialised meshes no
-    current object uses, but only ours: a grasp file whose provenance names this stage, and a mesh
-    one of our grasp files (of any gripper) names; ownership is read before anything is removed."""
+    """Remove this gripper's grasp files not in ``names`` (objects that left the set or that the map
+    leaves out), and materialised meshes no current object uses, but only ours: a grasp file whose
+    provenance names this stage, and a mesh one of our grasp files (of any gripper) names; ownership is
+    read before anything is removed."""
     ours = {p: k for p in sorted(dataset.glob(f"grasp_data/*/*{SUFFIX}")) if (k := _our_object_file(p))}
     our_meshes = {mesh_relpath(key) for key in ours.values()}
     for path in sorted(grasp_dir(dataset, gripper).glob(f"*{SUFFIX}")):
@@ -267,7 +270,7 @@ def eligible_objects(per_object: dict[str, dict[str, Any]], cfg: GraspgenConfig,
             "%d of %d objects stay out of the map and splits: %s",
             len(excluded),
             len(keys),
-            "; ".join(f"{k}: {why}" for k, why in list(excluded.items())[:10]),
+            first_n((f"{k}: {why}" for k, why in excluded.items()), sep="; "),
         )
     # an object a suction cup cannot seal on anywhere is a fact of the cup, not a failed export: reported,
     # but not counted against max_excluded_fraction
@@ -277,7 +280,7 @@ def eligible_objects(per_object: dict[str, dict[str, Any]], cfg: GraspgenConfig,
         raise DexgenError(
             f"{gdir}: {len(excluded)} of {len(keys)} objects would be dropped by GraspGen (more than "
             f"graspgen.max_excluded_fraction={cfg.max_excluded_fraction}): "
-            + "; ".join(f"{k}: {why}" for k, why in list(excluded.items())[:10])
+            + first_n((f"{k}: {why}" for k, why in excluded.items()), sep="; ")
         )
     return eligible
 
@@ -314,9 +317,9 @@ def finish_dataset(
     relpaths = {k: mesh_relpath(k) for k in keys} if source_root is None else {}
     if source_root is None:
         write_json(dataset / OBJECTS / MAP, {k: v for k, v in relpaths.items() if v != k})
-    if prune:
-        _prune(dataset, gripper.name, set(names.values()), set(relpaths.values()))
     eligible = eligible_objects(per_object, cfg, gdir)
+    if prune:  # the map lists only eligible objects; a grasp file it leaves out makes GraspGen warn
+        _prune(dataset, gripper.name, {names[k] for k in eligible}, set(relpaths.values()))
     write_json(gdir / MAP, {k: names[k] for k in eligible})
     train, valid, split_state = write_splits(
         dataset / "splits" / gripper.name, eligible, seed=seed, valid_fraction=cfg.valid_set_percentage

@@ -16,6 +16,7 @@ from pathlib import Path
 from dexgen.atomic import write_json, write_text
 from dexgen.errors import InputError
 from dexgen.hashing import sha256_bytes
+from dexgen.listing import first_n
 from dexgen.seeding import derive_seed
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,12 @@ def write_splits(
         for path, listed in zip(paths, (train, valid)):
             dupes = sorted({k for k in listed if listed.count(k) > 1})
             if dupes:
-                raise InputError(f"{path}: lists {dupes[:5]} more than once")
+                raise InputError(f"{path}: lists {first_n(dupes, 5)} more than once")
             unknown = sorted(set(listed) - current)
             if unknown:
                 raise InputError(
                     f"{path}: names {len(unknown)} object(s) with no grasp file in this dataset: "
-                    f"{unknown[:5]}{' ...' if len(unknown) > 5 else ''}; known objects are e.g. "
+                    f"{first_n(unknown, 5)}; known objects are e.g. "
                     f"{sorted(current)[:5]}. Fix or delete the split files."
                 )
         missing = sorted(current - set(train) - set(valid))
@@ -93,7 +94,7 @@ def write_splits(
             "%s: user split files miss %d current object(s) (%s); writing new seeded splits",
             split_dir,
             len(missing),
-            ", ".join(missing[:5]),
+            first_n(missing, 5),
         )
     elif any(p.is_file() for p in paths) and not all(p.is_file() for p in paths):
         log.warning("%s: only one of %s exists; writing new seeded splits", split_dir, list(FILES))

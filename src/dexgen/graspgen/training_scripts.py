@@ -13,9 +13,10 @@ by hand is computed from the written data instead, and a comment header says whe
   negatives in the data this is GraspDataGen's advice ``[0.25,0.25,0,0,0,0.25,0.25]`` (half positives,
   half negatives); without any, the negative half comes from GraspGen's synthetic hard negatives, which
   our real gripper collision mesh makes possible (GraspDataGen writes an empty one);
-- ``NUM_GRASPS_PER_OBJ``: GraspGen draws this many grasps per object with replacement; we cap it at the
-  median number the objects hold (positives for the generator, all grasps for the discriminator), so a
-  batch is not the same few grasps repeated;
+- ``NUM_GRASPS_PER_OBJ``: GraspGen draws this many grasps per object with replacement; we set it to the
+  median number the split objects hold (positives for the generator, all grasps for the discriminator),
+  at most GraspGen's 500 / 300, so a batch is not the same few grasps repeated (objects under the median
+  repeat some);
 - ``SAVE_FREQ``: a divisor of ``NEPOCH`` (so the last epoch is saved, unlike GraspGen's 2000 of 5000)
   giving a checkpoint about every 100,000 object passes: GraspGen's 8,515 objects save every 10 epochs,
   a 50-object set every 2,000.

@@ -38,6 +38,7 @@ from dexgen.errors import InputError
 from dexgen.graspgen.grasp_file import load_json, read_grasp_file
 from dexgen.graspgen.gripper_config import recorded_sha256
 from dexgen.graspgen.splits import FILES, parse_split
+from dexgen.listing import first_n
 from dexgen.params.graspgen import GraspgenConfig
 from dexgen.seeding import rng_for
 
@@ -360,7 +361,7 @@ def validate_dataset(
     unmapped = sorted(k for k in files if k not in mapping)
     if unmapped and mapping:
         rep.warnings.append(
-            f"{grasp_dir}: {len(unmapped)} grasp file(s) not in {MAP} (left out of the dataset): {unmapped[:5]}"
+            f"{grasp_dir}: {len(unmapped)} grasp file(s) not in {MAP} (left out of the dataset): {first_n(unmapped, 5)}"
         )
     keys: list[str] = []
     for name in FILES:
@@ -407,9 +408,6 @@ def check_dataset(dataset: str | Path, gripper: str, **kwargs: Any) -> Report:
     """:func:`validate_dataset`, raising InputError listing every error."""
     rep = validate_dataset(dataset, gripper, **kwargs)
     if rep.errors:
-        shown = "\n  ".join(rep.errors[:20])
-        more = f"\n  ... and {len(rep.errors) - 20} more" if len(rep.errors) > 20 else ""
-        raise InputError(
-            f"{dataset}: GraspGen dataset check failed ({len(rep.errors)} error(s)):\n  {shown}{more}"
-        )
+        shown = first_n(rep.errors, 20, sep="\n  ")
+        raise InputError(f"{dataset}: GraspGen dataset check failed ({len(rep.errors)} error(s)):\n  {shown}")
     return rep

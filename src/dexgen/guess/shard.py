@@ -23,6 +23,7 @@ from dexgen.grippers.spec import Gripper, ParallelJawGripper
 from dexgen.guess.guesses import check_config, guess_object
 from dexgen.guess.model_hand import check_model_config
 from dexgen.guess.pictures import render_guesses
+from dexgen.listing import first_n
 from dexgen.objects.loading import load_object_mesh
 from dexgen.params.cluster import ClusterConfig
 from dexgen.params.guess import GuessConfig
@@ -168,7 +169,7 @@ def guess_shard(
             objects_dir.name,
             len(short),
             len(records),
-            ", ".join(short[:10]) + (" ..." if len(short) > 10 else ""),
+            first_n(short),
         )
     return summary
 

@@ -25,6 +25,7 @@ from dexgen.codebase import code_hash
 from dexgen.config import to_mapping
 from dexgen.errors import InputError
 from dexgen.hashing import sha256_bytes, sha256_file, stable_hash
+from dexgen.listing import first_n
 from dexgen.objects import procedural
 from dexgen.objects.loading import check_faces, load_object_mesh, read_mesh, repair_mesh, volume_of
 from dexgen.objects.scales import read_scales
@@ -215,10 +216,11 @@ def _check_refusals(errors: dict[str, str], total: int, cfg: ObjectsConfig) -> N
         for key in sorted(errors):
             log.warning("skipping %s", errors[key])
     if errors and cfg.on_bad_mesh == "error":
-        shown = [errors[k] for k in sorted(errors)][:10]
-        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
         hint = "; set objects.on_bad_mesh: skip to leave bad meshes out" if total > 1 else ""
-        raise InputError(f"{len(errors)} of {total} objects refused{hint}:\n  " + "\n  ".join(shown) + more)
+        raise InputError(
+            f"{len(errors)} of {total} objects refused{hint}:\n  "
+            + first_n((errors[k] for k in sorted(errors)), sep="\n  ")
+        )
     if total and len(errors) / total > cfg.max_skipped_fraction:
         raise InputError(
             f"{len(errors)} of {total} objects refused, more than objects.max_skipped_fraction="

@@ -6,14 +6,16 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import trimesh
 import yaml
 from object_shards import write_shard
 
 from dexgen.cli.main import main as dexgen
+from dexgen.cli.sim import agreement_table
 from dexgen.guess.shard import guess_shard
-from dexgen.params.compare import SimCompareConfig
+from dexgen.params.compare import KINDS, SimCompareConfig
 from dexgen.params.guess import GuessConfig
 from dexgen.params.sim import DecompositionConfig, SimConfig, sim_variant
 from dexgen.records import npz
@@ -183,3 +185,18 @@ def test_a_missing_guess_file_is_named(data, tmp_path, sim):
             seed=7,
             clearance=0.002,
         )
+
+
+def test_objects_compared_on_random_poses_only_are_named():
+    """An object with no collision-free guess (wider than the stroke) gets random poses alone."""
+
+    def one(key: str, kinds: list[int]) -> tuple[Path, dict, dict]:
+        n = len(kinds)
+        arrays = {name: np.zeros(n, np.int64) for name in ARRAYS} | {"kinds": np.array(kinds, np.int8)}
+        return Path(f"{key}.npz"), arrays, {"object": key}
+
+    random, free = KINDS.index("random"), KINDS.index("collision_free")
+    loaded = [one("wide", [random, random]), one("box", [free, random]), one("empty", [])]
+    result = compare_run.report(loaded, {"a": "x", "b": "y"})
+    assert result["random_poses_only"] == ["wide"]
+    assert "random poses only (no collision-free guess): 1: wide" in agreement_table(result)

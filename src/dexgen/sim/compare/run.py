@@ -210,9 +210,15 @@ def load(files: list[Path]) -> Loaded:
 
 
 def report(loaded: Loaded, engines: dict[str, str]) -> dict[str, Any]:
-    """The agreement table over per-object files: overall, per kind, per object, disagreement phases."""
-    per_object, pooled = [], {name: [] for name in ARRAYS}
+    """The agreement table over per-object files: overall, per kind, per object, disagreement phases, and
+    the objects compared on random poses only (no collision-free guess to start from)."""
+    per_object, pooled, random_only = [], {name: [] for name in ARRAYS}, []
     for _, arrays, meta in loaded:
+        kinds_here = arrays["kinds"]
+        if len(kinds_here) and (kinds_here == KINDS.index("random")).all():
+            random_only.append(
+                meta["object"]
+            )  # no collision-free guess (wider than the stroke): nothing to perturb
         for name in ARRAYS:
             pooled[name].append(arrays[name])
         row = {"object": meta["object"], **agreement(arrays["a_success"], arrays["b_success"])}
@@ -235,6 +241,7 @@ def report(loaded: Loaded, engines: dict[str, str]) -> dict[str, Any]:
             "both_failed": {"a": _failures(arrays, "a", ~a & ~b), "b": _failures(arrays, "b", ~a & ~b)},
         },
         "per_object": sorted(per_object, key=lambda r: (-r["disagreements"], r["object"])),
+        "random_poses_only": sorted(random_only),
     }
 
 
