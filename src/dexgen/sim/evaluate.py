@@ -83,6 +83,19 @@ def peak_drift(d_t: np.ndarray, d_r: np.ndarray, ref: int) -> tuple[np.ndarray, 
     return d_t[:, after].max(axis=1, initial=0.0), d_r[:, after].max(axis=1, initial=0.0)
 
 
+def _crossed(
+    opening: np.ndarray, depth: np.ndarray | None, min_opening: float, cfg: SuccessConfig, stops_hold: bool
+) -> np.ndarray:
+    """(b,) bool: the gripper sank deeper than ``max_penetration`` into the object (``closed_penetration``
+    with the pads fully closed), or the pads closed ``max_penetration`` past their stop. The stops give
+    way ~1 mm at 235 N (MuJoCo, PhysX) where crossed pads go far; soft stops (Newton's): no stop test."""
+    closed = min_opening + cfg.closed_margin
+    past_stop = min_opening - cfg.max_penetration if stops_hold else -np.inf
+    depth = np.zeros(len(opening)) if depth is None else depth
+    deep = (depth > cfg.max_penetration) | ((opening <= closed) & (depth > cfg.closed_penetration))
+    return deep | (opening < past_stop)
+
+
 def label_trials(
     *,
     d_t: np.ndarray,
@@ -129,19 +142,8 @@ def label_trials(
     fail(~finite, PHASES.index("end"), "unstable")
     fail(start_penetration > cfg.max_start_penetration, PHASES.index("start"), "start_penetration")
     closed = min_opening + cfg.closed_margin
-    # the stops give way ~1 mm at 235 N (MuJoCo, PhysX); crossed pads go far. Soft stops (Newton's): no test
-    past_stop = min_opening - cfg.max_penetration if stops_hold else -np.inf
-    zero = np.zeros(b)
-    depth_close = zero if depth_close is None else depth_close
-    depth_end = zero if depth_end is None else depth_end
-    deep_close = (depth_close > cfg.max_penetration) | (
-        (opening_close <= closed) & (depth_close > cfg.closed_penetration)
-    )
-    deep_end = (depth_end > cfg.max_penetration) | (
-        (opening_end <= closed) & (depth_end > cfg.closed_penetration)
-    )
-    fail(deep_close | (opening_close < past_stop), PHASES.index("close"), "crossed")
-    fail(deep_end | (opening_end < past_stop), PHASES.index("end"), "crossed")
+    for when, opening, depth in (("close", opening_close, depth_close), ("end", opening_end, depth_end)):
+        fail(_crossed(opening, depth, min_opening, cfg, stops_hold), PHASES.index(when), "crossed")
     fail(~touch_close.all(axis=1) | (opening_close <= closed), PHASES.index("close"), "missed")
 
     after = slice(ref + 1, nstep)
