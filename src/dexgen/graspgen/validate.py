@@ -316,6 +316,59 @@ def _read_grasp_files(
     return files, hashes
 
 
+def _check_map(grasp_dir: Path, files: dict[str, Any], rep: Report) -> dict[str, str]:
+    """``map_uuid_to_path.json``: present, a mapping, and naming grasp files that exist with that key."""
+    map_path = grasp_dir / MAP
+    mapping: dict[str, str] = {}
+    if not map_path.is_file():
+        rep.errors.append(f"{map_path}: missing; write it so a stale copy is never reused")
+    else:
+        try:
+            raw = load_json(map_path)
+            if not isinstance(raw, dict):
+                raise InputError(f"{map_path}: expected a JSON object {{object.file: grasp file name}}")
+            mapping = raw
+        except InputError as exc:
+            rep.errors.append(str(exc))
+        for key, name in mapping.items():
+            if key not in files or files[key][0].name != name:
+                rep.errors.append(
+                    f"{map_path}: stale entry '{key}' -> '{name}' (no such grasp file with that object.file); regenerate the map"
+                )
+    unmapped = sorted(k for k in files if k not in mapping)
+    if unmapped and mapping:
+        rep.warnings.append(
+            f"{grasp_dir}: {len(unmapped)} grasp file(s) not in {MAP} (left out of the dataset): {first_n(unmapped, 5)}"
+        )
+    return mapping
+
+
+def _check_splits(
+    split_dir: Path, grasp_dir: Path, mapping: dict[str, str], files: dict[str, Any], rep: Report
+) -> list[str]:
+    """The split files: present, train not empty, no repeats, every key a mapped grasp file; returns the
+    keys GraspGen will load, in split order."""
+    keys: list[str] = []
+    for name in FILES:
+        path = split_dir / name
+        if not path.is_file():
+            rep.errors.append(f"{path}: split file not found")
+            continue
+        listed = parse_split(path.read_text())
+        if name == "train.txt" and not listed:
+            rep.errors.append(f"{path}: empty; GraspGen needs at least one training object")
+        for key in sorted({k for k in listed if listed.count(k) > 1}):
+            rep.errors.append(f"{path}: '{key}' is listed more than once")
+        for key in listed:
+            if key not in mapping or key not in files:
+                rep.errors.append(
+                    f"{path}: '{key}' has no grasp file with that object.file in {grasp_dir} (GraspGen drops it: GRASPS_FILE_NOT_FOUND)"
+                )
+            elif key not in keys:
+                keys.append(key)
+    return keys
+
+
 def validate_dataset(
     dataset: str | Path,
     gripper: str,
@@ -341,46 +394,8 @@ def validate_dataset(
     files, hashes = _read_grasp_files(grasp_dir, rep)
     depth = check_gripper_files(config_dir, gripper, rep, require_mesh=require_collision_mesh)
     check_gripper_hashes(hashes, config_dir / f"{gripper}.yaml", rep)
-    map_path = grasp_dir / MAP
-    mapping: dict[str, str] = {}
-    if not map_path.is_file():
-        rep.errors.append(f"{map_path}: missing; write it so a stale copy is never reused")
-    else:
-        try:
-            raw = load_json(map_path)
-            if not isinstance(raw, dict):
-                raise InputError(f"{map_path}: expected a JSON object {{object.file: grasp file name}}")
-            mapping = raw
-        except InputError as exc:
-            rep.errors.append(str(exc))
-        for key, name in mapping.items():
-            if key not in files or files[key][0].name != name:
-                rep.errors.append(
-                    f"{map_path}: stale entry '{key}' -> '{name}' (no such grasp file with that object.file); regenerate the map"
-                )
-    unmapped = sorted(k for k in files if k not in mapping)
-    if unmapped and mapping:
-        rep.warnings.append(
-            f"{grasp_dir}: {len(unmapped)} grasp file(s) not in {MAP} (left out of the dataset): {first_n(unmapped, 5)}"
-        )
-    keys: list[str] = []
-    for name in FILES:
-        path = split_dir / name
-        if not path.is_file():
-            rep.errors.append(f"{path}: split file not found")
-            continue
-        listed = parse_split(path.read_text())
-        if name == "train.txt" and not listed:
-            rep.errors.append(f"{path}: empty; GraspGen needs at least one training object")
-        for key in sorted({k for k in listed if listed.count(k) > 1}):
-            rep.errors.append(f"{path}: '{key}' is listed more than once")
-        for key in listed:
-            if key not in mapping or key not in files:
-                rep.errors.append(
-                    f"{path}: '{key}' has no grasp file with that object.file in {grasp_dir} (GraspGen drops it: GRASPS_FILE_NOT_FOUND)"
-                )
-            elif key not in keys:
-                keys.append(key)
+    mapping = _check_map(grasp_dir, files, rep)
+    keys = _check_splits(split_dir, grasp_dir, mapping, files, rep)
     extents = []
     for key in keys:
         path, transforms, success, scale = files[key]
