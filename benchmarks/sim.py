@@ -103,6 +103,38 @@ def memory(cfg: SimConfig, objects: list, total: int) -> dict:
     }
 
 
+def steps_per_trial(cfg: SimConfig) -> int:
+    p = cfg.protocol
+    seconds = p.close_duration + p.lift_duration + p.shake_duration + sum(t.duration for t in p.tugs)
+    return int(round(seconds / p.timestep))
+
+
+def box_row(kind, cfg, threads, obj, gripper, poses, openings, labels, method, dec_s, repeat) -> dict:
+    """One object's box-gripper figures: trials/s per thread count (results must not differ), speedups,
+    what was held."""
+    row = {
+        "kind": kind,
+        "parts": len(obj.parts),
+        "decomposition": method,
+        "decompose_s": round(dec_s, 2),
+        "trials": len(poses),
+    }
+    held = None
+    for t in threads:
+        row[f"trials_per_s_{t}_threads"], success = rate(cfg, t, gripper, obj, poses, openings, repeat)
+        held = success if held is None else held
+        if not np.array_equal(held, success):
+            raise SystemExit(f"{kind}: results differ between thread counts")
+    for t in threads[1:]:
+        row[f"speedup_{t}_vs_1"] = round(row[f"trials_per_s_{t}_threads"] / row["trials_per_s_1_threads"], 2)
+    for t in threads:
+        row[f"trials_per_s_per_core_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"] / t, 1)
+        row[f"trials_per_s_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"], 1)
+    row["held_collision_free"] = f"{int(held[labels == 0].sum())}/{int((labels == 0).sum())}"
+    row["held_random"] = f"{int(held[labels == 2].sum())}/{int((labels == 2).sum())}"
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", nargs="+", default=list(KINDS))
@@ -123,30 +155,9 @@ def main() -> None:
         for kind in args.kinds:
             gripper, obj, poses, openings, labels, method, dec_s = prepare(kind, cfg, Path(tmp))
             objects.append((gripper, obj, poses, openings))
-            row = {
-                "kind": kind,
-                "parts": len(obj.parts),
-                "decomposition": method,
-                "decompose_s": round(dec_s, 2),
-                "trials": len(poses),
-            }
-            held = None
-            for t in threads:
-                row[f"trials_per_s_{t}_threads"], success = rate(
-                    cfg, t, gripper, obj, poses, openings, args.repeat
-                )
-                held = success if held is None else held
-                if not np.array_equal(held, success):
-                    raise SystemExit(f"{kind}: results differ between thread counts")
-            for t in threads[1:]:
-                row[f"speedup_{t}_vs_1"] = round(
-                    row[f"trials_per_s_{t}_threads"] / row["trials_per_s_1_threads"], 2
-                )
-            for t in threads:
-                row[f"trials_per_s_per_core_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"] / t, 1)
-                row[f"trials_per_s_{t}_threads"] = round(row[f"trials_per_s_{t}_threads"], 1)
-            row["held_collision_free"] = f"{int(held[labels == 0].sum())}/{int((labels == 0).sum())}"
-            row["held_random"] = f"{int(held[labels == 2].sum())}/{int((labels == 2).sum())}"
+            row = box_row(
+                kind, cfg, threads, obj, gripper, poses, openings, labels, method, dec_s, args.repeat
+            )
             if real is not None:
                 row.update(real_row(cfg, threads, real, obj, poses, openings, labels, row, args.repeat))
             rows.append(row)
@@ -159,19 +170,7 @@ def main() -> None:
     result = {
         "cores": cores,
         "settings": "fast" if args.fast else "default",
-        "steps_per_trial": int(
-            round(
-                sum(
-                    (
-                        cfg.protocol.close_duration,
-                        cfg.protocol.lift_duration,
-                        cfg.protocol.shake_duration,
-                        *(t.duration for t in cfg.protocol.tugs),
-                    )
-                )
-                / cfg.protocol.timestep
-            )
-        ),
+        "steps_per_trial": steps_per_trial(cfg),
         "objects": rows,
         "all_objects": {
             **{f"trials_per_s_{t}_threads": round(v, 1) for t, v in total.items()},

@@ -104,6 +104,32 @@ def agreement(a: np.ndarray, b: np.ndarray) -> dict:
     }
 
 
+def time_both(configs: dict[str, SimConfig], objs: list[dict]) -> tuple[dict, dict, dict]:
+    """Wall and CPU seconds and held labels of each setting over every object, alternating which runs
+    first so neither always runs on a warm cache."""
+    wall = {k: 0.0 for k in configs}
+    cpu = {k: 0.0 for k in configs}
+    held: dict[str, list[np.ndarray]] = {k: [] for k in configs}
+    backends = {k: make_backend(c) for k, c in configs.items()}
+    try:
+        for b in backends.values():  # warm-up: thread pool, first model
+            b.run(objs[0]["obj"], objs[0]["gripper"], objs[0]["poses"][:4], objs[0]["openings"][:4])
+        for i, o in enumerate(objs):
+            order = ("old", "new") if i % 2 == 0 else ("new", "old")
+            for name in order:
+                w, c = time.perf_counter(), time.process_time()
+                trials = backends[name].run(o["obj"], o["gripper"], o["poses"], o["openings"])
+                wall[name] += time.perf_counter() - w
+                cpu[name] += time.process_time() - c
+                held[name].append(trials.success)
+            same = float((held["old"][-1] == held["new"][-1]).mean()) if len(o["poses"]) else 1.0
+            print(f"{o['key']}: {len(o['poses'])} trials, agreement {same:.3f}", flush=True)
+    finally:
+        for b in backends.values():
+            b.close()
+    return wall, cpu, held
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=Path, default=Path("data/objects"))
@@ -128,26 +154,7 @@ def main() -> None:
     )
     if not objs:
         raise SystemExit(f"no objects under {args.objects}")
-    wall = {k: 0.0 for k in configs}
-    cpu = {k: 0.0 for k in configs}
-    held: dict[str, list[np.ndarray]] = {k: [] for k in configs}
-    backends = {k: make_backend(c) for k, c in configs.items()}
-    try:
-        for b in backends.values():  # warm-up: thread pool, first model
-            b.run(objs[0]["obj"], objs[0]["gripper"], objs[0]["poses"][:4], objs[0]["openings"][:4])
-        for i, o in enumerate(objs):
-            order = ("old", "new") if i % 2 == 0 else ("new", "old")
-            for name in order:
-                w, c = time.perf_counter(), time.process_time()
-                trials = backends[name].run(o["obj"], o["gripper"], o["poses"], o["openings"])
-                wall[name] += time.perf_counter() - w
-                cpu[name] += time.process_time() - c
-                held[name].append(trials.success)
-            same = float((held["old"][-1] == held["new"][-1]).mean()) if len(o["poses"]) else 1.0
-            print(f"{o['key']}: {len(o['poses'])} trials, agreement {same:.3f}", flush=True)
-    finally:
-        for b in backends.values():
-            b.close()
+    wall, cpu, held = time_both(configs, objs)
     old, new_held = np.concatenate(held["old"]), np.concatenate(held["new"])
     n = len(old)
     kinds = np.concatenate([[o["kind"]] * len(o["poses"]) for o in objs])
