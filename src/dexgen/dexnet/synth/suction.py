@@ -38,6 +38,45 @@ def summary(data: dict[str, np.ndarray], cfg: SynthConfig) -> dict[str, Any]:
     return {}
 
 
+def _targets(caster, mesh_t, T_cam, intr, mask, sc, *, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Up to ``points_per_pose`` visible surface points of one view, (k, 3), their approaches (the inward
+    normal tilted by ``approach_noise``), (k, 3), and the approaches' cosine to the optical axis, (k,),
+    kept within ``max_approach_angle``."""
+    rows, cols = np.nonzero(mask)
+    pick = rng.choice(len(rows), size=3 * sc.points_per_pose, replace=True)
+    dirs = matmul(intr.rays(cols[pick], rows[pick]), T_cam[:3, :3].T)  # not BLAS: CPU bits
+    eye = np.broadcast_to(T_cam[:3, 3], dirs.shape).copy()
+    hit, dist, face = first_hits(caster, eye, dirs)
+    p = eye + np.where(hit, dist, 0.0)[:, None] * dirs
+    a = -mesh_t.face_normals[np.where(hit, face, 0)]
+    tilt = np.deg2rad(sc.approach_noise) * rng.normal(size=(len(a), 3))
+    a = a + np.cross(tilt, a)  # small rotation of the approach (first order), renormalised
+    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    optical = T_cam[:3, 2]
+    cos_approach = matmul(a, optical[:, None])[:, 0]
+    cos_max = np.cos(np.deg2rad(sc.max_approach_angle))
+    keep = np.flatnonzero(hit & (cos_approach >= cos_max))[: sc.points_per_pose]
+    return p[keep], a[keep], cos_approach[keep]
+
+
+def _hand_poses(p, a, cos_approach, mesh_t, T_cam, intr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dex-Net 3.0's 7 hand-pose columns of each target (pixel row and column, depth, approach angle, the
+    projected approach's image angle, the object's centre pixel), the target pixels and image angles."""
+    uv = intr.project(to_camera(p, T_cam))
+    tip = intr.project(to_camera(p + 0.01 * a, T_cam))
+    d = tip - uv
+    phi = np.where(np.linalg.norm(d, axis=1) > 1e-9, portable.arctan2(d[:, 1], d[:, 0]), np.pi / 2)
+    angle = np.mod(phi - np.pi / 2, 2 * np.pi)  # the projected approach runs down the middle column
+    approach_angle = portable.arccos(np.clip(cos_approach, -1.0, 1.0))
+    obj = object_centre_px(mesh_t, T_cam, intr)
+    n = len(p)
+    z = to_camera(p, T_cam)[:, 2]
+    hand = np.column_stack(
+        [uv[:, 1], uv[:, 0], z, approach_angle, angle, np.full(n, obj[1]), np.full(n, obj[0])]
+    )
+    return hand, uv, angle
+
+
 def datapoints(
     mesh: trimesh.Trimesh,
     gripper: SuctionGripper,
@@ -60,7 +99,6 @@ def datapoints(
     )
     com = centre_of_mass(mesh)
     parts, image = [], 0
-    cos_max = np.cos(np.deg2rad(sc.max_approach_angle))
     for k, T in enumerate(poses):
         mesh_t = mesh.copy()
         mesh_t.apply_transform(T)
@@ -68,37 +106,14 @@ def datapoints(
         com_t = trimesh.transform_points(com[None], T)[0]
         for T_cam in sample_cameras(cam_cfg, mesh_t.bounds.mean(axis=0), rng=rng):
             depth, mask = render_depth(caster, mesh_t.bounds, T_cam, intr)
-            rows, cols = np.nonzero(mask)
-            if not len(rows):
+            if not mask.any():
                 continue
-            pick = rng.choice(len(rows), size=3 * sc.points_per_pose, replace=True)
-            dirs = matmul(intr.rays(cols[pick], rows[pick]), T_cam[:3, :3].T)  # not BLAS: CPU bits
-            eye = np.broadcast_to(T_cam[:3, 3], dirs.shape).copy()
-            hit, dist, face = first_hits(caster, eye, dirs)
-            p = eye + np.where(hit, dist, 0.0)[:, None] * dirs
-            a = -mesh_t.face_normals[np.where(hit, face, 0)]
-            tilt = np.deg2rad(sc.approach_noise) * rng.normal(size=(len(a), 3))
-            a = a + np.cross(tilt, a)  # small rotation of the approach (first order), renormalised
-            a /= np.linalg.norm(a, axis=1, keepdims=True)
-            optical = T_cam[:3, 2]
-            cos_approach = matmul(a, optical[:, None])[:, 0]
-            keep = np.flatnonzero(hit & (cos_approach >= cos_max))[: sc.points_per_pose]
-            if not len(keep):
+            p, a, cos_approach = _targets(caster, mesh_t, T_cam, intr, mask, sc, rng=rng)
+            if not len(p):
                 continue
-            p, a = p[keep], a[keep]
             metric = robust_wrench_resistance(caster, p, a, com_t, cup, sc, rng=rng)
-            uv = intr.project(to_camera(p, T_cam))
-            tip = intr.project(to_camera(p + 0.01 * a, T_cam))
-            d = tip - uv
-            phi = np.where(np.linalg.norm(d, axis=1) > 1e-9, portable.arctan2(d[:, 1], d[:, 0]), np.pi / 2)
-            angle = np.mod(phi - np.pi / 2, 2 * np.pi)  # the projected approach runs down the middle column
-            approach_angle = portable.arccos(np.clip(cos_approach[keep], -1.0, 1.0))
-            obj = object_centre_px(mesh_t, T_cam, intr)
+            hand, uv, angle = _hand_poses(p, a, cos_approach, mesh_t, T_cam, intr)
             n = len(p)
-            z = to_camera(p, T_cam)[:, 2]
-            hand = np.column_stack(
-                [uv[:, 1], uv[:, 0], z, approach_angle, angle, np.full(n, obj[1]), np.full(n, obj[0])]
-            )
             parts.append(
                 {
                     "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_size),
