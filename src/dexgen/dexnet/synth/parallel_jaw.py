@@ -48,6 +48,30 @@ def summary(data: dict[str, np.ndarray], cfg: SynthConfig) -> dict[str, Any]:
     }
 
 
+def _hand_poses(grasps, gripper: ParallelJawGripper, mesh_t, T_cam, intr) -> tuple[np.ndarray, ...]:
+    """Dex-Net 2.0's 7 hand-pose columns of each grasp in one view (centre pixel row and column, depth,
+    the grasp axis's image angle, the object's centre pixel, the open jaws' length in pixels), the centre
+    pixels and the image angles."""
+    n = len(grasps)
+    half = gripper.max_opening / 2 * grasps.axes
+    uv = intr.project(to_camera(grasps.centres, T_cam))
+    ends = intr.project(to_camera(np.concatenate([grasps.centres - half, grasps.centres + half]), T_cam))
+    d = ends[n:] - ends[:n]
+    angle = np.mod(portable.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
+    z = to_camera(grasps.centres, T_cam)[:, 2]
+    obj = object_centre_px(mesh_t, T_cam, intr)
+    columns = [
+        uv[:, 1],
+        uv[:, 0],
+        z,
+        angle,
+        np.full(n, obj[1]),
+        np.full(n, obj[0]),
+        np.linalg.norm(d, axis=1),
+    ]
+    return np.column_stack(columns), uv, angle
+
+
 def datapoints(
     mesh: trimesh.Trimesh,
     gripper: ParallelJawGripper,
@@ -100,26 +124,7 @@ def datapoints(
         cameras = sample_cameras(cam_cfg, mesh_t.bounds.mean(axis=0), rng=rng)
         for T_cam in cameras:
             depth, _ = render_depth(caster, mesh_t.bounds, T_cam, intr)
-            half = gripper.max_opening / 2 * grasps.axes
-            uv = intr.project(to_camera(grasps.centres, T_cam))
-            ends = intr.project(
-                to_camera(np.concatenate([grasps.centres - half, grasps.centres + half]), T_cam)
-            )
-            d = ends[n:] - ends[:n]
-            angle = np.mod(portable.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
-            z = to_camera(grasps.centres, T_cam)[:, 2]
-            obj = object_centre_px(mesh_t, T_cam, intr)
-            hand = np.column_stack(
-                [
-                    uv[:, 1],
-                    uv[:, 0],
-                    z,
-                    angle,
-                    np.full(n, obj[1]),
-                    np.full(n, obj[0]),
-                    np.linalg.norm(d, axis=1),
-                ]
-            )
+            hand, uv, angle = _hand_poses(grasps, gripper, mesh_t, T_cam, intr)
             parts.append(
                 {
                     "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_size),
