@@ -100,6 +100,38 @@ def _mass_properties(parts, density: float, fallback: float) -> dict:
     }
 
 
+def _joint(k: int, j, model, tree, name: str) -> dict:
+    """Joint ``k`` of the hand's tree as the worker builds it: fixed, or revolute / prismatic with its
+    frames, and the leader's limits or a follower's linear mimic of the leader."""
+    leader, end = tree.joints[tree.leader], tree.leader_end
+    if j.kind == "fixed":
+        return {"name": f"fixed_{k}", "kind": "fixed", "frame0": _frame(j.rest), "frame1": _frame(np.eye(4))}
+    axis_frame = _axis_frame(j.axis, j.pivot)
+    joint = {
+        "name": name,
+        "kind": "revolute" if j.kind == "hinge" else "prismatic",
+        "frame0": _frame(j.rest @ axis_frame),
+        "frame1": _frame(axis_frame),
+    }
+    if k == tree.leader:
+        joint["limits"] = sorted([0.0, end])
+    else:
+        poly = np.asarray(j.poly, dtype=np.float64)
+        slope = float(poly[1])
+        off = np.abs(follow(poly, leader.values) - (poly[0] + slope * leader.values)).max()
+        if off > NONLINEAR_TOL:
+            raise ConfigError(
+                f"{model.source}: body {model.bodies[j.body]!r} follows the driven joint along a curve "
+                f"({off:.2g} off a line); PhysX mimic joints couple joints linearly only"
+            )
+        joint["mimic"] = {"leader": LEADER_JOINT, "gearing": -slope, "offset": -float(poly[0])}
+        # PhysX takes a mimic joint only with finite limits: the follower's stroke widened by itself
+        # on both sides, never reached while the mimic holds
+        lo, hi = sorted([float(poly[0]), float(poly[0] + slope * end)])
+        joint["limits"] = [lo - (hi - lo), hi + (hi - lo)]
+    return joint
+
+
 def hand_description(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.ndarray]]:
     """(the scene's ``gripper["hand"]`` block, its part arrays) of the real ``hand``.
 
@@ -115,7 +147,6 @@ def hand_description(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.
     scale = lever**2 / 2
     kp = drive.kp * scale
     leader = tree.joints[tree.leader]
-    end = tree.leader_end
     joint_names = {tree.leader: LEADER_JOINT}
     for i, k in enumerate(tree.moving[1:]):
         joint_names[k] = f"{FOLLOWER_PREFIX}{i}"
@@ -128,38 +159,7 @@ def hand_description(hand: SimHand, cfg: SimConfig) -> tuple[dict, dict[str, np.
             "pose": _frame(model.poses[0, j.body]),  # base frame, open row: where the link starts
             **_mass_properties(hand.parts[j.body], cfg.hand_density, 1e-3),
         }
-        if j.kind == "fixed":
-            link["joint"] = {
-                "name": f"fixed_{k}",
-                "kind": "fixed",
-                "frame0": _frame(j.rest),
-                "frame1": _frame(np.eye(4)),
-            }
-        else:
-            axis_frame = _axis_frame(j.axis, j.pivot)
-            joint = {
-                "name": joint_names[k],
-                "kind": "revolute" if j.kind == "hinge" else "prismatic",
-                "frame0": _frame(j.rest @ axis_frame),
-                "frame1": _frame(axis_frame),
-            }
-            if k == tree.leader:
-                joint["limits"] = sorted([0.0, end])
-            else:
-                poly = np.asarray(j.poly, dtype=np.float64)
-                slope = float(poly[1])
-                off = np.abs(follow(poly, leader.values) - (poly[0] + slope * leader.values)).max()
-                if off > NONLINEAR_TOL:
-                    raise ConfigError(
-                        f"{model.source}: body {model.bodies[j.body]!r} follows the driven joint along a curve "
-                        f"({off:.2g} off a line); PhysX mimic joints couple joints linearly only"
-                    )
-                joint["mimic"] = {"leader": LEADER_JOINT, "gearing": -slope, "offset": -float(poly[0])}
-                # PhysX takes a mimic joint only with finite limits: the follower's stroke widened by itself
-                # on both sides, never reached while the mimic holds
-                lo, hi = sorted([float(poly[0]), float(poly[0] + slope * end)])
-                joint["limits"] = [lo - (hi - lo), hi + (hi - lo)]
-            link["joint"] = joint
+        link["joint"] = _joint(k, j, model, tree, joint_names.get(k, ""))
         links.append(link)
         for v, f in hand.parts[j.body]:
             verts.append(np.asarray(v, dtype=np.float64))
