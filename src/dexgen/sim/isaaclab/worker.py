@@ -228,7 +228,6 @@ class Simulation:
 
     def run(self, req: dict[str, np.ndarray], ref: int) -> dict[str, np.ndarray]:
         """Play one chunk (its trials padded to num_envs by repeating the last one); per-trial results."""
-        import torch
 
         b = len(req["finger_q0"])
         n = self.num_envs
@@ -239,21 +238,7 @@ class Simulation:
         nstep = hand_t.shape[1]
         origins = self.scene.env_origins.detach().cpu().numpy().astype(np.float64)
 
-        # reset every env to its trial's start
-        joints = np.zeros((n, self.num_joints))
-        if self.real_hand:  # every moving joint, leader first
-            joints[:, self.finger_ids] = req["finger_q0"][pad]
-        else:
-            joints[:, self.finger_ids[0]] = req["finger_q0"][pad]
-            joints[:, self.finger_ids[1]] = req["finger_q0"][pad]
-        q = self._torch(joints)
-        self.robot.write_joint_state_to_sim_index(position=q, velocity=torch.zeros_like(q))
-        pose = np.concatenate([req["obj_pos"][pad] + origins, req["obj_quat"][pad][:, [1, 2, 3, 0]]], axis=1)
-        self.object.write_root_pose_to_sim_index(root_pose=self._torch(pose))
-        self.object.write_root_velocity_to_sim_index(root_velocity=self._torch(np.zeros((n, 6))))
-        self.scene.reset()
-
-        targets = joints.copy()
+        targets = self._reset(req, pad, origins)
         hand_pos = np.empty((n, nstep, 3))
         hand_quat = np.empty((n, nstep, 4))
         obj_pos = np.empty((n, nstep, 3))
@@ -310,6 +295,26 @@ class Simulation:
             finite &= np.isfinite(value.reshape(b, -1)).all(axis=1)
         result["finite"] = finite
         return result
+
+    def _reset(self, req: dict[str, np.ndarray], pad: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """Every env at its trial's start (fingers open, object placed and still); returns the joint values,
+        the first drive targets."""
+        import torch
+
+        n = len(pad)
+        joints = np.zeros((n, self.num_joints))
+        if self.real_hand:  # every moving joint, leader first
+            joints[:, self.finger_ids] = req["finger_q0"][pad]
+        else:
+            joints[:, self.finger_ids[0]] = req["finger_q0"][pad]
+            joints[:, self.finger_ids[1]] = req["finger_q0"][pad]
+        q = self._torch(joints)
+        self.robot.write_joint_state_to_sim_index(position=q, velocity=torch.zeros_like(q))
+        pose = np.concatenate([req["obj_pos"][pad] + origins, req["obj_quat"][pad][:, [1, 2, 3, 0]]], axis=1)
+        self.object.write_root_pose_to_sim_index(root_pose=self._torch(pose))
+        self.object.write_root_velocity_to_sim_index(root_velocity=self._torch(np.zeros((n, 6))))
+        self.scene.reset()
+        return joints.copy()
 
     def _touch_forces(self) -> np.ndarray:
         """(n, 2) normal force, N, the object presses on each finger (summed over the filter partners)."""
