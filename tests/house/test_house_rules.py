@@ -24,7 +24,7 @@ from dexgen.config import to_mapping
 from dexgen.grippers.loader import load_gripper
 from dexgen.params.tree import Params, load_params
 
-MAX_FUNCTION_LINES = 100
+MAX_FUNCTION_LINES = 80
 CODE = [
     p for folder in ("src", "stages", "benchmarks", "scripts") for p in sorted((REPO / folder).rglob("*.py"))
 ]
