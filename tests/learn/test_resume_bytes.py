@@ -27,6 +27,8 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
+    import torch
+    torch.set_num_threads({threads})  # the parent's: float sums differ with the thread count
     sys.path.insert(0, {tests!r})
     import dexgen.learn.train as train_mod
     from dexgen.learn.stages import train_task
@@ -60,8 +62,14 @@ def _train(tiny_pj, root: Path) -> None:
 
 def _kill_in_epoch_2(tiny_pj, root: Path) -> None:
     marker = root / "killed-here"
+    import torch
+
     script = CHILD.format(
-        tests=str(Path(__file__).resolve().parents[1]), marker=str(marker), data=str(tiny_pj), root=str(root)
+        tests=str(Path(__file__).resolve().parents[1]),
+        marker=str(marker),
+        data=str(tiny_pj),
+        root=str(root),
+        threads=torch.get_num_threads(),
     )
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     child = subprocess.Popen([sys.executable, "-c", script], env=env)
