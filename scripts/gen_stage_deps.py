@@ -60,12 +60,7 @@ def code_deps(stage: str, script: Path) -> list[str]:
     if stage in REUSED_BY_PROVENANCE:
         return [script.relative_to(REPO).as_posix(), SRC.relative_to(REPO).as_posix()]
     files = {p for p in closure(script) if p.is_relative_to(SRC)}
-    deps = []
-    for child in sorted(SRC.iterdir()):
-        if child.is_dir() and any(f.is_relative_to(child) for f in files):
-            deps += _collapsed(files, child)
-        elif child in files:
-            deps.append(child)
+    deps = _collapsed(files, SRC)
     return [script.relative_to(REPO).as_posix()] + [p.relative_to(REPO).as_posix() for p in deps]
 
 
