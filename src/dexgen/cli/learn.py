@@ -13,6 +13,7 @@ from dexgen import layout
 from dexgen.atomic import check_apart, check_out_file
 from dexgen.cli.common import EXIT_OK, add_params_option, params_of, positive_int, print_json
 from dexgen.dexnet.fields import TASKS
+from dexgen.params.tree import Params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -151,14 +152,20 @@ def add_inference_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def device_default(args: argparse.Namespace, params: Params | None = None) -> None:
+    """Fill ``--device`` from params' ``device`` where not given (the image modes score one image at a
+    time: no batch size)."""
+    if args.device is None:
+        args.device = (params or params_of(args)).device
+
+
 def inference_defaults(args: argparse.Namespace, model_name: str | None) -> None:
     """Fill ``--device`` and ``--batch-size`` from params where not given, as the evaluate stage runs:
     ``device`` and the checkpoint model's ``eval_batch_size`` (``model_name`` None: read it from the
-    checkpoint; "": the device only, for the image modes, which score one image at a time)."""
+    checkpoint)."""
     params = params_of(args)
-    if args.device is None:
-        args.device = params.device
-    if args.batch_size is None and model_name != "":
+    device_default(args, params)
+    if args.batch_size is None:
         if model_name is None:
             from dexgen.learn.checkpoint import load_checkpoint
 
@@ -202,7 +209,7 @@ def _predict_angles(args: argparse.Namespace) -> int:
     from dexgen.inference.predict import load_depth_image
 
     depth = load_depth_image(args.image, depth_range=_depth_range(args))
-    inference_defaults(args, model_name="")
+    device_default(args)
     result = predict_angles(
         args.checkpoint, depth, args.angles, pose=args.pose, stride=args.stride, device=args.device
     )
@@ -258,7 +265,7 @@ def _predict_image(args: argparse.Namespace) -> int:
     )
 
     depth = load_depth_image(args.image, depth_range=_depth_range(args))
-    inference_defaults(args, model_name="")
+    device_default(args)
     result = predict_image(
         args.checkpoint,
         depth,
@@ -309,8 +316,10 @@ def analyze(args: argparse.Namespace) -> int:
     model_dir = checkpoint_path(args.model_path).parent
     from dexgen.models.registry import MODELS
 
-    known = args.model_name in MODELS  # an unknown name is analyze's to refuse, naming the valid ones
-    inference_defaults(args, model_name=args.model_name if known else "")
+    if args.model_name in MODELS:
+        inference_defaults(args, model_name=args.model_name)
+    else:  # an unknown name is analyze's to refuse, naming the valid ones
+        device_default(args)
     if args.out:
         check_apart(args.out, {"--model_path": args.model_path, "--dataset": args.dataset})
     report = analyze(
