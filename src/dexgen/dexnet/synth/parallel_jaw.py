@@ -23,7 +23,7 @@ from dexgen.dexnet.synth.planar_grasps import (
     grasp_frames,
     sample_grasps,
 )
-from dexgen.dexnet.synth.poses import stable_poses
+from dexgen.dexnet.synth.poses import Rests, stable_poses
 from dexgen.dexnet.synth.render import intersector, render_depth
 from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
 from dexgen.grippers.spec import ParallelJawGripper
@@ -77,6 +77,7 @@ def datapoints(
     gripper: ParallelJawGripper,
     cfg: SynthConfig,
     *,
+    rests: Rests,
     rng: np.random.Generator,
     simulate: Simulate,
 ) -> dict[str, np.ndarray]:
@@ -89,7 +90,7 @@ def datapoints(
     cam_cfg = pj.camera
     intr = Intrinsics.from_config(cam_cfg)
     poses, _ = stable_poses(
-        mesh, count=cfg.poses_per_object, min_probability=cfg.min_pose_probability, rng=rng
+        mesh, rests, count=cfg.poses_per_object, min_probability=cfg.min_pose_probability, rng=rng
     )
     com = centre_of_mass(mesh)
     per_pose = []

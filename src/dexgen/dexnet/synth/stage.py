@@ -20,6 +20,7 @@ import numpy as np
 
 from dexgen.atomic import replace_dir, stamped_json, write_json
 from dexgen.dexnet.synth.pictures import example_grid
+from dexgen.dexnet.synth.poses import cached_rests
 from dexgen.dexnet.synth.registry import get_task
 from dexgen.dexnet.synth.task import SynthTask
 from dexgen.dexnet.tensors import write_dataset
@@ -158,7 +159,10 @@ class SynthWork(UnitWork):
         mesh = load_object_mesh(self.objects_dir / shard_dirname(record.shard), record)
         rng = rng_for(self.seed, STAGE, self.task.name, record.key)
         simulate = self._simulate(record, mesh) if self.task.uses_physics else None
-        arrays = self.task.datapoints(mesh, self.gripper, self.config, rng=rng, simulate=simulate)
+        rests = cached_rests(mesh, record.mesh_sha256, self.cache_dir / STAGE / "stable_poses")
+        arrays = self.task.datapoints(
+            mesh, self.gripper, self.config, rests=rests, rng=rng, simulate=simulate
+        )
         meta = {"provenance": unit.provenance}
         npz.write(unit.output, arrays, tuple(sorted(arrays)), meta)
         return meta

@@ -18,7 +18,7 @@ from dexgen import portable
 from dexgen.dexnet.fields import IMAGE_SIZE, task_spec
 from dexgen.dexnet.synth.camera import Intrinsics, sample_cameras
 from dexgen.dexnet.synth.crops import grasp_crops
-from dexgen.dexnet.synth.poses import stable_poses
+from dexgen.dexnet.synth.poses import Rests, stable_poses
 from dexgen.dexnet.synth.render import first_hits, intersector, render_depth
 from dexgen.dexnet.synth.suction_cup import CupModel, robust_wrench_resistance
 from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
@@ -82,6 +82,7 @@ def datapoints(
     gripper: SuctionGripper,
     cfg: SynthConfig,
     *,
+    rests: Rests,
     rng: np.random.Generator,
     simulate: Simulate | None = None,
 ) -> dict[str, np.ndarray]:
@@ -95,7 +96,7 @@ def datapoints(
     intr = Intrinsics.from_config(cam_cfg)
     cup = CupModel.from_config(gripper, sc)
     poses, _ = stable_poses(
-        mesh, count=cfg.poses_per_object, min_probability=cfg.min_pose_probability, rng=rng
+        mesh, rests, count=cfg.poses_per_object, min_probability=cfg.min_pose_probability, rng=rng
     )
     com = centre_of_mass(mesh)
     parts, image = [], 0

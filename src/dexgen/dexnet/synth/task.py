@@ -8,7 +8,8 @@ depth images and cut one thumbnail per grasp per image. A task's ``datapoints`` 
 datapoints of one object: ``depth_ims_tf_table`` (n, 32, 32, 1) float32 metres, ``hand_poses`` (n, 7)
 float32, the task's metric fields (n,) float32 and ``pose_index`` / ``image_index`` (n,) uint32 --
 local stable-pose and image ids. Physics, when a task needs it, comes in as a ``simulate`` callable,
-so task code never owns a backend.
+so task code never owns a backend; the object's resting poses come in as ``rests``
+(:func:`.poses.cached_rests`), computed once per mesh for every task.
 """
 
 from __future__ import annotations
