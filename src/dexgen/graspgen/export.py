@@ -51,8 +51,9 @@ from dexgen.graspgen.pages import write_split_pages
 from dexgen.graspgen.splits import write_splits
 from dexgen.graspgen.training_scripts import DatasetFacts, script_values, write_training_scripts
 from dexgen.graspgen.validate import MAP, check_dataset, visible_tcps
+from dexgen.grippers.kinds import SUCTION
 from dexgen.grippers.model import GripperModel
-from dexgen.grippers.spec import Gripper, ParallelJawGripper, SuctionGripper
+from dexgen.grippers.spec import Gripper
 from dexgen.listing import first_n
 from dexgen.objects.width import min_width
 from dexgen.params.cluster import ClusterConfig
@@ -180,7 +181,7 @@ def write_object(
         key=result.key,
     )
     counts["visible_positives"] = int(visible.sum())
-    if isinstance(gripper, (ParallelJawGripper, GripperModel)):  # why an object is dropped, if it is
+    if gripper.two_finger:  # why an object is dropped, if it is
         counts["narrowest_width"] = round(min_width(mesh), 6)
         counts["stroke"] = gripper.stroke
         counts["collision_free_guesses"] = len(result.free_poses)
@@ -339,7 +340,7 @@ def finish_dataset(
     )
     metrics = _metrics(per_object, eligible, cfg, train, valid, split_state, gripper_state, report)
     object_root = source_root if source_root is not None else dataset / OBJECTS
-    hand = gripper if isinstance(gripper, GripperModel) else None
+    hand = gripper.hand_model
     splits = {"train": train, "valid": valid}
     pages = write_split_pages(dataset, gripper.name, splits, names, object_root, hand)
     metrics["viewer"] = [p.relative_to(dataset).as_posix() for p in pages]
@@ -350,7 +351,7 @@ def finish_dataset(
         train,
         report,
         overwrite_gripper_config,
-        isinstance(gripper, SuctionGripper),
+        gripper.gripper_kind == SUCTION,
     )
     return metrics
 

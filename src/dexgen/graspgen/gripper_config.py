@@ -7,10 +7,13 @@ full opening (base frame, metres), so the file needs only numpy, torch and trime
 Our gripper frame already is GraspGen's (+z approach, +x closing), so the offset is the identity,
 written ``[[x, y, z], [qx, qy, qz, qw]]`` (xyzw). A real hand (:class:`GripperModel`) gets a ``.py``
 that loads its mesh from ``<name>_collision.obj`` written beside it (:mod:`dexgen.graspgen.hand_config`).
+What differs by gripper kind (the TCP, the YAML fields, the ``.py``, extra files) is registered per
+class with :func:`functools.singledispatch`, each kind once.
 """
 
 from __future__ import annotations
 
+import functools
 import keyword
 import logging
 from pathlib import Path
@@ -43,36 +46,59 @@ def check_gripper_name(name: str) -> str:
     return name
 
 
-def gripper_points(gripper: Gripper) -> np.ndarray:
-    """(k, 3) float64 -- GraspGen control points without the origin, base frame, metres.
-
-    Parallel jaw: the 4 canonical points from width/depth. Suction: flange, cup top, cup lip on +z.
-    """
-    if isinstance(gripper, ParallelJawGripper):
-        return control_points(gripper)
-    return np.array([[0.0, 0.0, 0.0], [0.0, 0.0, gripper.tube_length], [0.0, 0.0, gripper.depth]])
-
-
+@functools.singledispatch
 def tcp_depth(gripper: Gripper | GripperModel) -> float:
     """Base link -> TCP along +z, metres, of any gripper we export (GraspGen's ``depth``; a suction
     grasp is at the cup lip, so its TCP is the base link, as GraspGen's suction ``.py`` says)."""
-    if isinstance(gripper, SuctionGripper):
-        return 0.0
-    if isinstance(gripper, GripperModel):
-        return float(model_fields(gripper)["depth"])
+    raise TypeError(f"{gripper.name}: no GraspGen config for a {gripper.gripper_kind} gripper")
+
+
+@tcp_depth.register
+def _jaw_depth(gripper: ParallelJawGripper) -> float:
     return float(gripper.tcp_depth)
+
+
+@tcp_depth.register
+def _suction_depth(gripper: SuctionGripper) -> float:
+    return 0.0
+
+
+@tcp_depth.register
+def _hand_depth(gripper: GripperModel) -> float:
+    return float(model_fields(gripper)["depth"])
 
 
 def gripper_fields(gripper: Gripper | GripperModel) -> dict[str, Any]:
     """The YAML mapping (also the ``gripper`` block of each grasp file)."""
     check_gripper_name(gripper.name)
-    if isinstance(gripper, SuctionGripper):
-        return suction_fields(gripper)
+    return _kind_fields(gripper)
+
+
+@functools.singledispatch
+def _kind_fields(gripper: Gripper | GripperModel) -> dict[str, Any]:
+    raise TypeError(f"{gripper.name}: no GraspGen config for a {gripper.gripper_kind} gripper")
+
+
+@_kind_fields.register
+def _suction_fields(gripper: SuctionGripper) -> dict[str, Any]:
+    return suction_fields(gripper)
+
+
+@_kind_fields.register
+def _hand_fields(gripper: GripperModel) -> dict[str, Any]:
+    return _two_finger_fields(gripper, model_fields(gripper))
+
+
+@_kind_fields.register
+def _jaw_fields(gripper: ParallelJawGripper) -> dict[str, Any]:
+    shape = {"width": float(gripper.max_opening), "depth": tcp_depth(gripper), "symmetric_antipodal": True}
+    return _two_finger_fields(gripper, shape)
+
+
+def _two_finger_fields(gripper: ParallelJawGripper | GripperModel, shape: dict[str, Any]) -> dict[str, Any]:
+    """An antipodal gripper's mapping: its name and file, ``shape`` (width, depth, ...), frame and hash."""
     fields: dict[str, Any] = {"name": gripper.name, "file_name": gripper.source}
-    if isinstance(gripper, GripperModel):
-        fields.update(model_fields(gripper))
-    else:
-        fields.update(width=float(gripper.max_opening), depth=tcp_depth(gripper), symmetric_antipodal=True)
+    fields.update(shape)
     fields["transform_offset_from_asset_to_graspgen_convention"] = IDENTITY_OFFSET
     fields["dexgen_sha256"] = gripper.sha256
     return fields
@@ -147,20 +173,32 @@ def load_control_points_for_visualization():
 '''
 
 
+@functools.singledispatch
 def gripper_python(gripper: Gripper | GripperModel) -> str:
     """Source of ``<name>.py``: GripperModel with the real collision mesh, control points, TCP."""
-    if isinstance(gripper, GripperModel):
-        return model_python(gripper)
-    if isinstance(gripper, SuctionGripper):
-        check_gripper_name(gripper.name)
-        return suction_python(gripper)
+    raise TypeError(f"{gripper.name}: no GraspGen config for a {gripper.gripper_kind} gripper")
+
+
+@gripper_python.register
+def _hand_python(gripper: GripperModel) -> str:
+    return model_python(gripper)
+
+
+@gripper_python.register
+def _suction_python(gripper: SuctionGripper) -> str:
+    check_gripper_name(gripper.name)
+    return suction_python(gripper)
+
+
+@gripper_python.register
+def _jaw_python(gripper: ParallelJawGripper) -> str:
     mesh = gripper_mesh(gripper)
     return _PY.format(
         name=check_gripper_name(gripper.name),
         source=gripper.source,
         sha=gripper.sha256[:12],
         depth=tcp_depth(gripper),
-        points=_rows(gripper_points(gripper)),
+        points=_rows(control_points(gripper)),
         bodies=", ".join(b.name for b in bodies(gripper)),
         vertices=_rows(np.asarray(mesh.vertices, dtype=np.float64)),
         faces=_rows(np.asarray(mesh.faces, dtype=np.int64)),
@@ -207,11 +245,24 @@ def config_files(gripper: Gripper | GripperModel, config_dir: str | Path) -> dic
         config_dir / f"{gripper.name}.yaml": gripper_yaml(gripper),
         config_dir / f"{gripper.name}.py": gripper_python(gripper),
     }
-    if isinstance(gripper, GripperModel):
-        files[config_dir / collision_file_name(gripper.name)] = collision_obj(gripper)
-    if isinstance(gripper, SuctionGripper):
-        files[config_dir / suction_collision_name(gripper.name)] = suction_collision_obj(gripper)
+    files.update(_mesh_files(gripper, config_dir))
     return files
+
+
+@functools.singledispatch
+def _mesh_files(gripper: Gripper | GripperModel, config_dir: Path) -> dict[Path, str]:
+    """{path: text} of the collision mesh a kind's ``.py`` loads from beside it (none: embedded)."""
+    return {}
+
+
+@_mesh_files.register
+def _hand_mesh(gripper: GripperModel, config_dir: Path) -> dict[Path, str]:
+    return {config_dir / collision_file_name(gripper.name): collision_obj(gripper)}
+
+
+@_mesh_files.register
+def _suction_mesh(gripper: SuctionGripper, config_dir: Path) -> dict[Path, str]:
+    return {config_dir / suction_collision_name(gripper.name): suction_collision_obj(gripper)}
 
 
 def write_gripper_config(gripper: Gripper | GripperModel, config_dir: str | Path, *, overwrite: bool) -> str:

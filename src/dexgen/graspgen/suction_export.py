@@ -45,6 +45,7 @@ from dexgen.graspgen.export import (
 from dexgen.graspgen.grasp_file import grasp_document, write_grasp_file
 from dexgen.graspgen.gripper_config import check_gripper_name, gripper_fields, refuse_stale_config
 from dexgen.grippers.hand import is_box
+from dexgen.grippers.kinds import SUCTION
 from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import GripperBounds, SuctionGripper
 from dexgen.objects.loading import load_object_mesh
@@ -263,7 +264,7 @@ def suction_gripper(name_or_path: str | Path, *, bounds: GripperBounds) -> Sucti
     if not is_box(name_or_path):
         return None
     gripper = load_gripper(name_or_path, bounds=bounds)
-    return gripper if isinstance(gripper, SuctionGripper) else None
+    return gripper if gripper.gripper_kind == SUCTION else None
 
 
 def run_suction_export(

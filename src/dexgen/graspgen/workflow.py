@@ -33,8 +33,9 @@ from dexgen.graspgen.grasp_file import load_json, read_grasp_file
 from dexgen.graspgen.gripper_config import check_gripper_name, refuse_stale_config
 from dexgen.graspgen.sources import object_result
 from dexgen.grippers.hand import Hand, is_box, load_hand
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.loader import load_gripper
-from dexgen.grippers.spec import Gripper, ParallelJawGripper, SuctionGripper
+from dexgen.grippers.spec import Gripper, SuctionGripper
 from dexgen.guess.guesses import guess_object
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
@@ -71,7 +72,7 @@ class WorkflowOptions:
 def _loaded_guesses(poses: np.ndarray, gripper: Hand) -> ObjectGuesses:
     """``--load_guesses``: a file's ``true`` grasps as collision-free guesses, starting fully open."""
     n = len(poses)
-    stroke = gripper.max_opening if isinstance(gripper, ParallelJawGripper) else gripper.stroke
+    stroke = gripper.stroke
     nan3 = np.full((n, 2, 3), np.nan)
     return ObjectGuesses(
         poses=poses,
@@ -101,7 +102,7 @@ def parallel_jaw(name_or_path: str, bounds: GripperBounds) -> Hand:
         return model
     gripper = load_gripper(name_or_path, bounds=bounds)
     check_gripper_name(gripper.name)
-    if not isinstance(gripper, ParallelJawGripper):
+    if gripper.gripper_kind != PARALLEL_JAW:
         raise ConfigError(
             f"gripper {gripper.name} is a {gripper.kind} gripper; the graspgen workflow guesses antipodal "
             "grasps and needs a parallel jaw"

@@ -35,9 +35,9 @@ from dexgen.config import from_mapping
 from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.articulated import model_from_articulation
 from dexgen.grippers.importers import IMPORTERS
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.loader import gripper_names, load_gripper
 from dexgen.grippers.model import DEFAULT_OPENINGS, MIN_OPENINGS, GripperModel, model_from_box
-from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_bytes
 from dexgen.names import safe_name
 
@@ -158,7 +158,7 @@ def _format(suffix: str) -> str:
 
 
 def _box(gripper, openings: int | None) -> GripperModel:
-    if not isinstance(gripper, ParallelJawGripper):
+    if gripper.gripper_kind != PARALLEL_JAW:
         raise InputError(f"{gripper.source}: a {gripper.kind} gripper has no fingers to model")
     return model_from_box(gripper, openings=DEFAULT_OPENINGS if openings is None else openings)
 

@@ -10,6 +10,7 @@ metres, +z approach, +x closing; a finger's pad (inner face) sits at ``x = ±ope
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Literal
 
 import numpy as np
@@ -67,13 +68,19 @@ def _finger(g: ParallelJawGripper, side: int, inner: float, outer: float, margin
     return Body(name, "finger", "box", size, pose, name, (float(side), 0.0, 0.0))
 
 
+@functools.singledispatch
 def bodies(gripper: Gripper, opening: float | None = None, *, margin: float = 0.0) -> list[Body]:
     """The gripper's collision bodies at pad ``opening`` (metres, default fully open).
 
     Parallel jaw: palm, finger_neg, finger_pos. Suction: tube, cup.
     """
-    if isinstance(gripper, SuctionGripper):
-        return _suction_bodies(gripper, margin)
+    raise TypeError(f"{gripper.name}: a {gripper.gripper_kind} gripper is not built of boxes and cylinders")
+
+
+@bodies.register
+def _jaw_bodies(
+    gripper: ParallelJawGripper, opening: float | None = None, *, margin: float = 0.0
+) -> list[Body]:
     opening = gripper.max_opening if opening is None else float(opening)
     if not gripper.min_opening - 1e-9 <= opening <= gripper.max_opening + 1e-9:
         raise ValueError(
@@ -106,7 +113,8 @@ def swept_bodies(
     ]
 
 
-def _suction_bodies(g: SuctionGripper, margin: float) -> list[Body]:
+@bodies.register
+def _suction_bodies(g: SuctionGripper, opening: float | None = None, *, margin: float = 0.0) -> list[Body]:
     tube = Body(
         "tube",
         "tube",
@@ -154,19 +162,13 @@ def control_points(gripper: ParallelJawGripper) -> np.ndarray:
     return np.array([[w / 2, 0, d / 2], [-w / 2, 0, d / 2], [w / 2, 0, d], [-w / 2, 0, d]], dtype=float)
 
 
+@functools.singledispatch
 def glyph(gripper: Gripper, opening: float | None = None) -> np.ndarray:
-    """(k, 2, 3) float64 -- line segments of a gripper sketch (base frame) for pictures."""
-    if isinstance(gripper, SuctionGripper):
-        r, z0, z1 = gripper.cup_radius, gripper.tube_length, gripper.depth
-        return np.array(
-            [
-                [[0, 0, 0], [0, 0, z0]],
-                [[-r, 0, z0], [r, 0, z0]],
-                [[-r, 0, z0], [-r, 0, z1]],
-                [[r, 0, z0], [r, 0, z1]],
-            ],
-            dtype=float,
-        )
+    """(k, 2, 3) float64 -- line segments of a gripper sketch (base frame) for pictures.
+
+    Two fingers: anything with ``max_opening``, ``finger_base_depth`` and ``fingertip_depth`` (a box
+    gripper, or a real hand's pads as :class:`dexgen.sim.pictures.Sketch` reads them).
+    """
     half = (gripper.max_opening if opening is None else opening) / 2
     zb, zt = gripper.finger_base_depth, gripper.fingertip_depth
     return np.array(
@@ -175,6 +177,20 @@ def glyph(gripper: Gripper, opening: float | None = None) -> np.ndarray:
             [[-half, 0, zb], [half, 0, zb]],
             [[-half, 0, zb], [-half, 0, zt]],
             [[half, 0, zb], [half, 0, zt]],
+        ],
+        dtype=float,
+    )
+
+
+@glyph.register
+def _suction_glyph(gripper: SuctionGripper, opening: float | None = None) -> np.ndarray:
+    r, z0, z1 = gripper.cup_radius, gripper.tube_length, gripper.depth
+    return np.array(
+        [
+            [[0, 0, 0], [0, 0, z0]],
+            [[-r, 0, z0], [r, 0, z0]],
+            [[-r, 0, z0], [-r, 0, z1]],
+            [[r, 0, z0], [r, 0, z1]],
         ],
         dtype=float,
     )

@@ -3,7 +3,7 @@
 Box grippers (shipped box names and box YAMLs) stay :class:`ParallelJawGripper` so the data they make
 stays byte-identical; everything else a user can name (a shipped real hand such as
 ``robotiq_2f_85_real``, a pointer YAML, a ``.urdf``/``.xml``/``.usd`` description) becomes a
-:class:`GripperModel`. Stages dispatch on the type.
+:class:`GripperModel`. Stages ask the hand what it is (:mod:`dexgen.grippers.kinds`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import yaml
 
 from dexgen.errors import InputError
 from dexgen.grippers.description import load_model, real_names
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.loader import PLAUSIBLE, gripper_names, load_gripper
 from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import GripperBounds, ParallelJawGripper
@@ -39,7 +40,7 @@ def load_hand(name_or_path: str | Path, *, bounds: GripperBounds = PLAUSIBLE, ke
     """The two-finger hand ``name_or_path`` names; ``key`` names the setting in errors."""
     if is_box(name_or_path):
         gripper = load_gripper(name_or_path, bounds=bounds)
-        if not isinstance(gripper, ParallelJawGripper):
+        if gripper.gripper_kind != PARALLEL_JAW:
             raise InputError(
                 f"{key}: {gripper.name} ({name_or_path}) is a {gripper.kind} gripper; this step needs two fingers"
             )

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 import trimesh
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.spatial.transform import Rotation
 
+from dexgen.grippers.kinds import REAL_HAND
 from dexgen.grippers.pads import PadPatch, pad_gap
 from dexgen.grippers.spec import ParallelJawGripper
 
@@ -72,6 +74,18 @@ class GripperModel:
     exact: ExactPoses | None = None
     description: str = ""
     parents: tuple[int, ...] | None = None
+
+    gripper_kind: ClassVar[str] = REAL_HAND  # ``kind`` above is the file format it was read from
+    two_finger: ClassVar[bool] = True
+
+    @property
+    def hand_model(self) -> GripperModel:
+        return self
+
+    @property
+    def reach(self) -> float:
+        """Base to the farthest mesh point along +z, fully open, metres."""
+        return float(self.mesh_at(self.stroke).bounds[1, 2])
 
     def __post_init__(self) -> None:
         m, n = len(self.openings), len(self.bodies)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
+from dexgen.grippers.kinds import PARALLEL_JAW, SUCTION
 from dexgen.params.guess import GripperBounds  # declared with the params that configure it
 
 
@@ -73,6 +74,14 @@ class ParallelJawGripper:
     sha256: str = ""  # set by the loader: hash of the file's bytes (provenance)
     document: str = ""  # set by the loader: the file's text, embedded in every output made with it
 
+    gripper_kind: ClassVar[str] = PARALLEL_JAW
+    two_finger: ClassVar[bool] = True
+    hand_model: ClassVar[None] = None  # boxes, no meshes to pose
+
+    @property
+    def reach(self) -> float:
+        return self.fingertip_depth
+
     @property
     def stroke(self) -> float:
         """Metres between the pads fully open (``max_opening``), as a real hand's model names it."""
@@ -114,6 +123,23 @@ class ParallelJawGripper:
         """z of the finger's palm-side end, metres."""
         return self.fingertip_depth - self.finger.length
 
+    def measures(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """({length field: metres}, {force field: newtons}, {friction field: coefficient}), named as in
+        its file, for :func:`check_bounds`."""
+        f = self.finger
+        lengths = {
+            "max_opening": self.max_opening,
+            "min_opening": self.min_opening,
+            "fingertip_depth": self.fingertip_depth,
+            "tcp_depth": self.tcp_depth,
+            **{f"palm.size[{i}]": v for i, v in enumerate(self.palm.size)},
+            "finger.length": f.length,
+            "finger.thickness": f.thickness,
+            "finger.width": f.width,
+            "finger.pad_length": f.pad_length,
+        }
+        return lengths, {"closing_force": self.closing_force}, {}
+
 
 @dataclasses.dataclass(frozen=True)
 class SuctionGripper:
@@ -142,6 +168,14 @@ class SuctionGripper:
     source: str = ""  # set by the loader
     sha256: str = ""  # set by the loader
     document: str = ""  # set by the loader
+
+    gripper_kind: ClassVar[str] = SUCTION
+    two_finger: ClassVar[bool] = False
+    hand_model: ClassVar[None] = None
+
+    @property
+    def reach(self) -> float:
+        return self.depth
 
     def __post_init__(self) -> None:
         if self.cups is not None:
@@ -193,15 +227,26 @@ class SuctionGripper:
             return self.control_points
         return ((0.0, 0.0, 0.0), (0.0, 0.0, self.cup_height), (0.0, 0.0, self.depth))
 
+    def measures(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """As :meth:`ParallelJawGripper.measures`: the cup and tube, the suction force, the friction."""
+        lengths = {
+            "cup_radius": self.cup_radius,
+            "cup_height": self.cup_height,
+            "tube_radius": self.tube_radius,
+            "depth": self.depth,
+        }
+        return lengths, {"suction_force": self.suction_force}, {"friction": self.friction}
+
 
 Gripper = ParallelJawGripper | SuctionGripper
-KINDS: dict[str, type] = {"parallel_jaw": ParallelJawGripper, "suction": SuctionGripper}
+# the kinds a gripper YAML may name (kinds.FILE_KINDS), by that name
+KINDS: dict[str, type] = {g.gripper_kind: g for g in (ParallelJawGripper, SuctionGripper)}
 
 
 def check_bounds(gripper: Gripper, bounds: GripperBounds) -> None:
     """Refuse a gripper with a length, force or friction outside ``bounds`` (a ``ValueError`` naming
     the field, its value and the bound it breaks)."""
-    lengths, forces = _measures(gripper)
+    lengths, forces, frictions = gripper.measures()
     b = bounds
     for name, value in lengths.items():
         lo = 0.0 if name == "min_opening" else b.min_length  # fully closed pads touch: 0 is real
@@ -210,8 +255,8 @@ def check_bounds(gripper: Gripper, bounds: GripperBounds) -> None:
         _within(
             name, value, b.min_force, b.max_force, "N", "min_force" if value < b.min_force else "max_force"
         )
-    if isinstance(gripper, SuctionGripper):
-        _within("friction", gripper.friction, 0.0, b.max_friction, "", "max_friction")
+    for name, value in frictions.items():
+        _within(name, value, 0.0, b.max_friction, "", "max_friction")
 
 
 def _within(name: str, value: float, lo: float, hi: float, unit: str, bound: str) -> None:
@@ -222,28 +267,3 @@ def _within(name: str, value: float, lo: float, hi: float, unit: str, bound: str
             f"{name} {value:g}{units} is outside the plausible [{lo:g}, {hi:g}]{units} "
             f"(guess.gripper_bounds.{bound}){slip}"
         )
-
-
-def _measures(gripper: Gripper) -> tuple[dict[str, float], dict[str, float]]:
-    """({length field: metres}, {force field: newtons}) of ``gripper``, named as in its file."""
-    if isinstance(gripper, SuctionGripper):
-        lengths = {
-            "cup_radius": gripper.cup_radius,
-            "cup_height": gripper.cup_height,
-            "tube_radius": gripper.tube_radius,
-            "depth": gripper.depth,
-        }
-        return lengths, {"suction_force": gripper.suction_force}
-    f = gripper.finger
-    lengths = {
-        "max_opening": gripper.max_opening,
-        "min_opening": gripper.min_opening,
-        "fingertip_depth": gripper.fingertip_depth,
-        "tcp_depth": gripper.tcp_depth,
-        **{f"palm.size[{i}]": v for i, v in enumerate(gripper.palm.size)},
-        "finger.length": f.length,
-        "finger.thickness": f.thickness,
-        "finger.width": f.width,
-        "finger.pad_length": f.pad_length,
-    }
-    return lengths, {"closing_force": gripper.closing_force}

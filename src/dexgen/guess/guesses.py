@@ -69,7 +69,7 @@ def _tools(
     """(collider, pad settler, what the samplers read) for ``gripper``: the box path's own for a box
     gripper, the real-hand path's (:mod:`dexgen.guess.model_collision`, :mod:`dexgen.guess.model_pads`)
     for a :class:`GripperModel`."""
-    if isinstance(gripper, ParallelJawGripper):
+    if gripper.hand_model is None:  # a box gripper
         collider = GripperCollider(mesh, gripper, clearance=cfg.clearance, opening_steps=cfg.opening_steps)
         settler = PadSettler(
             mesh,

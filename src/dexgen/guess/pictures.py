@@ -49,8 +49,9 @@ def model_glyph(model: GripperModel, opening: float) -> np.ndarray:
 def _segments(gripper: Gripper | GripperModel, poses: np.ndarray, openings: np.ndarray) -> np.ndarray:
     """(n * k, 2, 3) glyph segments of each pose at its opening, object frame."""
     out = []
+    hand = gripper.hand_model  # a real hand: its bodies' outline; else the box sketch
     for pose, opening in zip(poses, openings):
-        seg = model_glyph(gripper, opening) if isinstance(gripper, GripperModel) else glyph(gripper, opening)
+        seg = glyph(gripper, opening) if hand is None else model_glyph(hand, opening)
         out.append(seg @ pose[:3, :3].T + pose[:3, 3])
     return np.concatenate(out) if out else np.zeros((0, 2, 3))
 
@@ -97,6 +98,4 @@ def render_guesses(
 
 def gripper_reach(gripper: Gripper | GripperModel) -> float:
     """Base-to-tip length, metres: how far glyphs stick out of the object."""
-    if isinstance(gripper, GripperModel):
-        return float(gripper.mesh_at(gripper.stroke).bounds[1, 2])
-    return float(getattr(gripper, "fingertip_depth", getattr(gripper, "depth", 0.1)))
+    return float(gripper.reach)

@@ -18,8 +18,9 @@ from typing import Any
 from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.errors import ConfigError
 from dexgen.grippers.hand import Hand, is_box, load_hand
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.loader import load_gripper
-from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.grippers.spec import Gripper
 from dexgen.guess.guesses import check_config, guess_object
 from dexgen.guess.model_hand import check_model_config
 from dexgen.guess.pictures import render_guesses
@@ -46,7 +47,7 @@ def parallel_jaw_gripper(cfg: GuessConfig) -> Hand:
         check_model_config(model, cfg)
         return model
     gripper = load_gripper(cfg.gripper, bounds=cfg.gripper_bounds)
-    if not isinstance(gripper, ParallelJawGripper):
+    if gripper.gripper_kind != PARALLEL_JAW:
         raise ConfigError(
             f"guess.gripper: {gripper.name} ({cfg.gripper}) is a {gripper.kind} gripper; grasp "
             "guessing needs a parallel-jaw gripper"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from dexgen.errors import InputError
 from dexgen.grippers.loader import parse_gripper
-from dexgen.grippers.spec import Gripper, ParallelJawGripper
+from dexgen.grippers.spec import Gripper
 
 if TYPE_CHECKING:  # a real hand's model needs trimesh (and with it fcl, embree): records stay light
     from dexgen.grippers.hand import Hand
@@ -28,8 +28,8 @@ MODEL_FIELDS = ("name", "sha256", "source", "format", "description", "openings")
 def gripper_record(gripper: Gripper | GripperModel) -> dict[str, Any]:
     """The block written into outputs made with ``gripper`` (a loaded gripper: it must carry its text,
     or for a real hand, what it was loaded from)."""
-    if not isinstance(gripper, Gripper):  # a real hand's GripperModel
-        return model_record(gripper)
+    if gripper.hand_model is not None:  # a real hand: what to load its model from
+        return model_record(gripper.hand_model)
     if not gripper.document or not gripper.sha256:
         raise ValueError(f"{gripper.name}: not a loaded gripper (no file text or hash to record)")
     return {
@@ -113,6 +113,6 @@ def parallel_jaw_from_record(record: Any, *, where: str) -> Hand:
     """:func:`gripper_from_record` for steps that need two fingers (simulation, GraspGen export): a box
     :class:`ParallelJawGripper` or a real hand's :class:`GripperModel`."""
     gripper = gripper_from_record(record, where=where)
-    if isinstance(gripper, Gripper) and not isinstance(gripper, ParallelJawGripper):
+    if not gripper.two_finger:
         raise InputError(f"{where}: gripper {gripper.name} is {gripper.kind}; this step needs a parallel jaw")
     return gripper

@@ -18,7 +18,7 @@ from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
 from dexgen.records.trials import Trials
-from dexgen.sim.hand_spec import SimHand, sim_hand
+from dexgen.sim.hand_spec import SimHand, scene_hand
 from dexgen.sim.objects import SimObject
 
 
@@ -43,12 +43,7 @@ class SimBackend(abc.ABC):
     def hand(self, gripper: ParallelJawGripper | GripperModel | SimHand) -> ParallelJawGripper | SimHand:
         """A real hand's :class:`SimHand` (its joints and convex parts, made once per hand: both engines
         simulate the same parts); a box gripper or a hand already made as it is."""
-        if not isinstance(gripper, GripperModel):
-            return gripper
-        key = f"{gripper.sha256}/{len(gripper.openings)}"
-        if key not in self._hands:
-            self._hands[key] = sim_hand(gripper, self.config, cache_dir=None)
-        return self._hands[key]
+        return scene_hand(gripper, self.config, cache_dir=None, made=self._hands)
 
     @abc.abstractmethod
     def run(

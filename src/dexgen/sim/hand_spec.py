@@ -21,17 +21,29 @@ with them): published linkage models overlap at rest.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from pathlib import Path
+from typing import ClassVar
 
 import mujoco
 import numpy as np
 
+from dexgen.grippers.kinds import REAL_HAND
 from dexgen.grippers.model import GripperModel
+from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig, closing_force_of, finger_drive
 from dexgen.sim.decomposition import cached_decomposition, decompose
 from dexgen.sim.hand_tree import HandTree, hand_tree
-from dexgen.sim.mujoco_scene import STIFF_SOLIMP, _geom_common, add_object, add_weld, new_spec
+from dexgen.sim.mujoco_scene import (
+    STIFF_SOLIMP,
+    Scene,
+    _geom_common,
+    add_object,
+    add_weld,
+    build_scene,
+    new_spec,
+)
 from dexgen.sim.objects import SimObject
 
 HAND_CONTYPE, HAND_CONAFFINITY = 2, 1  # collides with the object (contype 1), never with itself
@@ -45,6 +57,17 @@ class SimHand:
     tree: HandTree
     parts: tuple[tuple[tuple[np.ndarray, np.ndarray], ...], ...]  # per body: (vertices, faces) parts
     methods: tuple[str, ...]  # per body: how its parts were made (decomposition METHODS)
+
+    gripper_kind: ClassVar[str] = REAL_HAND  # a real hand, made ready for a scene
+    two_finger: ClassVar[bool] = True
+
+    @property
+    def hand_model(self) -> GripperModel:
+        return self.model
+
+    @property
+    def reach(self) -> float:
+        return self.model.reach
 
     @property
     def name(self) -> str:
@@ -88,6 +111,35 @@ def sim_hand(model: GripperModel, cfg: SimConfig, *, cache_dir: str | Path | Non
         parts.append(tuple(dec.parts))
         methods.append(dec.method)
     return SimHand(model, tree, tuple(parts), tuple(methods))
+
+
+@functools.singledispatch
+def scene_hand(
+    gripper: ParallelJawGripper | GripperModel | SimHand,
+    cfg: SimConfig,
+    *,
+    cache_dir: str | Path | None,
+    made: dict[str, SimHand] | None = None,
+) -> ParallelJawGripper | SimHand:
+    """What a trial scene is built from: a real hand's :class:`SimHand` (kept in ``made`` per hand and
+    table, so both engines simulate the same parts), a box gripper or a hand already made as it is."""
+    return gripper
+
+
+@scene_hand.register
+def _model_hand(
+    gripper: GripperModel,
+    cfg: SimConfig,
+    *,
+    cache_dir: str | Path | None,
+    made: dict[str, SimHand] | None = None,
+) -> SimHand:
+    if made is None:
+        return sim_hand(gripper, cfg, cache_dir=cache_dir)
+    key = f"{gripper.sha256}/{len(gripper.openings)}"
+    if key not in made:
+        made[key] = sim_hand(gripper, cfg, cache_dir=cache_dir)
+    return made[key]
 
 
 def body_name(link: str) -> str:
@@ -156,6 +208,18 @@ def build_hand_scene(obj: SimObject, hand: SimHand, cfg: SimConfig) -> HandScene
     model = spec.compile()
     end = hand.tree.leader_end
     return _hand_scene(model, spec, hand, names, end + np.sign(end) * force * hand.lever / kp, force)
+
+
+@functools.singledispatch
+def trial_scene(hand: ParallelJawGripper | SimHand, obj: SimObject, cfg: SimConfig) -> Scene | HandScene:
+    """The compiled scene of ``obj`` and ``hand``: the box scene of a box gripper (which refuses any
+    other kind), a real hand's own bodies and joints."""
+    return build_scene(obj, hand, cfg)
+
+
+@trial_scene.register
+def _real_hand_scene(hand: SimHand, obj: SimObject, cfg: SimConfig) -> HandScene:
+    return build_hand_scene(obj, hand, cfg)
 
 
 def _add_bodies(spec: mujoco.MjSpec, hand: SimHand, cfg: SimConfig, armature: float) -> list[str]:

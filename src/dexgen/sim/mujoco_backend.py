@@ -27,8 +27,8 @@ from dexgen.portable import matmul, rigid_inverse
 from dexgen.records.trials import Trials
 from dexgen.sim.backend import SimBackend, trial_inputs
 from dexgen.sim.evaluate import drift_from, relative_poses, trials_from_motion
-from dexgen.sim.hand_spec import SimHand, build_hand_scene
-from dexgen.sim.mujoco_scene import Scene, build_scene
+from dexgen.sim.hand_spec import SimHand, trial_scene
+from dexgen.sim.mujoco_scene import Scene
 from dexgen.sim.objects import SimObject
 from dexgen.sim.protocol import Schedule, hand_targets, make_schedule, object_forces
 
@@ -140,10 +140,7 @@ class MujocoBackend(SimBackend):
 
     def _scene(self, obj: SimObject, gripper: ParallelJawGripper | GripperModel | SimHand) -> Scene:
         """The box scene of a box gripper, the real-hand scene of a model (parts made once per hand)."""
-        gripper = self.hand(gripper)
-        if isinstance(gripper, SimHand):
-            return build_hand_scene(obj, gripper, self.config)
-        return build_scene(obj, gripper, self.config)
+        return trial_scene(self.hand(gripper), obj, self.config)
 
     def run(
         self,

@@ -21,6 +21,7 @@ import mujoco
 import numpy as np
 
 from dexgen.grippers.geometry import FINGERS, bodies
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import FingerDrive, SimConfig, closing_force_of, finger_drive
 from dexgen.sim.objects import SimObject
@@ -182,7 +183,7 @@ def add_object(spec: mujoco.MjSpec, obj: SimObject, cfg: SimConfig) -> None:
 
 def build_scene(obj: SimObject, gripper: ParallelJawGripper, cfg: SimConfig) -> Scene:
     """Compile the scene of ``obj`` and ``gripper``; hand and object both start at the world origin."""
-    if not isinstance(gripper, ParallelJawGripper):
+    if gripper.gripper_kind != PARALLEL_JAW:
         raise TypeError(
             f"{gripper.name}: the MuJoCo grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
         )

@@ -13,7 +13,6 @@ def results_page(
     """Write an interactive 3-D page (:mod:`dexgen.viewer`) of a per-object simulation file: held grasps
     green, failed red (or coloured by score), and, with the object's ``guesses`` file, its colliding
     guesses orange. Returns ``out``."""
-    from dexgen.grippers.model import GripperModel
     from dexgen.records.guesses import read_guesses, rows_of
     from dexgen.sim.trial_file import load_trial_file
     from dexgen.viewer.hand import hand_poses
@@ -31,7 +30,7 @@ def results_page(
         shown.append((guess_arrays["poses"][rows], guess_arrays["openings"][rows]))
         groups += ["colliding"] * len(rows)
         scores += [0.0] * len(rows)
-    hand = gripper if isinstance(gripper, GripperModel) else None  # real hand: its meshes per grasp
+    hand = gripper.hand_model  # a real hand: its meshes per grasp
     obj = ViewerObject(
         meta["object"],
         np.asarray(trial.mesh.vertices),

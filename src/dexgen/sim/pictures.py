@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import trimesh
@@ -27,6 +28,12 @@ class Sketch:
     max_opening: float
     finger_base_depth: float
     fingertip_depth: float
+
+    hand_model: ClassVar[None] = None  # drawn as the box sketch
+
+    @property
+    def reach(self) -> float:
+        return self.fingertip_depth
 
     @classmethod
     def of(cls, model: GripperModel) -> Sketch:
@@ -55,8 +62,8 @@ def render_trials(
     legend : replaces the line saying what green and red mean (and the reasons)
     """
     success = np.asarray(success, dtype=bool)
-    if isinstance(gripper, GripperModel):  # drawn as its pads' glyph: meshes are the viewer's job
-        gripper = Sketch.of(gripper)
+    if gripper.hand_model is not None:  # drawn as its pads' glyph: meshes are the viewer's job
+        gripper = Sketch.of(gripper.hand_model)
     colours = np.where(success, 0, 1).astype(np.int8)  # render_guesses: 0 green, 1 red
     head = legend or f"{int(success.sum())}/{len(success)} held (green), failed red"
     if legend is None and reasons is not None and (~success).any():

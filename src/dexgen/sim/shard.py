@@ -21,7 +21,6 @@ import numpy as np
 
 from dexgen.atomic import RecordFolder, check_out_dir, make_dir, write_json
 from dexgen.errors import ConfigError, InputError
-from dexgen.grippers.model import GripperModel
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.hashing import sha256_file
 from dexgen.objects.loading import load_object_mesh
@@ -38,7 +37,7 @@ from dexgen.runner import Unit, UnitWork, prune, run_units
 from dexgen.sim.backend import SimBackend
 from dexgen.sim.decomposition import cache_path as decomposition_cache_path
 from dexgen.sim.engines import check_real_hand
-from dexgen.sim.hand_spec import sim_hand
+from dexgen.sim.hand_spec import scene_hand
 from dexgen.sim.objects import object_for_record
 from dexgen.sim.pictures import render_trials
 from dexgen.sim.registry import backend_class, make_backend
@@ -140,7 +139,7 @@ def simulate_object(
     mesh = load_object_mesh(objects_dir, record)
     obj = object_for_record(record.key, mesh, record.mesh_sha256, cfg, cache_dir=cache_dir)
     rows = select_trials(guesses["labels"], list(gmeta["labels"]), cfg)
-    hand = sim_hand(gripper, cfg, cache_dir=cache_dir) if isinstance(gripper, GripperModel) else gripper
+    hand = scene_hand(gripper, cfg, cache_dir=cache_dir)
     trials = backend.run(obj, hand, guesses["poses"][rows], guesses["openings"][rows])
     arrays = {
         "guess_index": rows.astype(np.int64),

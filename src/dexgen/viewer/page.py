@@ -63,8 +63,8 @@ def grasp_segments(
     gripper: Gripper | GripperModel, poses: np.ndarray, openings: np.ndarray | None = None
 ) -> np.ndarray:
     """(k, s, 2, 3) the gripper sketch of each pose (k, 4, 4) -- base in the object frame -- at its opening."""
-    if isinstance(gripper, GripperModel):
-        return hand_segments(gripper, poses, openings)
+    if gripper.hand_model is not None:
+        return hand_segments(gripper.hand_model, poses, openings)
     out = []
     for i, pose in enumerate(np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)):
         seg = glyph(gripper, None if openings is None else float(openings[i]))

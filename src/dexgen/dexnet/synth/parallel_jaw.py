@@ -26,6 +26,7 @@ from dexgen.dexnet.synth.planar_grasps import (
 from dexgen.dexnet.synth.poses import Rests, stable_poses
 from dexgen.dexnet.synth.render import intersector, render_depth
 from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.synth import SynthConfig
 from dexgen.portable import matmul, rigid_inverse
@@ -147,7 +148,7 @@ def datapoints(
 
 TASK = SynthTask(
     spec=task_spec("parallel_jaw"),
-    gripper_kind=ParallelJawGripper,
+    gripper_kind=PARALLEL_JAW,
     extra_fields=EXTRA_FIELDS,
     uses_physics=True,
     datapoints=datapoints,

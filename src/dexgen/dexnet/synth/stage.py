@@ -25,6 +25,7 @@ from dexgen.dexnet.synth.registry import get_task
 from dexgen.dexnet.synth.task import SynthTask
 from dexgen.dexnet.tensors import write_dataset
 from dexgen.errors import ConfigError
+from dexgen.grippers.kinds import kind_class
 from dexgen.grippers.loader import load_gripper
 from dexgen.grippers.spec import Gripper
 from dexgen.hashing import stable_hash
@@ -50,10 +51,10 @@ def task_gripper(task: SynthTask, config: SynthConfig) -> Gripper:
     """The gripper ``dexnet.synth.<task>.gripper`` names, of the kind the task needs."""
     ref = config.task(task.name).gripper
     gripper = load_gripper(ref)
-    if not isinstance(gripper, task.gripper_kind):
+    if gripper.gripper_kind != task.gripper_kind:
         raise ConfigError(
             f"dexnet.synth.{task.name}.gripper: {gripper.name} ({ref}) is a {gripper.kind} gripper; "
-            f"the {task.name} task needs a {task.gripper_kind.__name__}"
+            f"the {task.name} task needs a {kind_class(task.gripper_kind).__name__}"
         )
     return gripper
 

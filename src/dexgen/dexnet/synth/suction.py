@@ -22,6 +22,7 @@ from dexgen.dexnet.synth.poses import Rests, stable_poses
 from dexgen.dexnet.synth.render import first_hits, intersector, render_depth
 from dexgen.dexnet.synth.suction_cup import CupModel, robust_wrench_resistance
 from dexgen.dexnet.synth.task import Simulate, SynthTask, centre_of_mass, object_centre_px, stack, to_camera
+from dexgen.grippers.kinds import SUCTION
 from dexgen.grippers.spec import SuctionGripper
 from dexgen.params.synth import SynthConfig
 from dexgen.portable import matmul
@@ -141,7 +142,7 @@ def datapoints(
 
 TASK = SynthTask(
     spec=SPEC,
-    gripper_kind=SuctionGripper,
+    gripper_kind=SUCTION,
     extra_fields={},
     uses_physics=False,
     datapoints=datapoints,

@@ -35,13 +35,13 @@ class SynthTask:
     """One synthesis task.
 
     ``spec``: the published Dex-Net fields it writes (:mod:`dexgen.dexnet.fields`); ``extra_fields``:
-    ours beside them; ``gripper_kind``: the gripper class it needs; ``uses_physics``: its
+    ours beside them; ``gripper_kind``: the gripper kind it needs (:mod:`dexgen.grippers.kinds`); ``uses_physics``: its
     ``datapoints`` takes a ``simulate`` callable; ``label(cfg) -> (field, threshold)``: label =
     field > threshold; ``summary(data, cfg) -> dict``: task-specific figures for the metrics.
     """
 
     spec: TaskSpec
-    gripper_kind: type
+    gripper_kind: str
     extra_fields: dict[str, FieldSpec]
     uses_physics: bool
     datapoints: Callable[..., dict[str, np.ndarray]]

@@ -94,9 +94,10 @@ def trial_set(
     sources = [chosen["collision_free"], chosen["random"]]
     near, near_src = np.zeros((0, 4, 4)), np.zeros(0, dtype=np.int64)
     if len(free) and want["near_miss"]:
-        if isinstance(gripper, GripperModel):  # a real hand: its bodies' meshes, the TCP of the open pads
-            collider = ModelCollider(mesh, gripper, clearance=clearance, opening_steps=2)
-            tcp_depth = gripper.tcp_depth(gripper.stroke)
+        hand = gripper.hand_model
+        if hand is not None:  # a real hand: its bodies' meshes, the TCP of the open pads
+            collider = ModelCollider(mesh, hand, clearance=clearance, opening_steps=2)
+            tcp_depth = hand.tcp_depth(hand.stroke)
         else:
             collider = GripperCollider(mesh, gripper, clearance=clearance, opening_steps=2)
             tcp_depth = gripper.tcp_depth

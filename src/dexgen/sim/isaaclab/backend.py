@@ -178,6 +178,6 @@ class IsaacLabBackend(SimBackend):
 def _opening(gripper: ParallelJawGripper | SimHand, finger: np.ndarray) -> np.ndarray:
     """(b,) pad opening, metres, from the worker's finger joint values (b, k): the two box fingers' sum,
     or read off a real hand's leader (column 0) through its opening table."""
-    if isinstance(gripper, SimHand):
+    if gripper.hand_model is not None:  # a real hand's SimHand
         return gripper.tree.opening_at(finger[:, 0])
     return finger.sum(axis=1) + gripper.min_opening

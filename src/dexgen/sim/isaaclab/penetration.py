@@ -12,9 +12,8 @@ import numpy as np
 
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig
-from dexgen.sim.hand_spec import SimHand, build_hand_scene
+from dexgen.sim.hand_spec import SimHand, trial_scene
 from dexgen.sim.mujoco_backend import MujocoBackend, _matrix_to_wxyz, start_poses
-from dexgen.sim.mujoco_scene import build_scene
 from dexgen.sim.objects import SimObject
 
 
@@ -27,10 +26,7 @@ def start_penetration(
 ) -> np.ndarray:
     """(n,) metres the gripper (a box gripper or a real hand: the same scene MuJoCo plays) starts inside the
     object (0 when it is free), per pose and opening."""
-    if isinstance(gripper, SimHand):
-        scene = build_hand_scene(obj, gripper, cfg)
-    else:
-        scene = build_scene(obj, gripper, cfg)
+    scene = trial_scene(gripper, obj, cfg)
     data = mujoco.MjData(scene.model)
     hand0, obj0 = start_poses(poses, cfg.orientation)
     q0 = scene.finger_q(gripper, openings)

@@ -20,6 +20,7 @@ from scipy.spatial.transform import Rotation
 
 from dexgen.errors import ConfigError, InputError
 from dexgen.grippers.geometry import bodies
+from dexgen.grippers.kinds import PARALLEL_JAW
 from dexgen.grippers.spec import ParallelJawGripper
 from dexgen.params.sim import SimConfig, closing_force_of, finger_drive
 from dexgen.sim.hand_spec import SimHand
@@ -51,7 +52,7 @@ def check_gripper(gripper) -> list:
     """The gripper's bodies, fingers fully closed, if the USD writer can author them (a palm and two box fingers
     sliding in opposite directions along the palm's x, the axis its prismatic joints use); else a ConfigError
     naming the gripper file."""
-    if not isinstance(gripper, ParallelJawGripper):
+    if gripper.gripper_kind != PARALLEL_JAW:
         raise ConfigError(
             f"{_where(gripper)}: the Isaac Lab grasp trial needs a parallel-jaw gripper, got {gripper.kind}"
         )
@@ -124,7 +125,7 @@ def scene_description(
 ) -> tuple[dict, dict[str, np.ndarray]]:
     """(JSON scene description, its arrays) of ``obj`` held by ``gripper`` (a box gripper or a real hand);
     ``key`` hashes both, so the worker rebuilds its scene only when something in it changed."""
-    found = None if isinstance(gripper, SimHand) else check_gripper(gripper)
+    found = None if gripper.hand_model is not None else check_gripper(gripper)  # a real hand: no boxes
     check_parts(obj)
     icfg = cfg.isaaclab
     parts_v = [np.asarray(v, dtype=np.float64) for v, _ in obj.parts]
@@ -220,7 +221,9 @@ def trial_arrays(
     weight = obj.mass * GRAVITY if cfg.protocol.gravity else np.zeros(3)  # the scene itself has none
     world_force = object_forces(schedule, hand0, obj.mass) + weight
     force = np.einsum("bij,btj->bti", rot0_t, world_force)
-    if isinstance(gripper, SimHand):  # the leader's servo from its start to beyond the stroke end (MuJoCo's)
+    if (
+        gripper.hand_model is not None
+    ):  # a real hand (SimHand): the leader's servo from its start to beyond the stroke end (MuJoCo's)
         q0 = gripper.tree.values_at(np.asarray(openings, dtype=np.float64))
         lead = q0[:, 0]
         finger = lead[:, None] + (leader_closed_target(gripper, cfg) - lead[:, None]) * schedule.closing[None]
