@@ -55,8 +55,11 @@ def test_ap_margin_interval_resamples_objects():
     assert out["num_val_objects"] == 8
     lo, hi = out["ap_margin_over_logreg_ci95"]
     assert 0 < lo <= out["ap_margin_over_logreg"] <= hi  # a real margin: the interval excludes 0
+    assert out["ap_margin_holds"] and out["ap_margin_resampling_unit"] == "object"
+    assert out["ap_margin_bootstrap_draws"] == 200
     same = ap_margin(labels, noise, noise, groups, rng=np.random.default_rng(1), draws=50)
     assert same["ap_margin_over_logreg"] == 0 and same["ap_margin_over_logreg_ci95"] == [0.0, 0.0]
+    assert not same["ap_margin_holds"]  # no margin: the verdict says so
 
 
 def test_ap_margin_interval_is_wide_when_one_object_decides():
