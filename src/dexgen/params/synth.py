@@ -43,7 +43,7 @@ class CameraConfig:
     radius: tuple[float, float] = (0.65, 0.75)  # m, camera to object origin (2.0: 0.65-0.75; 3.0: 0.5-0.7)
     polar: tuple[float, float] = (9.0, 18.0)  # deg from the table normal (2.0: 0.05-0.1 pi; 3.0: 0.01-0.1 pi)
     target_offset: float = 0.02  # m; the camera looks at the object origin + uniform x, y in [-this, this]
-    images_per_pose: int = 2  # camera draws per stable pose; every grasp of the pose is seen in each
+    images_per_pose: int = 1  # camera draws per stable pose; every grasp of the pose is seen in each
 
     def __post_init__(self) -> None:
         _check_positive(self, "fx", "fy", "width", "height", "images_per_pose")
@@ -123,7 +123,7 @@ class SuctionConfig:
     camera: CameraConfig = dataclasses.field(default_factory=_suction_camera)  # Dex-Net 3.0's camera
     # Dex-Net 3.0's 12 % positives: drops negatives (we sample ~7.6 %), so accuracy is not just the prior
     balance: TaskBalance = TaskBalance(target_positive_rate=0.12)
-    points_per_pose: int = 40  # visible surface points drawn per stable pose and camera (CPU-sized)
+    points_per_pose: int = 80  # visible surface points drawn per stable pose and camera (CPU-sized)
     approach_noise: float = 8.0  # deg; approach = -normal tilted by N(0, this) per axis
     max_approach_angle: float = 60.0  # deg from the camera's optical axis (approach from the camera side)
     cone_height: float | None = None  # m; spring-cone height, null = the cup's height
