@@ -193,3 +193,14 @@ def test_an_object_run_as_a_cluster_task_writes_the_same_bytes(objects, run, tas
     unit = work.units(sorted(read_index(objects), key=lambda r: r.key))[0]
     _, files = run_staged(absolute(work), absolute(unit), read_inputs(work.inputs(unit)))
     assert files[str(unit.output.absolute())] == unit.output.read_bytes()
+
+
+def test_a_task_crop_size_overrides_the_shared_one_and_only_its_own_cache():
+    shared = SynthConfig(suction=dataclasses.replace(SynthConfig().suction, crop_size=None))
+    assert shared.crop_of("suction") == shared.crop_of("parallel_jaw") == shared.crop_size == 96
+    own = SynthConfig()  # the committed suction crop: 64
+    assert own.crop_of("suction") == 64 and own.crop_of("parallel_jaw") == 96
+    assert own.object_hash("parallel_jaw") == shared.object_hash("parallel_jaw")
+    assert own.object_hash("suction") != shared.object_hash("suction")
+    with pytest.raises(ValueError, match="multiple of 32"):
+        dataclasses.replace(SynthConfig().suction, crop_size=50)

@@ -129,7 +129,9 @@ def datapoints(
             hand, uv, angle = _hand_poses(grasps, gripper, mesh_t, T_cam, intr)
             parts.append(
                 {
-                    "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_size),
+                    "depth_ims_tf_table": grasp_crops(
+                        depth, uv, angle, crop_size=cfg.crop_of("parallel_jaw")
+                    ),
                     "hand_poses": hand.astype(np.float32),
                     "robust_ferrari_canny": rfc.astype(np.float32),
                     "ferrari_canny": fc.astype(np.float32),

@@ -118,7 +118,7 @@ def datapoints(
             n = len(p)
             parts.append(
                 {
-                    "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_size),
+                    "depth_ims_tf_table": grasp_crops(depth, uv, angle, crop_size=cfg.crop_of("suction")),
                     "hand_poses": hand.astype(np.float32),
                     "robust_suction_wrench_resistance": metric.astype(np.float32),
                     "pose_index": np.full(n, k, np.uint32),
