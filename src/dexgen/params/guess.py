@@ -49,9 +49,10 @@ class GuessConfig:
 
     gripper: str = "robotiq_2f_85"  # shipped gripper name, or a gripper YAML or robot description path
     gripper_bounds: GripperBounds = GripperBounds()  # a gripper outside them is refused on load
-    num_collision_free_grasps: int = 64  # quota of collision-free guesses per object (GraspDataGen default)
-    num_colliding_grasps: int = 16  # quota of colliding guesses per object (GraspDataGen default)
-    num_random_poses: int = 16  # collision-free uniformly random poses (the simulator's negative control)
+    # quotas per object; GraspDataGen's defaults are 64 and 16: the CPU default halves them for twice the objects
+    num_collision_free_grasps: int = 32  # quota of collision-free guesses per object
+    num_colliding_grasps: int = 8  # quota of colliding guesses per object
+    num_random_poses: int = 8  # collision-free uniformly random poses (the simulator's negative control)
     # fraction of surface samples per sampler (SAMPLER_NAMES), summing to 1
     samplers: dict[str, float] = dataclasses.field(default_factory=lambda: dict(DEFAULT_MIX))
     friction_coef: float = 0.5  # mu (antipodal): both contact normals within atan(mu) of the closing axis

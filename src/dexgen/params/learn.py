@@ -118,7 +118,7 @@ class TaskConfig:
     # also has sim_success / sim_score, physics labels from our simulator.
     label_field: str | None = None
     split: Literal["image_wise", "object_wise", "pose_wise"] = "image_wise"
-    train_fraction: float = 0.6  # of the objects (object_wise): 29 of the default 72 held out
+    train_fraction: float = 0.6  # of the objects (object_wise): 58 of the default 144 held out
     augment: AugmentConfig = AugmentConfig()
     num_examples: int = 10  # example crops per TP/FP/TN/FN grid in evaluation
 

@@ -43,7 +43,7 @@ class ObjectsConfig:
     # Shard ids; an object's shard is a stable hash of its key modulo their number.
     shards: tuple[str, ...] = ("00", "01", "02", "03")
     # builtin: how many objects, which kinds (taken in turn), and their largest extent in metres.
-    count: int = 72
+    count: int = 144
     kinds: tuple[str, ...] = PROCEDURAL_KINDS
     size_range: tuple[float, float] = (0.02, 0.15)
     # directory: GraspDataGen's --object_dataset and --object_scales_json.
