@@ -56,6 +56,8 @@ def per_seed(exp_show: Any) -> dict[int, dict[str, Any]]:
         evals = {t: ((row["metrics"] or {}).get(f"metrics/{t}/eval.json") or {}).get("data") for t in TASKS}
         if seed is None or seed in seeds or not all(evals.values()):
             continue
+        if any(e.get("seed", seed) != seed for e in evals.values()):
+            continue  # metrics of another seed (a workspace mid-run): not this seed's evaluation
         seeds[int(seed)] = {"name": row["name"], **evals}
     return dict(sorted(seeds.items()))
 

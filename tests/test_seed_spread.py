@@ -41,6 +41,10 @@ def _exp_show(rows):
 
 def test_spread_over_seeds_and_verdict(tmp_path):
     rows = [_row("workspace", 42, [(0.02, 0.1), (0.01, 0.2)]), _row("exp-a", 43, [(0.03, 0.2), (0.05, 0.3)])]
+    stale = _row("workspace-mid-run", 44, [(-0.5, 0.0), (-0.5, 0.0)])
+    for m in stale["data"]["metrics"].values():
+        m["data"]["seed"] = 43  # params of seed 44, metrics still of seed 43: skipped
+    rows.insert(1, stale)
     rows.append(_row("exp-old", 43, [(-0.5, 0.0), (-0.5, 0.0)]))  # a second run of a seed: the first row wins
     raw = tmp_path / "show.json"
     raw.write_text(json.dumps(_exp_show(rows)))
