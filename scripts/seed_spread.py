@@ -38,7 +38,7 @@ def _rows(node: Any) -> list[dict[str, Any]]:
     if isinstance(node, dict):
         data = node.get("data")
         if isinstance(data, dict) and "params" in data and "metrics" in data:
-            found.append({"name": node.get("name") or node.get("rev"), **data})
+            found.append({"name": node.get("name") or node.get("rev"), "git_rev": node.get("rev"), **data})
         for value in node.values():
             if isinstance(value, list | dict):
                 found += _rows(value)
@@ -58,8 +58,25 @@ def per_seed(exp_show: Any) -> dict[int, dict[str, Any]]:
             continue
         if any(e.get("seed", seed) != seed for e in evals.values()):
             continue  # metrics of another seed (a workspace mid-run): not this seed's evaluation
+        for task, e in evals.items():  # dvc exp show leaves out list values: the interval
+            if "ap_margin_over_logreg_ci95" not in e:
+                e["ap_margin_over_logreg_ci95"] = _interval(row.get("git_rev"), task)
         seeds[int(seed)] = {"name": row["name"], **evals}
     return dict(sorted(seeds.items()))
+
+
+def _interval(rev: str | None, task: str) -> list[float] | None:
+    """The margin's interval from the run's own ``eval.json`` (the working tree's, or the commit's)."""
+    path = f"metrics/{task}/eval.json"
+    try:
+        if rev in (None, "workspace"):
+            text = (ROOT / path).read_text()
+        else:
+            cmd = ["git", "show", f"{rev}:{path}"]
+            text = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        return json.loads(text).get("ap_margin_over_logreg_ci95")
+    except (OSError, subprocess.CalledProcessError, json.JSONDecodeError):
+        return None
 
 
 def spread(seeds: dict[int, dict[str, Any]]) -> dict[str, Any]:

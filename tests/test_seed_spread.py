@@ -71,3 +71,18 @@ def test_one_seed_is_not_a_spread(tmp_path, capsys):
     raw.write_text(json.dumps(_exp_show([_row("workspace", 42, [(0.02, 0.1), (0.01, 0.2)])])))
     assert seed_spread.main(["--json", str(raw), "--out", str(tmp_path / "x.json")]) == 1
     assert "at least two seeds" in capsys.readouterr().err
+
+
+def test_the_interval_dvc_leaves_out_is_read_from_the_run_eval_json(tmp_path, monkeypatch):
+    # dvc exp show drops list values: the interval comes from the workspace's own eval.json
+    for task in seed_spread.TASKS:
+        path = tmp_path / "metrics" / task / "eval.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"ap_margin_over_logreg_ci95": [0.01, 0.3]}))
+    monkeypatch.setattr(seed_spread, "ROOT", tmp_path)
+    rows = [_row("workspace", 42, [(0.02, 0.1), (0.01, 0.2)]), _row("exp-a", 43, [(0.03, 0.2), (0.05, 0.3)])]
+    for m in rows[0]["data"]["metrics"].values():
+        del m["data"]["ap_margin_over_logreg_ci95"]
+    seeds = seed_spread.per_seed(_exp_show(rows))
+    assert seeds[42]["suction"]["ap_margin_over_logreg_ci95"] == [0.01, 0.3]
+    assert seeds[43]["suction"]["ap_margin_over_logreg_ci95"] == [0.05, 0.3]
