@@ -170,27 +170,22 @@ def glyph(gripper: Gripper, opening: float | None = None) -> np.ndarray:
     gripper, or a real hand's pads as :class:`dexgen.sim.pictures.Sketch` reads them).
     """
     half = (gripper.max_opening if opening is None else opening) / 2
-    zb, zt = gripper.finger_base_depth, gripper.fingertip_depth
-    return np.array(
-        [
-            [[0, 0, 0], [0, 0, zb]],
-            [[-half, 0, zb], [half, 0, zb]],
-            [[-half, 0, zb], [-half, 0, zt]],
-            [[half, 0, zb], [half, 0, zt]],
-        ],
-        dtype=float,
-    )
+    return _fork(half, gripper.finger_base_depth, gripper.fingertip_depth)
 
 
 @glyph.register
 def _suction_glyph(gripper: SuctionGripper, opening: float | None = None) -> np.ndarray:
-    r, z0, z1 = gripper.cup_radius, gripper.tube_length, gripper.depth
+    return _fork(gripper.cup_radius, gripper.tube_length, gripper.depth)
+
+
+def _fork(half: float, z_base: float, z_tip: float) -> np.ndarray:
+    """Every sketch's shape: a stem to ``z_base``, a bar of half-width ``half`` there, two prongs to ``z_tip``."""
     return np.array(
         [
-            [[0, 0, 0], [0, 0, z0]],
-            [[-r, 0, z0], [r, 0, z0]],
-            [[-r, 0, z0], [-r, 0, z1]],
-            [[r, 0, z0], [r, 0, z1]],
+            [[0, 0, 0], [0, 0, z_base]],
+            [[-half, 0, z_base], [half, 0, z_base]],
+            [[-half, 0, z_base], [-half, 0, z_tip]],
+            [[half, 0, z_base], [half, 0, z_tip]],
         ],
         dtype=float,
     )
